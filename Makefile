@@ -1,0 +1,75 @@
+# Accord developer commands. `make help` lists them.
+SHELL := /bin/sh
+VENV ?= .venv
+BIN := $(VENV)/bin
+export ACCORD_DATA_DIR ?= $(CURDIR)/var
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/accord
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## List the commands
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(BIN)/python:
+	"$$(scripts/find-python)" -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	@touch $@
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix frontend --no-audit --no-fund --silent && touch $@; \
+	else \
+		echo "npm not found: pages work without htmx, only without its live updates"; \
+	fi
+
+.PHONY: install
+install: $(VENV)/.installed frontend/node_modules/.installed ## Create the virtualenv and install from the lock file
+
+.PHONY: run
+run: install ## Install, migrate, load catalogue and demo data, serve on http://127.0.0.1:8000
+	$(BIN)/accord demo
+
+.PHONY: test
+test: $(VENV)/.installed-dev frontend/node_modules/.installed ## Run the whole suite (SQLite, then PostgreSQL when reachable)
+	scripts/run-tests
+
+.PHONY: lint
+lint: $(VENV)/.installed-dev ## ruff, mypy, migrations check, deploy check
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m accord.manage makemigrations --check --dry-run
+	ACCORD_SECRET_KEY=lint-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+		ACCORD_ALLOWED_HOSTS=accord.example.org \
+		DJANGO_SETTINGS_MODULE=accord.settings.production \
+		$(BIN)/python -m accord.manage check --deploy --fail-level WARNING
+
+.PHONY: fmt
+fmt: $(VENV)/.installed-dev ## Format and auto-fix
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+.PHONY: bench
+bench: $(VENV)/.installed-dev ## Run every benchmark at its default size
+	@set -e; found=0; for b in benchmarks/*.py; do \
+		[ -e "$$b" ] || continue; found=1; echo "== $$b"; $(BIN)/python "$$b"; done; \
+	[ $$found = 1 ] || echo "no benchmarks yet"
+
+.PHONY: lock
+lock: ## Re-pin the lock files (needs uv in the virtualenv)
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile -q --python-version 3.12 --generate-hashes --no-header pyproject.toml -o requirements.lock
+	$(BIN)/uv pip compile -q --python-version 3.12 --generate-hashes --no-header pyproject.toml requirements-dev.in -o requirements-dev.lock
+
+.PHONY: clean
+clean: ## Remove the virtualenv, data directory and caches
+	rm -rf $(VENV) var frontend/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,225 @@
+"""Users, organisations, memberships, instance roles, API tokens and TOTP devices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("instance_role", User.InstanceRole.SECRETARIAT)
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an email address.
+
+    `instance_role` is the person's role on the instance as a whole; what they may do
+    for an organisation comes from their memberships.
+    """
+
+    class InstanceRole(models.TextChoices):
+        NONE = "", "None"
+        SECRETARIAT = "secretariat", "Secretariat admin"
+        OBSERVER = "observer", "Observer"
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    instance_role = models.CharField(
+        max_length=20, choices=InstanceRole.choices, blank=True, default=InstanceRole.NONE
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_secretariat(self) -> bool:
+        return self.is_active and self.instance_role == self.InstanceRole.SECRETARIAT
+
+    @property
+    def is_observer(self) -> bool:
+        return self.is_active and self.instance_role == self.InstanceRole.OBSERVER
+
+
+class OrganisationQuerySet(models.QuerySet["Organisation"]):
+    def visible_to(self, user: Any) -> OrganisationQuerySet:
+        """Organisations whose member-zone data the user may read."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_secretariat:
+            return self.all()
+        return self.filter(memberships__user=user).distinct()
+
+
+class Organisation(models.Model):
+    """A member organisation of the coalition (or a supplier that is not a member)."""
+
+    class SizeBand(models.TextChoices):
+        MICRO = "micro", "Micro (fewer than 10 staff)"
+        SMALL = "small", "Small (10 to 49)"
+        MEDIUM = "medium", "Medium (50 to 249)"
+        LARGE = "large", "Large (250 to 4,999)"
+        ENTERPRISE = "enterprise", "Enterprise (5,000 or more)"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    sector = models.CharField(max_length=80, blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
+    size_band = models.CharField(max_length=20, choices=SizeBand.choices, blank=True)
+    website = models.URLField(blank=True)
+    is_member = models.BooleanField(default=True)
+    is_demo = models.BooleanField(default=False, help_text="Fictional organisation from `accord demo`")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Domain(models.Model):
+    """A domain name an organisation registers as its own, for evidence checks."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="domains")
+    name = models.CharField(max_length=253)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="unique_domain_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    """A person's role within one organisation."""
+
+    class Role(models.TextChoices):
+        ORG_ADMIN = "org_admin", "Organisation admin"
+        MEMBER = "member", "Member"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organisation} ({self.role})"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+        )
+
+    def visible_to(self, user: Any) -> ApiTokenQuerySet:
+        """A token is seen only by the person who created it."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user)
+
+
+class ApiToken(models.Model):
+    """A bearer token acting for one user within one organisation.
+
+    Only the SHA-256 digest of the secret is stored; the secret is shown once.
+    The secret carries 256 bits of randomness, so a fast digest is enough.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, help_text="First characters, to recognise a token")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class TotpDevice(models.Model):
+    """A person's TOTP authenticator (RFC 6238). Confirmed once a first code verifies."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_used_step = models.BigIntegerField(
+        default=0, help_text="Last accepted time step, so a code is never accepted twice"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"TOTP for {self.user}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class LoginAttempt(models.Model):
+    """One sign-in attempt, kept for rate limiting and for the account's security page."""
+
+    email = models.CharField(max_length=254, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, db_index=True)
+    succeeded = models.BooleanField()
+    attempted_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-attempted_at"]

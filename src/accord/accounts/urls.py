@@ -1,0 +1,10 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+app_name = "accounts"
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", auth_views.LoginView.as_view(), name="account"),
+    path("two-factor/setup/", auth_views.LoginView.as_view(), name="two_factor_setup"),
+]

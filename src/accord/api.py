@@ -1,0 +1,48 @@
+"""The JSON API at /api/v1/, with its OpenAPI document at /api/v1/openapi.json."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from accord import __version__
+from accord.accounts.api import BearerToken, router as accounts_router
+from accord.catalogue.api import router as catalogue_router
+
+api = NinjaAPI(
+    title="Accord API",
+    version="1",
+    description=(
+        "Read the norms catalogue, and act for your organisation with an API token "
+        "sent as `Authorization: Bearer <token>`."
+    ),
+    urls_namespace="api-v1",
+    auth=None,
+)
+api.add_router("/catalogue/", catalogue_router)
+api.add_router("/accounts/", accounts_router, auth=BearerToken())
+
+
+@api.get("/", summary="About this API", tags=["meta"])
+def about(request: HttpRequest) -> dict[str, Any]:
+    return {"name": "Accord", "version": __version__, "openapi": "/api/v1/openapi.json"}
+
+
+@api.exception_handler(ValidationError)
+def validation_failed(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "Invalid request.", "errors": exc.errors}, status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "A valid API token is required (Authorization: Bearer)."}, status=401
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)

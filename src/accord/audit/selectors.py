@@ -1,0 +1,80 @@
+"""Reading the audit log: verification of the chain, and events a viewer may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from accord.audit.hashing import GENESIS_HASH, event_digest
+from accord.audit.models import ChainHead, Event
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """Where the chain first fails to verify, and why."""
+
+    seq: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    events_checked: int
+    first_break: ChainBreak | None
+
+    @property
+    def intact(self) -> bool:
+        return self.first_break is None
+
+
+def _recomputed(event: Event) -> str:
+    return event_digest(
+        seq=event.seq,
+        occurred_at=event.occurred_at,
+        actor_label=event.actor_label,
+        tag=event.tag,
+        object_type=event.object_type,
+        object_id=event.object_id,
+        organisation_id=event.organisation_id,
+        data=event.data,
+        prev_hash=event.prev_hash,
+    )
+
+
+def _check(event: Event, expected_seq: int, prev_hash: str) -> ChainBreak | None:
+    if event.seq != expected_seq:
+        reason = f"expected event #{expected_seq} here, found #{event.seq} (removed or moved)"
+        return ChainBreak(event.seq, reason)
+    if event.prev_hash != prev_hash:
+        return ChainBreak(event.seq, "does not link to the event before it (reordered)")
+    if _recomputed(event) != event.hash:
+        return ChainBreak(event.seq, "content does not match its hash (edited)")
+    return None
+
+
+def verify_chain() -> ChainReport:
+    """Walk the whole log in order and report the first event that breaks the chain."""
+    checked, expected_seq, prev_hash = 0, 1, GENESIS_HASH
+    for event in Event.objects.order_by("seq").iterator(chunk_size=2000):
+        broken = _check(event, expected_seq, prev_hash)
+        if broken is not None:
+            return ChainReport(checked, broken)
+        checked, expected_seq, prev_hash = checked + 1, event.seq + 1, event.hash
+    head = ChainHead.objects.filter(id=1).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    if (head_seq, head_hash) != (expected_seq - 1, prev_hash):
+        reason = f"the log ends at #{expected_seq - 1} but its head records #{head_seq} (removed)"
+        return ChainReport(checked, ChainBreak(expected_seq, reason))
+    return ChainReport(checked, None)
+
+
+def events_visible_to(user: Any) -> Any:
+    """Audit events a viewer may read: all for the secretariat, else their organisations'."""
+    from accord.accounts.models import Organisation
+
+    if not getattr(user, "is_authenticated", False):
+        return Event.objects.none()
+    if user.is_secretariat:
+        return Event.objects.all()
+    org_ids = Organisation.objects.visible_to(user).values_list("id", flat=True)
+    return Event.objects.filter(organisation_id__in=list(org_ids))

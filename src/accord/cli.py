@@ -1,0 +1,188 @@
+"""The `accord` command: set up, serve and operate an instance from the shell.
+
+Commands are thin: they parse arguments, call one service or selector, and print.
+Errors a user can fix are reported as one line on stderr with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
+    import django
+
+    django.setup()
+
+
+def _call_command(*args: Any, **kwargs: Any) -> None:
+    from django.core.management import call_command
+
+    call_command(*args, **kwargs)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="accord")
+def main() -> None:
+    """Accord: cyber norms turned into practices, commitments and evidence.
+
+    Settings come from the environment: ACCORD_DATABASE_URL (default SQLite in
+    ACCORD_DATA_DIR, default ./var), ACCORD_SECRET_KEY (generated and kept in the data
+    directory when unset), ACCORD_ALLOWED_HOSTS, ACCORD_DEBUG.
+    """
+
+
+@main.command()
+@click.option("--quiet", is_flag=True, help="Print only errors.")
+def init(quiet: bool) -> None:
+    """Create or upgrade the database and load the bundled norms catalogue."""
+    _setup_django()
+    _initialise(verbosity=0 if quiet else 1)
+
+
+def _initialise(verbosity: int) -> None:
+    from accord.catalogue.services import load_catalogue
+
+    _call_command("migrate", interactive=False, verbosity=verbosity)
+    _call_command("collectstatic", interactive=False, verbosity=0)
+    version = load_catalogue()
+    if verbosity:
+        click.echo(f"Catalogue {version.version} loaded.")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the site with gunicorn (a production WSGI server)."""
+    _serve(host, port, workers)
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    from gunicorn.app.wsgiapp import run
+
+    click.echo(f"Serving Accord on http://{host}:{port}/ (Ctrl-C to stop)")
+    sys.argv = [
+        "gunicorn",
+        "accord.wsgi:application",
+        f"--bind={host}:{port}",
+        f"--workers={workers}",
+        "--threads=4",
+        "--access-logfile=-",
+        "--forwarded-allow-ips=127.0.0.1",
+    ]
+    run()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Set up the demo data, then exit.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Initialise, add fictional demo organisations and people, and serve."""
+    _setup_django()
+    from accord.demo import seed_demo
+
+    _initialise(verbosity=1)
+    for line in seed_demo():
+        click.echo(line)
+    if not no_serve:
+        _serve(host, port, workers=2)
+
+
+@main.command()
+@click.option("--email", prompt=True, help="The admin's email address.")
+@click.option(
+    "--password",
+    envvar="ACCORD_ADMIN_PASSWORD",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Read from ACCORD_ADMIN_PASSWORD or prompted for; never pass it on the command line.",
+)
+def createadmin(email: str, password: str) -> None:
+    """Create a secretariat admin (two-factor set-up is required at first sign-in)."""
+    _setup_django()
+    from accord.accounts.services import AccountError, create_secretariat_admin
+
+    try:
+        user = create_secretariat_admin(email=email, password=password)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created secretariat admin {user.email}.")
+
+
+@main.group()
+def catalogue() -> None:
+    """Export and validate the norms catalogue."""
+
+
+@catalogue.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "yaml", "oscal"]),
+    default="json",
+    show_default=True,
+    help="json/yaml: the open-data form; oscal: an OSCAL catalog.",
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+def catalogue_export(fmt: str, out: Path | None) -> None:
+    """Print the loaded catalogue in an open format."""
+    _setup_django()
+    from accord.catalogue.exports import CatalogueNotLoaded, export_catalogue
+
+    try:
+        text = export_catalogue(fmt=fmt)
+    except CatalogueNotLoaded as exc:
+        raise click.ClickException(str(exc)) from exc
+    if out is None:
+        click.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Wrote {out}", err=True)
+
+
+@catalogue.command("validate")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+def catalogue_validate(path: Path) -> None:
+    """Check a catalogue folder (or one of its files) without loading it.
+
+    Reports YAML errors with file and line, duplicate practice ids, mappings to unknown
+    norms and unknown check ids. Exits 1 when anything is wrong.
+    """
+    from accord.catalogue.validation import validate_catalogue
+
+    problems = validate_catalogue(path)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo(f"{path}: valid")
+
+
+@main.group()
+def audit() -> None:
+    """Inspect the tamper-evident audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain; exit 1 naming the first broken event."""
+    _setup_django()
+    from accord.audit.selectors import verify_chain
+
+    report = verify_chain()
+    if report.first_break is not None:
+        broken = report.first_break
+        where = f"event #{broken.seq}" if broken.seq is not None else "the chain head"
+        click.echo(f"Audit log BROKEN at {where}: {broken.reason}", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(f"Audit log intact: {report.events_checked} events verified.")

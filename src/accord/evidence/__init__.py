@@ -1,0 +1,1 @@
+"""Evidence engine: check definitions, the safe fetcher, the scanner, observations."""

@@ -1,0 +1,17 @@
+"""The site's URL map: each app owns its own paths."""
+
+from django.urls import include, path
+
+from accord.api import api
+
+urlpatterns = [
+    path("", include("accord.web.urls")),
+    path("accounts/", include("accord.accounts.urls")),
+    path("catalogue/", include("accord.catalogue.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "accord.web.views.bad_request"
+handler403 = "accord.web.views.permission_denied"
+handler404 = "accord.web.views.page_not_found"
+handler500 = "accord.web.views.server_error"

@@ -1,0 +1,68 @@
+"""Shared fixtures: people, organisations and the loaded catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from accord.accounts.models import Membership, Organisation, User
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings: Any) -> None:
+    # Argon2 is slow on purpose; tests that check hashing ask for it explicitly.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password() -> str:
+    return "correct horse battery staple 42"
+
+
+@pytest.fixture
+def make_user(db: None, password: str) -> Any:
+    def make(email: str, **extra: Any) -> User:
+        return User.objects.create_user(email=email, password=password, **extra)
+
+    return make
+
+
+@pytest.fixture
+def org_a(db: None) -> Organisation:
+    return Organisation.objects.create(name="Alpha Systems", slug="alpha", sector="software")
+
+
+@pytest.fixture
+def org_b(db: None) -> Organisation:
+    return Organisation.objects.create(name="Beta Energy", slug="beta", sector="energy")
+
+
+@pytest.fixture
+def alice(make_user: Any, org_a: Organisation) -> User:
+    """Org admin of Alpha."""
+    user = make_user("alice@alpha.example")
+    Membership.objects.create(user=user, organisation=org_a, role=Membership.Role.ORG_ADMIN)
+    return user
+
+
+@pytest.fixture
+def bob(make_user: Any, org_b: Organisation) -> User:
+    """Plain member of Beta."""
+    user = make_user("bob@beta.example")
+    Membership.objects.create(user=user, organisation=org_b, role=Membership.Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def client_for(password: str) -> Any:
+    def login(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return login
