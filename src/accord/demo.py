@@ -21,11 +21,18 @@ DEMO_ORGANISATIONS = [
     ("Aurora Cloud (demo)", "aurora-cloud", "cloud", "DE", "enterprise", "aurora-cloud.example"),
     ("Borealis Grid (demo)", "borealis-grid", "energy", "FR", "large", "borealis-grid.example"),
     ("Cedar Health (demo)", "cedar-health", "health", "NL", "large", "cedar-health.example"),
-    ("Delta Payments (demo)", "delta-payments", "finance", "GB", "enterprise", "delta-pay.example"),
+    ("Delta Payments (demo)", "delta-payments", "finance", "GB", "enterprise", "delta.example"),
     ("Ember Robotics (demo)", "ember-robotics", "manufacturing", "JP", "medium", "ember.example"),
     ("Fjord Telecom (demo)", "fjord-telecom", "telecoms", "NO", "enterprise", "fjord.example"),
     ("Granite Software (demo)", "granite-software", "software", "US", "medium", "granite.example"),
-    ("Harbour Logistics (demo)", "harbour-logistics", "transport", "SG", "large", "harbour.example"),
+    (
+        "Harbour Logistics (demo)",
+        "harbour-logistics",
+        "transport",
+        "SG",
+        "large",
+        "harbour.example",
+    ),
     ("Iris Devices (demo)", "iris-devices", "iot", "KR", "small", "iris-devices.example"),
     ("Juniper Water (demo)", "juniper-water", "water", "ES", "medium", "juniper-water.example"),
     ("Kestrel Security (demo)", "kestrel-security", "security", "IL", "small", "kestrel.example"),
@@ -55,7 +62,11 @@ def _ensure_organisation(row: tuple[str, ...]) -> tuple[Organisation, list[tuple
     created: list[tuple[str, str]] = []
     if organisation is None:
         organisation = accounts.create_organisation(
-            name=name, slug=slug, sector=sector, country=country, size_band=size_band,
+            name=name,
+            slug=slug,
+            sector=sector,
+            country=country,
+            size_band=size_band,
             is_demo=True,
         )
         accounts.add_domain(organisation=organisation, name=domain, actor=None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -42,7 +44,7 @@ def test_intact_chain_verifies(chain: list[Event]) -> None:
 
 def test_each_event_links_to_the_one_before(chain: list[Event]) -> None:
     assert [e.seq for e in chain] == [1, 2, 3, 4, 5]
-    for before, after in zip(chain, chain[1:], strict=False):
+    for before, after in pairwise(chain):
         assert after.prev_hash == before.hash
 
 
@@ -75,7 +77,7 @@ def test_reordered_events_are_caught(chain: list[Event]) -> None:
         _raw(
             "UPDATE audit_event SET tag = %s, data = %s, prev_hash = %s, hash = %s WHERE seq = %s",
             other.tag,
-            '{"n": %d, "note": "é"}' % other.data["n"],
+            json.dumps({"n": other.data["n"], "note": "é"}),
             other.prev_hash,
             f"tmp{event.seq}",
             event.seq,

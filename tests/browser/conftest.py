@@ -65,5 +65,3 @@ def screenshot(page: Any) -> Any:
         return path
 
     return take
-
-

@@ -23,7 +23,8 @@ def _actor_label(actor: Any) -> str:
 
 def _normalise(data: dict[str, Any] | None) -> dict[str, Any]:
     # Round-trip through JSON so the stored form and the hashed form are identical.
-    return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))  # type: ignore[no-any-return]
+    normalised: dict[str, Any] = json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))
+    return normalised
 
 
 @transaction.atomic

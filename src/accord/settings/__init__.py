@@ -145,9 +145,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [
-    path
-    for path in [REPO_DIR / "frontend" / "node_modules" / "htmx.org" / "dist"]
-    if path.is_dir()
+    path for path in [REPO_DIR / "frontend" / "node_modules" / "htmx.org" / "dist"] if path.is_dir()
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
