@@ -186,3 +186,7 @@ def audit_verify() -> None:
         click.echo(f"Audit log BROKEN at {where}: {broken.reason}", err=True)
         raise click.exceptions.Exit(1)
     click.echo(f"Audit log intact: {report.events_checked} events verified.")
+
+
+if __name__ == "__main__":
+    main()
