@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from accord.accounts.models import Membership, Organisation, User
+from accord.accounts.models import Membership, Organisation, TotpDevice, User
+from accord.accounts.sessions import TWO_FACTOR_PASSED_KEY
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
@@ -64,10 +66,22 @@ def bob(make_user: Any, org_b: Organisation) -> User:
 
 
 @pytest.fixture
+def secretariat(make_user: Any) -> User:
+    """A secretariat admin with two-factor authentication set up."""
+    user = make_user("sec@accord.example", instance_role=User.InstanceRole.SECRETARIAT)
+    TotpDevice.objects.create(user=user, secret="JBSWY3DPEHPK3PXP", confirmed_at=timezone.now())
+    return user
+
+
+@pytest.fixture
 def client_for(password: str) -> Any:
     def login(user: User) -> Client:
         client = Client()
         client.force_login(user)
+        # force_login skips the sign-in views; mark the session as past the code step.
+        session = client.session
+        session[TWO_FACTOR_PASSED_KEY] = user.pk
+        session.save()
         return client
 
     return login

@@ -7,7 +7,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from accord import __version__
-from accord.accounts.api import BearerToken, router as accounts_router
+from accord.accounts.api import BearerToken
+from accord.accounts.api import router as accounts_router
 from accord.catalogue.api import router as catalogue_router
 
 api = NinjaAPI(

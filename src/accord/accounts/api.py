@@ -1,14 +1,109 @@
-"""API authentication by bearer token, and the account endpoints."""
+"""API authentication by bearer token, and the account endpoints.
 
+A token acts for one person within one organisation: every endpoint here answers about
+that organisation only, and with the person's role there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
+
+from accord.accounts import selectors, services
+from accord.accounts.models import ApiToken
 
 router = Router(tags=["accounts"])
 
 
 class BearerToken(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        return None
+    """`Authorization: Bearer acc_…`: an active token whose owner still belongs to its
+    organisation. Anything else is answered 401."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        return services.use_api_token(secret=token.strip())
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class TokenOut(Schema):
+    name: str
+    prefix: str = Field(description="The first characters of the secret, to recognise it")
+    expires_at: datetime | None
+
+
+class MeOut(Schema):
+    email: str
+    full_name: str
+    organisation: str = Field(description="Slug of the organisation the token acts for")
+    role: str = Field(description="org_admin or member")
+    token: TokenOut
+
+
+class MemberOut(Schema):
+    full_name: str
+    email: str | None = Field(description="Shown to organisation admins only")
+    role: str
+
+
+class OrganisationOut(Schema):
+    name: str
+    slug: str
+    sector: str
+    country: str
+    size_band: str
+    website: str
+    domains: list[str]
+    members: list[MemberOut]
+
+
+AUTH_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut}
+
+
+def _token(request: HttpRequest) -> ApiToken:
+    token = request.auth  # type: ignore[attr-defined]
+    assert isinstance(token, ApiToken)
+    return token
+
+
+@router.get("/me", response={200: MeOut, **AUTH_ERRORS}, summary="Who this token acts for")
+def me(request: HttpRequest) -> dict[str, Any]:
+    token = _token(request)
+    role = selectors.token_role(token)
+    if role is None:
+        raise HttpError(403, "This token no longer acts for its organisation.")
+    return {
+        "email": token.user.email,
+        "full_name": token.user.full_name,
+        "organisation": token.organisation.slug,
+        "role": role,
+        "token": token,
+    }
+
+
+@router.get(
+    "/organisation",
+    response={200: OrganisationOut, **AUTH_ERRORS},
+    summary="The organisation this token acts for",
+)
+def organisation(request: HttpRequest) -> dict[str, Any]:
+    view = selectors.token_organisation_view(_token(request))
+    if view is None:
+        raise HttpError(403, "This token no longer acts for its organisation.")
+    org = view.organisation
+    return {
+        "name": org.name,
+        "slug": org.slug,
+        "sector": org.sector,
+        "country": org.country,
+        "size_band": org.size_band,
+        "website": org.website,
+        "domains": view.domains,
+        "members": view.members,
+    }

@@ -1,12 +1,33 @@
-"""Secretariat admins must have two-factor authentication before they can do anything."""
+"""Two-factor sign-in is enforced on every request, not only at the login form.
+
+- A session of someone whose authenticator is confirmed must have passed the code step;
+  if it has not (it was created by password alone, or before two-factor was turned on in
+  another session), it is signed out.
+- A secretariat admin without a confirmed authenticator may only set one up (or sign
+  out) until they do.
+"""
+
+from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-ALLOWED_PREFIXES = ("/accounts/two-factor/", "/accounts/logout", "/static/")
+from accord.accounts.selectors import confirmed_totp_device
+from accord.accounts.sessions import two_factor_passed
+
+
+def _open_paths() -> tuple[str, ...]:
+    return (
+        reverse("accounts:two_factor_setup"),
+        reverse("accounts:logout"),
+        settings.STATIC_URL or "/static/",
+    )
 
 
 class TwoFactorEnrolmentMiddleware:
@@ -15,12 +36,15 @@ class TwoFactorEnrolmentMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and user.is_secretariat
-            and not hasattr(user, "totp_device")
-            and not request.path.startswith(ALLOWED_PREFIXES)
-        ):
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        passed = two_factor_passed(request, user)
+        if passed and not user.is_secretariat:
+            return self.get_response(request)
+        enrolled = confirmed_totp_device(user) is not None
+        if enrolled and not passed:
+            logout(request)
+            return redirect_to_login(request.get_full_path())
+        if not enrolled and user.is_secretariat and not request.path.startswith(_open_paths()):
             return redirect(reverse("accounts:two_factor_setup"))
         return self.get_response(request)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import hashlib
+from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 
@@ -54,7 +56,13 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        constraints = [
+            # Addresses are stored lower-cased; this keeps a second spelling out for good.
+            models.UniqueConstraint(Lower("email"), name="unique_user_email_ci")
+        ]
 
     def __str__(self) -> str:
         return self.email
@@ -95,7 +103,9 @@ class Organisation(models.Model):
     size_band = models.CharField(max_length=20, choices=SizeBand.choices, blank=True)
     website = models.URLField(blank=True)
     is_member = models.BooleanField(default=True)
-    is_demo = models.BooleanField(default=False, help_text="Fictional organisation from `accord demo`")
+    is_demo = models.BooleanField(
+        default=False, help_text="Fictional organisation from `accord demo`"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = OrganisationQuerySet.as_manager()
@@ -155,7 +165,7 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
 
     def visible_to(self, user: Any) -> ApiTokenQuerySet:
         """A token is seen only by the person who created it."""
-        if not getattr(user, "is_authenticated", False):
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         return self.filter(user=user)
 
@@ -187,6 +197,11 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
+    @staticmethod
+    def digest_of(secret: str) -> str:
+        """The stored form of a token secret."""
+        return hashlib.sha256(secret.encode()).hexdigest()
+
     @property
     def is_active(self) -> bool:
         if self.revoked_at is not None:
@@ -214,12 +229,25 @@ class TotpDevice(models.Model):
 
 
 class LoginAttempt(models.Model):
-    """One sign-in attempt, kept for rate limiting and for the account's security page."""
+    """One sign-in attempt, kept for rate limiting and for the account's security page.
+
+    `succeeded` means the person ended up signed in; a right password that still
+    needs a two-factor code is not a success yet.
+    """
+
+    class Stage(models.TextChoices):
+        PASSWORD = "password", "Password"
+        TOTP = "totp", "Two-factor code"
 
     email = models.CharField(max_length=254, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, db_index=True)
+    stage = models.CharField(max_length=10, choices=Stage.choices, default=Stage.PASSWORD)
     succeeded = models.BooleanField()
     attempted_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["-attempted_at"]
+
+    def __str__(self) -> str:
+        outcome = "succeeded" if self.succeeded else "failed"
+        return f"{self.stage} sign-in for {self.email} {outcome}"

@@ -11,16 +11,20 @@ import enum
 from collections.abc import Callable
 from typing import Any
 
-from accord.accounts.models import Membership, Organisation
+from accord.accounts.models import ApiToken, Membership, Organisation
 
 
 class Permission(enum.StrEnum):
     """Named `app:resource:action`."""
 
+    ORGANISATION_CREATE = "accounts:organisation:create"
     ORGANISATION_VIEW = "accounts:organisation:view"
     ORGANISATION_MANAGE = "accounts:organisation:manage"
-    TOKEN_CREATE = "accounts:token:create"
-    TOKEN_REVOKE = "accounts:token:revoke"
+    MEMBER_CONTACTS_VIEW = "accounts:membership:contacts"
+    TWO_FACTOR_DISABLE = "accounts:totp:disable"
+    TOKEN_CREATE = "accounts:token:create"  # noqa: S105 (a permission name)
+    TOKEN_REVOKE = "accounts:token:revoke"  # noqa: S105
+    TOKEN_USE = "accounts:token:use"  # noqa: S105
     AUDIT_VIEW = "audit:event:view"
     CATALOGUE_PUBLISH = "catalogue:version:publish"
     INSTANCE_ADMIN = "accounts:instance:admin"
@@ -61,6 +65,11 @@ def has_perm(user: Any, permission: Permission, obj: Any = None) -> bool:
     return bool(check and check(user, obj))
 
 
+@rule(Permission.ORGANISATION_CREATE)
+def _create_organisation(user: Any, _obj: Any) -> bool:
+    return bool(user.is_secretariat)
+
+
 @rule(Permission.ORGANISATION_VIEW)
 def _view_organisation(user: Any, organisation: Organisation) -> bool:
     return user.is_secretariat or role_in(user, organisation) is not None
@@ -69,6 +78,23 @@ def _view_organisation(user: Any, organisation: Organisation) -> bool:
 @rule(Permission.ORGANISATION_MANAGE)
 def _manage_organisation(user: Any, organisation: Organisation) -> bool:
     return user.is_secretariat or role_in(user, organisation) == Membership.Role.ORG_ADMIN
+
+
+@rule(Permission.MEMBER_CONTACTS_VIEW)
+def _view_member_contacts(user: Any, obj: Organisation | ApiToken) -> bool:
+    # Members see who belongs to their organisation; only those who manage it see
+    # the email addresses, so a member's account cannot be used to harvest them.
+    if isinstance(obj, ApiToken):
+        # A token acts with its owner's role in its organisation, never with the
+        # owner's instance-wide role.
+        return obj.user_id == user.pk and role_in(user, obj.organisation) == "org_admin"
+    return _manage_organisation(user, obj)
+
+
+@rule(Permission.TWO_FACTOR_DISABLE)
+def _disable_two_factor(user: Any, _obj: Any) -> bool:
+    # The instance's admins always keep a second factor.
+    return not user.is_secretariat
 
 
 @rule(Permission.TOKEN_CREATE)
@@ -81,6 +107,12 @@ def _create_token(user: Any, organisation: Organisation) -> bool:
 @rule(Permission.TOKEN_REVOKE)
 def _revoke_token(user: Any, token: Any) -> bool:
     return bool(token.user_id == user.pk or _manage_organisation(user, token.organisation))
+
+
+@rule(Permission.TOKEN_USE)
+def _use_token(user: Any, token: Any) -> bool:
+    # A token stops working the moment its owner leaves the organisation.
+    return bool(token.user_id == user.pk and role_in(user, token.organisation) is not None)
 
 
 @rule(Permission.AUDIT_VIEW)

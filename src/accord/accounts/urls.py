@@ -1,10 +1,28 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accord.accounts import views
+
 app_name = "accounts"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("", views.account, name="account"),
+    path("login/", views.login_view, name="login"),
+    path("login/verify/", views.login_totp, name="login_totp"),
+    # Django's LogoutView accepts POST only.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", auth_views.LoginView.as_view(), name="account"),
-    path("two-factor/setup/", auth_views.LoginView.as_view(), name="two_factor_setup"),
+    path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
+    path("tokens/", views.token_create, name="token_create"),
+    path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("organisations/<slug:slug>/", views.organisation, name="organisation"),
+    path(
+        "organisations/<slug:slug>/domains/",
+        views.organisation_domain_add,
+        name="organisation_domain_add",
+    ),
+    path(
+        "organisations/<slug:slug>/members/",
+        views.organisation_member_add,
+        name="organisation_member_add",
+    ),
 ]

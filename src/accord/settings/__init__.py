@@ -98,7 +98,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("ACCORD_DATABASE_URL", f"sqlite:///{DATA_DIR / 'accord.sqlite3'}"),
+        os.environ.get("ACCORD_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'accord.sqlite3'}",
         conn_max_age=60,
     )
 }

@@ -1,0 +1,215 @@
+"""Reading accounts data. Member-zone reads go through `visible_to(user)` and `has_perm`."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pyotp
+import segno
+from django.conf import settings
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from accord.accounts.models import (
+    ApiToken,
+    LoginAttempt,
+    Membership,
+    Organisation,
+    TotpDevice,
+    User,
+)
+from accord.accounts.permissions import Permission, has_perm, role_in
+
+
+def organisations_for(user: Any) -> QuerySet[Organisation]:
+    """Organisations whose member-zone pages the user may open."""
+    return Organisation.objects.visible_to(user)
+
+
+def get_organisation_for(user: Any, slug: str) -> Organisation | None:
+    """The organisation with `slug` if the user may see it; None whether or not it exists."""
+    organisation = organisations_for(user).filter(slug=slug).first()
+    if organisation is None or not has_perm(user, Permission.ORGANISATION_VIEW, organisation):
+        return None
+    return organisation
+
+
+def memberships_of(user: Any) -> QuerySet[Membership]:
+    """The user's own memberships, with their organisations."""
+    return (
+        Membership.objects.filter(user=user, organisation__in=organisations_for(user))
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+def token_organisations(user: Any) -> QuerySet[Organisation]:
+    """Organisations the user may create an API token for: those they belong to."""
+    return organisations_for(user).filter(memberships__user=user).distinct()
+
+
+def tokens_for(user: Any) -> QuerySet[ApiToken]:
+    """The user's own API tokens, newest first."""
+    return ApiToken.objects.visible_to(user).select_related("organisation")
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """One member as a viewer may see them: the email only for those allowed."""
+
+    full_name: str
+    email: str | None
+    role: str
+    role_label: str
+
+
+@dataclass(frozen=True)
+class OrganisationView:
+    organisation: Organisation
+    domains: list[str]
+    members: list[MemberView]
+    show_contacts: bool
+    can_manage: bool
+
+
+def organisation_view(user: Any, organisation: Organisation) -> OrganisationView | None:
+    """What `user` may see of the organisation's members and domains, or None."""
+    if not has_perm(user, Permission.ORGANISATION_VIEW, organisation):
+        return None
+    return _organisation_view(
+        organisation,
+        show_contacts=has_perm(user, Permission.MEMBER_CONTACTS_VIEW, organisation),
+        can_manage=has_perm(user, Permission.ORGANISATION_MANAGE, organisation),
+    )
+
+
+def token_organisation_view(token: ApiToken) -> OrganisationView | None:
+    """What an API token may see: its own organisation only, with its owner's role there."""
+    user = token.user
+    if not has_perm(user, Permission.TOKEN_USE, token):
+        return None
+    organisation = get_organisation_for(user, token.organisation.slug)
+    if organisation is None or organisation.pk != token.organisation_id:
+        return None
+    return _organisation_view(
+        organisation,
+        show_contacts=has_perm(user, Permission.MEMBER_CONTACTS_VIEW, token),
+        can_manage=False,
+    )
+
+
+def token_role(token: ApiToken) -> str | None:
+    """The token owner's role in the token's organisation, or None once they have left."""
+    return role_in(token.user, token.organisation)
+
+
+def _organisation_view(
+    organisation: Organisation, *, show_contacts: bool, can_manage: bool
+) -> OrganisationView:
+    memberships = organisation.memberships.select_related("user").order_by("user__email")
+    members = [
+        MemberView(
+            full_name=membership.user.full_name,
+            email=membership.user.email if show_contacts else None,
+            role=membership.role,
+            role_label=membership.get_role_display(),
+        )
+        for membership in memberships
+    ]
+    return OrganisationView(
+        organisation=organisation,
+        domains=list(organisation.domains.values_list("name", flat=True)),
+        members=members,
+        show_contacts=show_contacts,
+        can_manage=can_manage,
+    )
+
+
+def confirmed_totp_device(user: Any) -> TotpDevice | None:
+    """The user's working TOTP authenticator, if two-factor sign-in is on."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).first()
+
+
+def recent_login_attempts(user: User, *, limit: int = 10) -> QuerySet[LoginAttempt]:
+    """The latest sign-in attempts made with the user's email address."""
+    return LoginAttempt.objects.filter(email=user.email).order_by("-attempted_at")[:limit]
+
+
+def normal_email(email: str) -> str:
+    return email.strip().lower()[:254]
+
+
+def valid_ip(ip: str | None) -> str | None:
+    """The address if it is one, else None (so junk never reaches the database)."""
+    if not ip:
+        return None
+    try:
+        return str(ipaddress.ip_address(ip))
+    except ValueError:
+        return None
+
+
+def login_locked(*, email: str, ip: str | None) -> bool:
+    """Whether sign-in is refused for now: too many recent failures for the email or the IP.
+
+    Failures for an email count from its last completed sign-in; failures from an
+    address always count, so one good account cannot reset an address's budget.
+    """
+    since = timezone.now() - timedelta(seconds=settings.ACCORD_LOGIN_WINDOW_SECONDS)
+    limit = settings.ACCORD_LOGIN_MAX_FAILURES
+    email = normal_email(email)
+    recent = LoginAttempt.objects.filter(attempted_at__gte=since)
+    last_success = recent.filter(email=email, succeeded=True).aggregate(at=Max("attempted_at"))
+    by_email = recent.filter(email=email, succeeded=False)
+    if last_success["at"] is not None:
+        by_email = by_email.filter(attempted_at__gt=last_success["at"])
+    if by_email.count() >= limit:
+        return True
+    address = valid_ip(ip)
+    return address is not None and (
+        recent.filter(ip_address=address, succeeded=False).count() >= limit
+    )
+
+
+@dataclass(frozen=True)
+class TotpProvisioning:
+    """What a person needs to add the authenticator: the secret, as text and as a QR code."""
+
+    secret: str
+    uri: str
+    qr_svg: str
+
+
+def totp_provisioning(user: User, device: TotpDevice) -> TotpProvisioning:
+    uri = pyotp.TOTP(device.secret).provisioning_uri(
+        name=user.email, issuer_name=settings.ACCORD_INSTANCE_NAME
+    )
+    # segno draws modules only; no text from the URI ends up in the SVG markup.
+    qr_svg = segno.make(uri, error="m").svg_inline(scale=4, title="QR code for your app")
+    return TotpProvisioning(secret=device.secret, uri=uri, qr_svg=qr_svg)
+
+
+@dataclass(frozen=True)
+class AccountOverview:
+    """Everything the account page shows about the signed-in person."""
+
+    memberships: list[Membership]
+    tokens: list[ApiToken]
+    two_factor_on: bool
+    can_disable_two_factor: bool
+    attempts: list[LoginAttempt]
+
+
+def account_overview(user: User) -> AccountOverview:
+    return AccountOverview(
+        memberships=list(memberships_of(user)),
+        tokens=list(tokens_for(user)),
+        two_factor_on=confirmed_totp_device(user) is not None,
+        can_disable_two_factor=has_perm(user, Permission.TWO_FACTOR_DISABLE),
+        attempts=list(recent_login_attempts(user)),
+    )

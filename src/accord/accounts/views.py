@@ -1,0 +1,298 @@
+"""Signing in and out, the account page, two-factor set-up, API tokens, organisation pages.
+
+Views parse the form, call one service or selector, and render. Who may do what is
+decided by `permissions.has_perm`, through the selectors and services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accord.accounts import selectors, services
+from accord.accounts.forms import (
+    DomainForm,
+    LoginForm,
+    MemberAddForm,
+    TokenCreateForm,
+    TotpCodeForm,
+)
+from accord.accounts.models import LoginAttempt, Organisation, User
+from accord.accounts.sessions import (
+    PendingLogin,
+    clear_pending_login,
+    mark_two_factor_passed,
+    pending_login,
+    start_pending_login,
+)
+
+LOCKED_MESSAGE = "Too many failed sign-in attempts. Wait 15 minutes, then try again."
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy
+    # rewrites it, and a lockout keyed on it could be dodged at will.
+    return selectors.valid_ip(request.META.get("REMOTE_ADDR"))
+
+
+def _safe_next(request: HttpRequest, url: str) -> str:
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _posted(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+# Sign-in -------------------------------------------------------------------------------
+
+
+@sensitive_post_parameters("password")
+@never_cache
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(_posted(request), initial={"next": request.GET.get("next", "")})
+    if request.method != "POST":
+        return render(request, "accounts/login.html", {"form": form})
+    ip = _client_ip(request)
+    if selectors.login_locked(email=str(request.POST.get("email", "")), ip=ip):
+        return render(request, "accounts/locked.html", {"message": LOCKED_MESSAGE}, status=429)
+    if not form.is_valid():
+        return render(request, "accounts/login.html", {"form": form}, status=400)
+    email = form.cleaned_data["email"]
+    user = authenticate(request, username=email, password=form.cleaned_data["password"])
+    if user is None:
+        services.record_login_attempt(email=email, ip=ip, succeeded=False)
+        form.add_error(None, "The email address or password is wrong.")
+        return render(request, "accounts/login.html", {"form": form}, status=400)
+    return _after_password(request, user, form.cleaned_data["next"])
+
+
+def _after_password(request: HttpRequest, user: Any, next_url: str) -> HttpResponse:
+    if selectors.confirmed_totp_device(user) is not None:
+        start_pending_login(request, user=user, next_url=next_url)
+        return redirect("accounts:login_totp")
+    services.record_login_attempt(email=user.email, ip=_client_ip(request), succeeded=True)
+    login(request, user)
+    return redirect(_safe_next(request, next_url))
+
+
+@never_cache
+def login_totp(request: HttpRequest) -> HttpResponse:
+    pending = pending_login(request)
+    if pending is None:
+        messages.info(request, "Your sign-in expired. Enter your email and password again.")
+        return redirect("accounts:login")
+    ip = _client_ip(request)
+    if selectors.login_locked(email=pending.user.email, ip=ip):
+        clear_pending_login(request)
+        return render(request, "accounts/locked.html", {"message": LOCKED_MESSAGE}, status=429)
+    form = TotpCodeForm(_posted(request))
+    if not form.is_valid():
+        status = 400 if form.errors else 200
+        return render(request, "accounts/login_totp.html", {"form": form}, status=status)
+    if services.verify_totp(user=pending.user, code=form.cleaned_data["code"]):
+        return _complete_login(request, pending)
+    services.record_login_attempt(
+        email=pending.user.email, ip=ip, succeeded=False, stage=LoginAttempt.Stage.TOTP
+    )
+    form.add_error("code", "That code is not right, or it has been used already.")
+    return render(request, "accounts/login_totp.html", {"form": form}, status=400)
+
+
+def _complete_login(request: HttpRequest, pending: PendingLogin) -> HttpResponse:
+    clear_pending_login(request)
+    services.record_login_attempt(
+        email=pending.user.email,
+        ip=_client_ip(request),
+        succeeded=True,
+        stage=LoginAttempt.Stage.TOTP,
+    )
+    login(request, pending.user, backend=pending.backend or None)
+    mark_two_factor_passed(request, pending.user)
+    return redirect(_safe_next(request, pending.next_url))
+
+
+# The account page and API tokens -------------------------------------------------------
+
+
+def _render_account(
+    request: HttpRequest, *, token_form: TokenCreateForm | None = None, status: int = 200
+) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    context = {
+        "overview": selectors.account_overview(user),
+        "token_form": token_form
+        or TokenCreateForm(organisations=selectors.token_organisations(user)),
+        "code_form": TotpCodeForm(),
+    }
+    return render(request, "accounts/account.html", context, status=status)
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    return _render_account(request)
+
+
+@login_required
+@require_POST
+@never_cache
+def token_create(request: HttpRequest) -> HttpResponse:
+    organisations = selectors.token_organisations(request.user)
+    form = TokenCreateForm(request.POST, organisations=organisations)
+    if not form.is_valid():
+        return _render_account(request, token_form=form, status=400)
+    try:
+        token, secret = services.create_api_token(
+            user=request.user,  # type: ignore[arg-type]
+            organisation=form.cleaned_data["organisation"],
+            name=form.cleaned_data["name"],
+            expires_at=form.expires_at(),
+        )
+    except services.NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.AccountError as exc:
+        form.add_error(None, str(exc))
+        return _render_account(request, token_form=form, status=400)
+    # The secret goes into this one response and nowhere else.
+    return render(request, "accounts/token_created.html", {"token": token, "secret": secret})
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(selectors.tokens_for(request.user), pk=token_id)
+    try:
+        services.revoke_api_token(token=token, actor=request.user)
+    except services.NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    messages.success(request, f"The token “{token.name}” is revoked.")
+    return redirect("accounts:account")
+
+
+# Two-factor authentication -------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if selectors.confirmed_totp_device(user) is not None:
+        messages.info(request, "Two-factor authentication is already on.")
+        return redirect("accounts:account")
+    device = services.start_totp_enrolment(user=user)
+    form = TotpCodeForm(_posted(request))
+    if form.is_valid():
+        try:
+            services.confirm_totp(user=user, code=form.cleaned_data["code"])
+        except services.AccountError as exc:
+            form.add_error("code", str(exc))
+        else:
+            mark_two_factor_passed(request, user)
+            messages.success(request, "Two-factor authentication is on.")
+            return redirect("accounts:account")
+    context = {"provisioning": selectors.totp_provisioning(user, device), "form": form}
+    status = 400 if form.errors else 200
+    return render(request, "accounts/two_factor_setup.html", context, status=status)
+
+
+@login_required
+@require_POST
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    form = TotpCodeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.InvalidCode("Enter the 6-digit code from your app.")
+        services.disable_totp(user=request.user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
+    except services.NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.AccountError as exc:
+        messages.error(request, str(exc))
+        return _render_account(request, status=400)
+    messages.success(request, "Two-factor authentication is off.")
+    return redirect("accounts:account")
+
+
+# Organisations -------------------------------------------------------------------------
+
+
+def _visible_organisation(request: HttpRequest, slug: str) -> Organisation:
+    organisation = selectors.get_organisation_for(request.user, slug)
+    if organisation is None:
+        # The same answer whether it does not exist or is not for this person.
+        raise Http404("No such organisation.")
+    return organisation
+
+
+def _render_organisation(
+    request: HttpRequest,
+    organisation: Organisation,
+    *,
+    domain_form: DomainForm | None = None,
+    member_form: MemberAddForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "view": selectors.organisation_view(request.user, organisation),
+        "domain_form": domain_form or DomainForm(),
+        "member_form": member_form or MemberAddForm(),
+    }
+    return render(request, "accounts/organisation.html", context, status=status)
+
+
+@login_required
+def organisation(request: HttpRequest, slug: str) -> HttpResponse:
+    return _render_organisation(request, _visible_organisation(request, slug))
+
+
+@login_required
+@require_POST
+def organisation_domain_add(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = _visible_organisation(request, slug)
+    form = DomainForm(request.POST)
+    if form.is_valid():
+        try:
+            domain = services.add_domain(
+                organisation=organisation, name=form.cleaned_data["name"], actor=request.user
+            )
+        except services.NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except services.AccountError as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, f"{domain.name} is registered.")
+            return redirect("accounts:organisation", slug=organisation.slug)
+    return _render_organisation(request, organisation, domain_form=form, status=400)
+
+
+@login_required
+@require_POST
+def organisation_member_add(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = _visible_organisation(request, slug)
+    form = MemberAddForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = services.add_member_by_email(
+                organisation=organisation, actor=request.user, **form.cleaned_data
+            )
+        except services.NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except services.AccountError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{membership.user.email} is now a member.")
+            return redirect("accounts:organisation", slug=organisation.slug)
+    return _render_organisation(request, organisation, member_form=form, status=400)
