@@ -9,6 +9,7 @@ never deleted.
 from __future__ import annotations
 
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -18,6 +19,9 @@ class CatalogueVersion(models.Model):
     version = models.CharField(max_length=40, unique=True, help_text="Semantic version")
     released_on = models.DateField(null=True, blank=True)
     changes = models.JSONField(default=list, help_text="The changelog lines of this version")
+    changelog = models.JSONField(
+        default=list, help_text="The whole changelog as published: [{version, date, changes}]"
+    )
     digest = models.CharField(max_length=64, help_text="SHA-256 of the source files")
     loaded_at = models.DateTimeField(default=timezone.now)
     is_current = models.BooleanField(default=False)
@@ -48,6 +52,9 @@ class Framework(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:framework", args=[self.slug])
+
 
 class Norm(models.Model):
     """One norm or principle of a framework, summarised in Accord's own words."""
@@ -63,12 +70,13 @@ class Norm(models.Model):
 
     class Meta:
         ordering = ["framework__position", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["framework", "key"], name="unique_norm_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["framework", "key"], name="unique_norm_key")]
 
     def __str__(self) -> str:
         return f"{self.framework.short_title} {self.reference}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:norm", args=[self.framework.slug, self.key])
 
     @property
     def qualified_id(self) -> str:
@@ -107,7 +115,9 @@ class Practice(models.Model):
         DOCUMENT = "document", "Document review"
         ATTESTATION = "attestation", "Attestation"
 
-    slug = models.CharField(max_length=80, unique=True, help_text="Stable id, e.g. cvd.security-txt")
+    slug = models.CharField(
+        max_length=80, unique=True, help_text="Stable id, e.g. cvd.security-txt"
+    )
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="practices")
     title = models.CharField(max_length=200)
     statement = models.TextField(help_text="What exactly to do")
@@ -120,6 +130,11 @@ class Practice(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     introduced_in = models.CharField(max_length=40)
     withdrawn_in = models.CharField(max_length=40, null=True, blank=True)
+    search_text = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="Case-folded id, title, statement, rationale, evidence and references",
+    )
     norms = models.ManyToManyField(Norm, through="Mapping", related_name="practices")
 
     objects = PracticeQuerySet.as_manager()
@@ -129,6 +144,9 @@ class Practice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slug}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:practice", args=[self.slug])
 
     @property
     def verification_method(self) -> str:
@@ -147,9 +165,7 @@ class Mapping(models.Model):
 
     class Meta:
         ordering = ["norm__framework__position", "norm__position"]
-        constraints = [
-            models.UniqueConstraint(fields=["practice", "norm"], name="unique_mapping")
-        ]
+        constraints = [models.UniqueConstraint(fields=["practice", "norm"], name="unique_mapping")]
 
     def __str__(self) -> str:
         return f"{self.practice.slug} -> {self.norm.qualified_id}"
@@ -169,3 +185,6 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalogue:profile", args=[self.slug])

@@ -25,7 +25,8 @@ CHECKS: dict[str, CheckDefinition] = {
         CheckDefinition(
             "security-txt-signed",
             "security.txt is signed",
-            "The file carries an OpenPGP cleartext signature that verifies.",
+            "The file carries an OpenPGP cleartext signature that verifies against the key its "
+            "Encryption field publishes (or a supplied key).",
         ),
         CheckDefinition(
             "security-txt-fresh",
@@ -41,12 +42,14 @@ CHECKS: dict[str, CheckDefinition] = {
         CheckDefinition(
             "csaf-provider",
             "CSAF provider metadata is published",
-            "A valid CSAF 2.0 provider-metadata.json whose distributions answer.",
+            "A valid CSAF 2.0 provider-metadata.json, found as CSAF 2.0 section 7.3.1 "
+            "describes, whose distributions answer and list a valid advisory.",
         ),
         CheckDefinition(
             "csaf-security-txt",
             "security.txt points to the CSAF provider metadata",
-            "A CSAF field in security.txt names the provider-metadata.json.",
+            "A CSAF field in security.txt names, over HTTPS, a provider-metadata.json "
+            "that answers.",
         ),
         CheckDefinition(
             "https-hsts",
@@ -56,7 +59,7 @@ CHECKS: dict[str, CheckDefinition] = {
         CheckDefinition(
             "security-contact-reachable",
             "Security contacts are reachable",
-            "Every Contact URI is well formed and its web page answers.",
+            "Every Contact URI is well formed (mailto, tel, https) and its web page answers.",
         ),
     ]
 }

@@ -1,0 +1,39 @@
+"""The catalogue's domain exceptions. Plain Python: the validator imports them without Django."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from accord.catalogue.validation import Problem
+
+
+class CatalogueError(Exception):
+    """Base class of the errors a catalogue user can act on."""
+
+
+class CatalogueInvalid(CatalogueError):
+    """The catalogue files have problems; nothing was loaded."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        first = f": {self.problems[0]}" if self.problems else ""
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        super().__init__(f"The catalogue has {count} problem(s){first}{more}")
+
+
+class CatalogueNotLoaded(CatalogueError):
+    """No catalogue version has been loaded into this instance yet."""
+
+    def __init__(self) -> None:
+        super().__init__("No catalogue is loaded yet: run `accord init` first.")
+
+
+class SearchQueryTooLong(CatalogueError):
+    """A search query over the length the search accepts."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"Search for at most {limit} characters.")
