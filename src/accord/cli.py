@@ -13,6 +13,8 @@ from typing import Any
 
 import click
 
+from accord.evidence.cli import assess, scan
+
 
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
@@ -38,6 +40,10 @@ def main() -> None:
     """
 
 
+main.add_command(assess)
+main.add_command(scan)
+
+
 @main.command()
 @click.option("--quiet", is_flag=True, help="Print only errors.")
 def init(quiet: bool) -> None:
@@ -60,12 +66,32 @@ def _initialise(verbosity: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--task-worker/--no-task-worker",
+    default=None,
+    help="Run the background task worker and scan scheduler beside the web server. "
+    "Default: on when tasks are queued in the database (ACCORD_TASK_BACKEND=database).",
+)
+def serve(host: str, port: int, workers: int, task_worker: bool | None) -> None:
     """Serve the site with gunicorn (a production WSGI server)."""
-    _serve(host, port, workers)
+    _serve(host, port, workers, task_worker=task_worker)
 
 
-def _serve(host: str, port: int, workers: int) -> None:
+def _serve(host: str, port: int, workers: int, *, task_worker: bool | None = None) -> None:
+    if task_worker is None:
+        task_worker = (
+            os.environ.get("ACCORD_TASK_BACKEND", "database").strip().lower() == "database"
+        )
+    if task_worker:
+        from accord.evidence.worker import embedded_worker
+
+        with embedded_worker():
+            _run_gunicorn(host, port, workers)
+    else:
+        _run_gunicorn(host, port, workers)
+
+
+def _run_gunicorn(host: str, port: int, workers: int) -> None:
     from gunicorn.app.wsgiapp import run
 
     click.echo(f"Serving Accord on http://{host}:{port}/ (Ctrl-C to stop)")
@@ -79,6 +105,27 @@ def _serve(host: str, port: int, workers: int) -> None:
         "--forwarded-allow-ips=127.0.0.1",
     ]
     run()
+
+
+@main.command()
+@click.option(
+    "--schedule",
+    is_flag=True,
+    help="Also queue the evidence scans that are due, every few minutes.",
+)
+def worker(schedule: bool) -> None:
+    """Run background tasks (evidence scans) until stopped.
+
+    Takes tasks from the queue ACCORD_TASK_BACKEND names: the database (the default) or
+    Redis at ACCORD_REDIS_URL. Run one or more on each machine; several may --schedule.
+    """
+    _setup_django()
+    from accord.evidence.worker import run_worker
+
+    try:
+        run_worker(schedule=schedule)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()

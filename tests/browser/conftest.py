@@ -28,8 +28,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One chromium per test module: Playwright's sync API keeps an event loop running
+    in this thread while it is open, which other tests' asyncio.run() cannot share."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("ACCORD_REQUIRE_BROWSER") == "1":
             pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")

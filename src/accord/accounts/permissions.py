@@ -26,6 +26,8 @@ class Permission(enum.StrEnum):
     TOKEN_REVOKE = "accounts:token:revoke"  # noqa: S105
     TOKEN_USE = "accounts:token:use"  # noqa: S105
     AUDIT_VIEW = "audit:event:view"
+    EVIDENCE_VIEW = "evidence:observation:view"
+    EVIDENCE_SCAN = "evidence:scan:request"
     CATALOGUE_PUBLISH = "catalogue:version:publish"
     INSTANCE_ADMIN = "accounts:instance:admin"
 
@@ -118,6 +120,28 @@ def _use_token(user: Any, token: Any) -> bool:
 @rule(Permission.AUDIT_VIEW)
 def _view_audit(user: Any, _obj: Any) -> bool:
     return bool(user.is_secretariat)
+
+
+def _organisation_of(obj: Any) -> Organisation | None:
+    # Evidence objects (domains, observations, verdict changes) belong to an organisation.
+    if isinstance(obj, Organisation):
+        return obj
+    organisation = getattr(obj, "organisation", None)
+    return organisation if isinstance(organisation, Organisation) else None
+
+
+@rule(Permission.EVIDENCE_VIEW)
+def _view_evidence(user: Any, obj: Any) -> bool:
+    organisation = _organisation_of(obj)
+    if organisation is None:
+        return False
+    return user.is_secretariat or role_in(user, organisation) is not None
+
+
+@rule(Permission.EVIDENCE_SCAN)
+def _request_scan(user: Any, obj: Any) -> bool:
+    organisation = _organisation_of(obj)
+    return organisation is not None and _manage_organisation(user, organisation)
 
 
 @rule(Permission.CATALOGUE_PUBLISH)

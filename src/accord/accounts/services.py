@@ -32,6 +32,8 @@ from accord.accounts.models import (
 from accord.accounts.permissions import Permission, has_perm
 from accord.accounts.selectors import login_locked, normal_email, valid_ip
 from accord.audit.services import record_event
+from accord.evidence import services as evidence
+from accord.evidence.models import ScanRun
 
 TOKEN_PREFIX = "acc_"  # noqa: S105 (the public prefix, not a secret)
 TOKEN_PREFIX_LENGTH = 8
@@ -258,7 +260,8 @@ def remove_member(*, organisation: Organisation, user: User, actor: Any) -> None
 
 @transaction.atomic
 def add_domain(*, organisation: Organisation, name: str, actor: Any) -> Domain:
-    """Register a domain name for the organisation, in its normal ASCII form.
+    """Register a domain name for the organisation, in its normal ASCII form, and queue
+    its first evidence scan (enqueued once the transaction commits).
 
     `actor=None` is the instance itself (CLI, demo data); people always pass themselves.
     """
@@ -283,6 +286,7 @@ def add_domain(*, organisation: Organisation, name: str, actor: Any) -> Domain:
         organisation=organisation,
         data={"domain": normal},
     )
+    evidence.request_scan(domain=domain, trigger=ScanRun.Trigger.DOMAIN_ADDED)
     return domain
 
 

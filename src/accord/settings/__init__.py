@@ -8,6 +8,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent.parent
@@ -32,11 +33,19 @@ def _secret_key() -> str:
     if key_file.exists():
         return key_file.read_text().strip()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Write the new key under a private name, then link it into place: when several
+    # processes start at once, exactly one key wins and every process reads that one.
+    candidate = DATA_DIR / f".secret_key.{os.getpid()}"
+    fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        handle.write(secrets.token_urlsafe(50))
+    try:
+        os.link(candidate, key_file)
+    except FileExistsError:
+        pass
+    finally:
+        candidate.unlink()
+    return key_file.read_text().strip()
 
 
 SECRET_KEY = _secret_key()
@@ -63,6 +72,8 @@ INSTALLED_APPS = [
     "accord.accounts",
     "accord.audit",
     "accord.catalogue",
+    "accord.evidence",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +169,38 @@ MEDIA_ROOT = DATA_DIR / "media"
 ACCORD_LOGIN_MAX_FAILURES = int(os.environ.get("ACCORD_LOGIN_MAX_FAILURES", "5"))
 ACCORD_LOGIN_WINDOW_SECONDS = int(os.environ.get("ACCORD_LOGIN_WINDOW_SECONDS", "900"))
 ACCORD_INSTANCE_NAME = os.environ.get("ACCORD_INSTANCE_NAME", "Accord")
+
+# Background tasks (django.tasks). "database" (the default) keeps the queue in the
+# database and `accord serve` runs a worker beside the web server: nothing else to
+# install. "redis" hands tasks to RQ through Redis, for `accord worker` processes on
+# any number of machines. "immediate" runs each task at once, in the enqueuing process.
+ACCORD_TASK_BACKEND = os.environ.get("ACCORD_TASK_BACKEND", "database").strip().lower()
+ACCORD_REDIS_URL = os.environ.get("ACCORD_REDIS_URL", "redis://127.0.0.1:6379/0")
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "redis": "django_tasks_rq.RQBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+if ACCORD_TASK_BACKEND not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"ACCORD_TASK_BACKEND must be one of {', '.join(_TASK_BACKENDS)}")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[ACCORD_TASK_BACKEND], "QUEUES": ["default"]}}
+RQ_QUEUES = {"default": {"URL": ACCORD_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+if ACCORD_TASK_BACKEND == "redis":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+
+# Evidence scans: each domain is scanned again once its latest scan is this old; the
+# scheduler in `accord worker --schedule` (and `accord serve`) looks every few minutes.
+ACCORD_SCAN_INTERVAL_HOURS = float(os.environ.get("ACCORD_SCAN_INTERVAL_HOURS", "24"))
+ACCORD_SCHEDULE_EVERY_SECONDS = float(os.environ.get("ACCORD_SCHEDULE_EVERY_SECONDS", "300"))
+ACCORD_SCAN_DOMAIN_TIMEOUT = float(os.environ.get("ACCORD_SCAN_DOMAIN_TIMEOUT", "60"))
+# What the scanner fetches with: a callable returning a `Fetcher`. Tests name an
+# in-memory one; the lab options below reach the default SafeFetcher.
+ACCORD_SCAN_FETCHER = "accord.evidence.services.safe_fetcher"
+ACCORD_SCAN_ALLOW_PRIVATE = env_flag("ACCORD_SCAN_ALLOW_PRIVATE")
+ACCORD_SCAN_CONNECT_TO = [
+    rule.strip() for rule in os.environ.get("ACCORD_SCAN_CONNECT_TO", "").split(",") if rule.strip()
+]
+ACCORD_SCAN_CA_BUNDLE = os.environ.get("ACCORD_SCAN_CA_BUNDLE") or None
 
 LOGGING = {
     "version": 1,

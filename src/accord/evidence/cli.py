@@ -1,0 +1,352 @@
+"""`accord assess` and `accord scan`: the evidence engine from the shell, without Django.
+
+Both commands only parse options, build a `SafeFetcher` and call the scanner; they need
+no database and import nothing from Django, so they start fast. Heavy modules (httpx,
+rich, the checks) are imported when a command runs, not when `accord` starts.
+
+Run alone as `python -m accord.evidence.cli assess|scan ...`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from accord.evidence.fetcher import SafeFetcher
+    from accord.evidence.scanner import DomainResult
+
+VERDICT_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "error": "magenta"}
+FAILING = {"fail", "error"}
+
+
+def _parse_connect_to(
+    _ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]
+) -> list[tuple[str, str, str, str]]:
+    from accord.evidence.fetcher import parse_connect_to
+
+    try:
+        return [parse_connect_to(value) for value in values]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def _check_ids(_ctx: click.Context, _param: click.Parameter, values: tuple[str, ...]) -> Any:
+    from accord.evidence.registry import CHECKS
+
+    unknown = [value for value in values if value not in CHECKS]
+    if unknown:
+        known = ", ".join(CHECKS)
+        raise click.BadParameter(f"unknown check {unknown[0]!r}; known: {known}")
+    return list(dict.fromkeys(values)) or None
+
+
+def _lab_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--check",
+            "check_ids",
+            multiple=True,
+            metavar="ID",
+            callback=_check_ids,
+            help="Run only this check (repeatable). Default: all.",
+        ),
+        click.option(
+            "--timeout",
+            default=20.0,
+            show_default=True,
+            type=click.FloatRange(0.1, 600),
+            help="Seconds one fetch may take in all, redirects included.",
+        ),
+        click.option(
+            "--per-host",
+            default=2,
+            show_default=True,
+            type=click.IntRange(1, 64),
+            help="Requests in flight at once to one host name.",
+        ),
+        click.option(
+            "--allow-private",
+            is_flag=True,
+            help="Lab use: allow loopback, private and other non-public addresses.",
+        ),
+        click.option(
+            "--connect-to",
+            multiple=True,
+            metavar="H1:P1:H2:P2",
+            callback=_parse_connect_to,
+            help="Lab use, as curl's: connect to H2:P2 for H1:P1 (empty matches any), "
+            "keeping the name for TLS and Host.",
+        ),
+        click.option(
+            "--ca-bundle",
+            type=click.Path(exists=True, dir_okay=False),
+            help="Also trust the CAs in this PEM file.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _make_fetcher(options: dict[str, Any]) -> SafeFetcher:
+    from accord.evidence.fetcher import SafeFetcher
+
+    timeout = options["timeout"]
+    return SafeFetcher(
+        connect_timeout=min(5.0, timeout),
+        read_timeout=min(10.0, timeout),
+        total_timeout=timeout,
+        per_host=options["per_host"],
+        allow_private=options["allow_private"],
+        connect_to=options["connect_to"],
+        ca_bundle=options["ca_bundle"],
+    )
+
+
+@click.command()
+@click.argument("domains", nargs=-1, required=True, metavar="DOMAIN...")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of results.")
+@_lab_options
+def assess(domains: tuple[str, ...], as_json: bool, **options: Any) -> None:
+    """Assess each DOMAIN now and print every check's verdict.
+
+    Exit status: 0 when every check passed (a warning counts as passed), 1 when any
+    check failed or could not be run (error), 2 on a usage error such as a bad domain.
+    """
+    import asyncio
+
+    from accord.evidence.domains import InvalidDomain, normalise_domain
+
+    names: list[str] = []
+    for text in domains:
+        try:
+            names.append(normalise_domain(text))
+        except InvalidDomain as exc:
+            raise click.BadParameter(exc.message, param_hint="DOMAIN") from exc
+    results = asyncio.run(_assess_all(list(dict.fromkeys(names)), options))
+    if as_json:
+        import json
+
+        click.echo(json.dumps([result.as_dict() for result in results], indent=2))
+    else:
+        _print_tables(results)
+    failing = any(
+        str(check.status) in FAILING for result in results for check in result.checks.values()
+    )
+    raise click.exceptions.Exit(1 if failing else 0)
+
+
+async def _assess_all(names: list[str], options: dict[str, Any]) -> list[DomainResult]:
+    from accord.evidence.scanner import scan
+
+    results: list[DomainResult] = []
+    async with _make_fetcher(options) as fetcher:
+        await scan(
+            enumerate(names),
+            fetcher=fetcher,
+            check_ids=options["check_ids"],
+            concurrency=min(len(names), 20),
+            on_result=results.append,
+        )
+    return sorted(results, key=lambda result: result.line_no)
+
+
+def _print_tables(results: list[DomainResult]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console()
+    for result in results:
+        table = Table(title=result.domain, title_justify="left")
+        table.add_column("check")
+        table.add_column("verdict")
+        table.add_column("findings")
+        for check_id, check in result.checks.items():
+            status = str(check.status)
+            findings = [
+                f"{finding.code}: {escape(finding.message)}"
+                for finding in [*check.errors, *check.recommendations, *check.notifications]
+            ]
+            style = VERDICT_STYLE.get(status, "")
+            table.add_row(check_id, f"[{style}]{status}[/]", "\n".join(findings))
+        console.print(table)
+
+
+@click.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON Lines file: one result per domain, appended; domains already in it are "
+    "skipped, so rerunning the same command resumes an interrupted scan.",
+)
+@click.option(
+    "--concurrency",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Domains assessed at once.",
+)
+@click.option(
+    "--domain-timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(1, 3600),
+    help="Seconds one domain may take in all; then its checks are reported as error.",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
+@_lab_options
+def scan(
+    file: Path, out: Path, concurrency: int, domain_timeout: float, quiet: bool, **options: Any
+) -> None:
+    """Assess every domain listed in FILE (one a line, `#` comments) into --out.
+
+    Each line of --out is {"domain", "assessed_at", "checks": {id: result}}, written as
+    soon as that domain is done, so lines are in completion order. Lines of FILE that
+    are not a valid domain name are reported on stderr with their line number and
+    skipped (nothing is written for them). Exit status 0 when the list was worked
+    through, whatever the verdicts.
+    """
+    import asyncio
+
+    from accord.evidence.scanner import done_domains
+
+    started = time.monotonic()
+    done = done_domains(out)
+    tally = _Tally(already_done=len(done))
+    with out.open("a", encoding="utf-8") as sink, _progress(file, quiet) as advance:
+
+        def write(result: DomainResult) -> None:
+            sink.write(result.json_line())
+            sink.flush()
+            tally.add(result)
+            advance()
+
+        domains = _pending_domains(file, done, tally, advance)
+        try:
+            asyncio.run(_scan_all(domains, options, concurrency, domain_timeout, write))
+        except KeyboardInterrupt:
+            click.echo(f"Interrupted; run the same command again to resume {out}.", err=True)
+            raise click.exceptions.Exit(130) from None
+    if not quiet:
+        _print_summary(tally, out, time.monotonic() - started)
+
+
+async def _scan_all(
+    domains: Iterator[tuple[int, str]],
+    options: dict[str, Any],
+    concurrency: int,
+    domain_timeout: float,
+    write: Callable[[DomainResult], None],
+) -> None:
+    from accord.evidence.scanner import scan as run_scan
+
+    async with _make_fetcher(options) as fetcher:
+        await run_scan(
+            domains,
+            fetcher=fetcher,
+            check_ids=options["check_ids"],
+            concurrency=concurrency,
+            on_result=write,
+            domain_timeout=domain_timeout,
+        )
+
+
+class _Tally:
+    def __init__(self, already_done: int) -> None:
+        self.already_done = already_done
+        self.assessed = 0
+        self.invalid = 0
+        self.duplicates = 0
+        self.verdicts: dict[str, Counter[str]] = {}
+
+    def add(self, result: DomainResult) -> None:
+        self.assessed += 1
+        for check_id, check in result.checks.items():
+            self.verdicts.setdefault(check_id, Counter())[str(check.status)] += 1
+
+
+def _pending_domains(
+    file: Path, done: set[str], tally: _Tally, advance: Callable[[], None]
+) -> Iterator[tuple[int, str]]:
+    """Valid, not yet done, first-seen domains of `file`; read lazily, line by line."""
+    from accord.evidence.domains import InvalidDomain, read_domain_list
+
+    with file.open(encoding="utf-8", errors="replace") as lines:
+        for line_no, item in read_domain_list(lines):
+            if isinstance(item, InvalidDomain):
+                click.echo(f"{file}:{line_no}: skipped: {item.message}", err=True)
+                tally.invalid += 1
+                advance()
+            elif item in done:
+                tally.duplicates += 1
+                advance()
+            else:
+                done.add(item)
+                yield line_no, item
+
+
+class _progress:
+    """A Rich progress bar on stderr, only when stderr is a terminal and not --quiet."""
+
+    def __init__(self, file: Path, quiet: bool) -> None:
+        self._enabled = not quiet and sys.stderr.isatty()
+        self._file = file
+
+    def __enter__(self) -> Callable[[], None]:
+        if not self._enabled:
+            return lambda: None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with self._file.open(encoding="utf-8", errors="replace") as lines:
+            total = sum(1 for line in lines if line.split("#", 1)[0].strip())
+        self._bar = Progress(console=Console(stderr=True), transient=False)
+        self._bar.start()
+        task = self._bar.add_task("scanning", total=total)
+        return lambda: self._bar.advance(task)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._enabled:
+            self._bar.stop()
+
+
+def _print_summary(tally: _Tally, out: Path, seconds: float) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Verdicts written to {out}", title_justify="left")
+    table.add_column("check")
+    for verdict, style in VERDICT_STYLE.items():
+        table.add_column(f"[{style}]{verdict}[/]", justify="right")
+    for check_id, counts in sorted(tally.verdicts.items()):
+        table.add_row(check_id, *(str(counts[verdict]) for verdict in VERDICT_STYLE))
+    console = Console()
+    console.print(table)
+    rate = tally.assessed / seconds if seconds > 0 else 0.0
+    console.print(
+        f"{tally.assessed} domains assessed in {seconds:.1f} s ({rate:.1f}/s); "
+        f"{tally.already_done} already in {out}, {tally.duplicates} skipped as done or "
+        f"repeated, {tally.invalid} invalid lines."
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def evidence() -> None:
+    """The evidence engine's commands, for `python -m accord.evidence.cli`."""
+
+
+evidence.add_command(assess)
+evidence.add_command(scan)
+
+if __name__ == "__main__":
+    evidence()

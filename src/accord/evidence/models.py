@@ -1,0 +1,244 @@
+"""What the evidence engine saw: observations with their raw evidence, the current verdict
+of each check on each domain, the changes of verdict, and the scan runs that produce them.
+
+An observation outlives its domain (the domain link is cleared, its name is kept), so an
+organisation's history stays whole when it drops a domain.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from accord.accounts.models import Domain, Organisation
+from accord.evidence.registry import CHECKS
+
+
+def check_title(check_id: str) -> str:
+    check = CHECKS.get(check_id)
+    return check.title if check is not None else check_id
+
+
+class Verdict(models.TextChoices):
+    """A check's verdict; the same values as `accord.evidence.types.Status`."""
+
+    PASS = "pass", "Pass"
+    WARN = "warn", "Warning"
+    FAIL = "fail", "Fail"
+    ERROR = "error", "Error"
+
+
+class ScanRun(models.Model):
+    """One requested scan of one domain, from the request to the stored observations.
+
+    At most one run per domain is open (queued or running), which is what keeps a
+    scheduler, however many run at once, from queueing a domain twice.
+    """
+
+    class Trigger(models.TextChoices):
+        DOMAIN_ADDED = "domain_added", "Domain registered"
+        SCHEDULED = "scheduled", "Scheduled"
+        MANUAL = "manual", "Requested by a person"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        ABANDONED = "abandoned", "Abandoned"
+
+    OPEN_STATES = (State.QUEUED, State.RUNNING)
+
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="scan_runs")
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["domain", "-requested_at"], name="evidence_run_domain_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=Q(state__in=["queued", "running"]),
+                name="evidence_one_open_run_per_domain",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"scan of {self.domain_id} requested {self.requested_at:%Y-%m-%d %H:%M} ({self.state})"
+        )
+
+
+class EvidenceBody(models.Model):
+    """A fetched body, stored once however many observations cite it.
+
+    Keyed by the SHA-256 of the body as fetched; `content` keeps its first
+    `MAX_STORED_BYTES` bytes. Checks that share a fetch, and daily scans of a file that
+    has not changed, point at one row.
+    """
+
+    MAX_STORED_BYTES = 65_536
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField(help_text="Length of the body as fetched, in bytes")
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]}… ({self.size} bytes)"
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.content) < self.size
+
+
+class ObservationQuerySet(models.QuerySet["Observation"]):
+    def visible_to(self, user: Any) -> ObservationQuerySet:
+        """Observations of the organisations whose member-zone data the user may read."""
+        return self.filter(organisation__in=Organisation.objects.visible_to(user))
+
+
+class Observation(models.Model):
+    """One check's verdict on one domain at one moment, with the evidence behind it.
+
+    `result` is `CheckResult.as_dict()`; `codes` lists every finding code in it (errors,
+    then recommendations, then notifications). The fetch behind the result, when the
+    check made one, gives `url_chain` (each URL that redirected, then the final one),
+    `http_status`, `content_sha256` and the body.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="observations"
+    )
+    domain = models.ForeignKey(
+        Domain, on_delete=models.SET_NULL, null=True, blank=True, related_name="observations"
+    )
+    domain_name = models.CharField(max_length=253, help_text="Kept when the domain is removed")
+    check_id = models.CharField(max_length=60)
+    check_version = models.CharField(max_length=20)
+    observed_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Verdict.choices)
+    codes = models.JSONField(default=list)
+    result = models.JSONField(default=dict)
+    url_chain = models.JSONField(default=list)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_sha256 = models.CharField(max_length=64, blank=True)
+    body = models.ForeignKey(
+        EvidenceBody, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    fetch_truncated = models.BooleanField(
+        default=False, help_text="The site sent more than the check's size limit"
+    )
+    scan_run = models.ForeignKey(
+        ScanRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="observations"
+    )
+
+    objects = ObservationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-observed_at", "-id"]
+        indexes = [
+            # The history of one check on one domain, newest first.
+            models.Index(
+                fields=["domain", "check_id", "-observed_at"], name="evidence_obs_latest_idx"
+            ),
+            models.Index(fields=["organisation", "-observed_at"], name="evidence_obs_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.check_id} on {self.domain_name}: {self.status} at {self.observed_at}"
+
+    @property
+    def check_title(self) -> str:
+        return check_title(self.check_id)
+
+    @property
+    def key_codes(self) -> list[str]:
+        """The codes that explain the verdict: the errors, else the recommendations."""
+        for kind in ("errors", "recommendations"):
+            codes = [str(finding.get("code")) for finding in self.result.get(kind) or []]
+            if codes:
+                return list(dict.fromkeys(codes))
+        return []
+
+    @property
+    def raw_body(self) -> bytes | None:
+        return bytes(self.body.content) if self.body is not None else None
+
+    @property
+    def raw_body_text(self) -> str | None:
+        """The stored body as text, for reading; bytes that are not UTF-8 show as U+FFFD."""
+        raw = self.raw_body
+        return raw.decode("utf-8", errors="replace") if raw is not None else None
+
+    @property
+    def raw_body_truncated(self) -> bool:
+        """Whether the stored body is less than the whole document."""
+        return self.fetch_truncated or (self.body is not None and self.body.truncated)
+
+    @property
+    def details_json(self) -> str:
+        return json.dumps(self.result.get("details") or {}, indent=2, ensure_ascii=False)
+
+
+class CurrentVerdict(models.Model):
+    """The latest observation of one check on one domain, and since when its status holds."""
+
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="verdicts")
+    check_id = models.CharField(max_length=60)
+    status = models.CharField(max_length=10, choices=Verdict.choices)
+    since = models.DateTimeField(help_text="The first observation with this status in a row")
+    observation = models.ForeignKey(Observation, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain", "check_id"], name="evidence_one_verdict_per_check"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.check_id} on {self.domain_id}: {self.status}"
+
+
+class VerdictChange(models.Model):
+    """A check's verdict on a domain differed from the one observed before it."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="verdict_changes"
+    )
+    domain = models.ForeignKey(
+        Domain, on_delete=models.SET_NULL, null=True, blank=True, related_name="verdict_changes"
+    )
+    domain_name = models.CharField(max_length=253)
+    check_id = models.CharField(max_length=60)
+    from_status = models.CharField(max_length=10, choices=Verdict.choices)
+    to_status = models.CharField(max_length=10, choices=Verdict.choices)
+    observation = models.ForeignKey(
+        Observation, on_delete=models.CASCADE, related_name="verdict_changes"
+    )
+    previous_observation = models.ForeignKey(
+        Observation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "-changed_at"], name="evidence_change_org_idx"),
+            models.Index(fields=["domain", "-changed_at"], name="evidence_change_domain_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.check_id} on {self.domain_name}: {self.from_status} -> {self.to_status}"
+
+    @property
+    def check_title(self) -> str:
+        return check_title(self.check_id)

@@ -1,0 +1,169 @@
+"""Reading evidence.
+
+For other apps (commitments, adoption metrics, reports):
+
+- `latest_observations(organisation)`: the current observation of each check on each of
+  the organisation's registered domains, one per (domain, check) observed so far.
+- `practice_evidence(organisation, practice)`: for an automated practice, the current
+  observations of its `check_id` across the organisation's domains; none otherwise.
+
+Both answer for the organisation as the system sees it, not for a viewer: code that
+shows them to a person first asks `has_perm(user, Permission.EVIDENCE_VIEW,
+organisation)`, as the `*_for(user, ...)` selectors below do for the evidence pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from accord.accounts.models import Domain, Organisation
+from accord.accounts.permissions import Permission, has_perm
+from accord.evidence.models import CurrentVerdict, Observation, ScanRun, VerdictChange
+from accord.evidence.registry import CHECKS
+
+if TYPE_CHECKING:
+    from accord.catalogue.models import Practice
+
+RECENT_CHANGES = 10
+
+
+def latest_observations(organisation: Organisation) -> QuerySet[Observation]:
+    """The current observation of every check on every domain of the organisation."""
+    current = CurrentVerdict.objects.filter(domain__organisation=organisation)
+    return Observation.objects.filter(pk__in=current.values("observation_id")).order_by(
+        "domain_name", "check_id"
+    )
+
+
+def practice_evidence(organisation: Organisation, practice: Practice) -> QuerySet[Observation]:
+    """The current observations that show whether the organisation follows `practice`.
+
+    For a practice verified `automated:<check-id>`: the latest observation of that check
+    on each of the organisation's domains that has been scanned. For a practice verified
+    by document or attestation (or an automated one without a check): none.
+    """
+    if practice.verification != "automated" or not practice.check_id:
+        return Observation.objects.none()
+    return latest_observations(organisation).filter(check_id=practice.check_id)
+
+
+# The evidence pages ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One check on one domain: its current observation, if any, and since when it holds."""
+
+    check_id: str
+    title: str
+    verdict: CurrentVerdict | None
+
+    @property
+    def observation(self) -> Observation | None:
+        return self.verdict.observation if self.verdict is not None else None
+
+
+@dataclass(frozen=True)
+class DomainEvidence:
+    """A domain's current verdicts, one row per check, and its scan in progress if any."""
+
+    domain: Domain
+    rows: list[CheckRow]
+    open_run: ScanRun | None
+
+    @property
+    def scanned(self) -> bool:
+        return any(row.verdict is not None for row in self.rows)
+
+
+@dataclass(frozen=True)
+class OrganisationEvidence:
+    domains: list[DomainEvidence]
+    changes: list[VerdictChange]
+
+
+def organisation_evidence(user: Any, organisation: Organisation) -> OrganisationEvidence | None:
+    """The current evidence of each of the organisation's domains, or None if not allowed."""
+    if not has_perm(user, Permission.EVIDENCE_VIEW, organisation):
+        return None
+    domains = list(organisation.domains.all())
+    changes = VerdictChange.objects.filter(organisation=organisation)[:RECENT_CHANGES]
+    return OrganisationEvidence(domains=_evidence_of(domains), changes=list(changes))
+
+
+def _evidence_of(domains: list[Domain]) -> list[DomainEvidence]:
+    verdicts = CurrentVerdict.objects.filter(domain__in=domains).select_related("observation")
+    by_key = {(verdict.domain_id, verdict.check_id): verdict for verdict in verdicts}
+    open_runs = ScanRun.objects.filter(domain__in=domains, state__in=ScanRun.OPEN_STATES)
+    open_by_domain = {run.domain_id: run for run in open_runs}
+    return [
+        DomainEvidence(
+            domain=domain,
+            rows=[
+                CheckRow(check.id, check.title, by_key.get((domain.pk, check.id)))
+                for check in CHECKS.values()
+            ],
+            open_run=open_by_domain.get(domain.pk),
+        )
+        for domain in domains
+    ]
+
+
+def domain_for(user: Any, domain_id: int) -> Domain | None:
+    """The domain if the user may see its evidence; None whether or not it exists."""
+    visible = Organisation.objects.visible_to(user)
+    domain = (
+        Domain.objects.select_related("organisation")
+        .filter(pk=domain_id, organisation__in=visible)
+        .first()
+    )
+    if domain is None or not has_perm(user, Permission.EVIDENCE_VIEW, domain):
+        return None
+    return domain
+
+
+@dataclass(frozen=True)
+class DomainHistory:
+    evidence: DomainEvidence
+    changes: list[VerdictChange]
+    observations: QuerySet[Observation]
+    check_id: str | None
+    can_scan: bool
+
+
+def domain_history(user: Any, domain: Domain, *, check_id: str | None = None) -> DomainHistory:
+    """Everything observed on a domain, newest first; `changed_from` marks verdict changes.
+
+    The caller has the domain from `domain_for`, so the user may see it.
+    """
+    if check_id not in CHECKS:
+        check_id = None
+    change = VerdictChange.objects.filter(observation=OuterRef("pk")).values("from_status")
+    observations = Observation.objects.filter(domain=domain).annotate(
+        changed_from=Subquery(change[:1])
+    )
+    if check_id is not None:
+        observations = observations.filter(check_id=check_id)
+    return DomainHistory(
+        evidence=_evidence_of([domain])[0],
+        changes=list(VerdictChange.objects.filter(domain=domain)[: RECENT_CHANGES * 5]),
+        observations=observations,
+        check_id=check_id,
+        can_scan=has_perm(user, Permission.EVIDENCE_SCAN, domain),
+    )
+
+
+def observation_for(user: Any, observation_id: int) -> Observation | None:
+    """The observation, with its evidence, if the user may see it; None otherwise."""
+    observation = (
+        Observation.objects.visible_to(user)
+        .select_related("organisation", "domain", "body", "scan_run")
+        .filter(pk=observation_id)
+        .first()
+    )
+    if observation is None or not has_perm(user, Permission.EVIDENCE_VIEW, observation):
+        return None
+    return observation

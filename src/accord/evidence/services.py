@@ -1,0 +1,478 @@
+"""Scanning domains and storing what the checks saw.
+
+A scan is: retrieve and evaluate (`accord.evidence.checks.assess_domain`, async, through
+a `Fetcher`), then store one `Observation` per check. Storing keeps each check's current
+verdict; a verdict that differs from the one before it is a `VerdictChange` and the audit
+event `evidence:verdict:change`.
+
+Scans run as tasks (`accord.evidence.tasks`): `request_scan` opens a `ScanRun` and
+enqueues its task when the transaction commits; the task calls `run_scan`, which runs
+the scan once however often the task is delivered. `schedule_due_scans` requests a scan
+of every domain whose latest observation is older than the scan interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import functools
+import hashlib
+import json
+from collections.abc import AsyncIterator, Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from accord.accounts.models import Domain
+from accord.accounts.permissions import Permission, has_perm
+from accord.audit.services import record_event
+from accord.evidence.models import (
+    CurrentVerdict,
+    EvidenceBody,
+    Observation,
+    ScanRun,
+    VerdictChange,
+)
+from accord.evidence.registry import CHECKS
+from accord.evidence.types import (
+    CheckResult,
+    Fetcher,
+    FetchError,
+    FetchOutcome,
+    Finding,
+    Response,
+    Status,
+)
+
+DEFAULT_INTERVAL = timedelta(days=1)
+SCHEDULE_BATCH = 1000
+# A person may ask for a scan of a domain at most this often; the domain may not be theirs.
+MANUAL_SCAN_COOLDOWN = timedelta(minutes=5)
+
+
+class EvidenceError(Exception):
+    """A change to evidence that cannot be made; the message is meant for the person."""
+
+
+class NotAllowed(EvidenceError):
+    """The actor may not make this change."""
+
+
+class UnknownCheck(EvidenceError):
+    """A check id that is not in `accord.evidence.registry`."""
+
+
+# Storing observations -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetrievedEvidence:
+    """The fetch behind a check's result: the raw evidence an observation keeps."""
+
+    url_chain: tuple[str, ...] = ()
+    http_status: int | None = None
+    body: bytes | None = None
+    truncated: bool = False  # the site sent more than the fetch's size limit
+
+    @classmethod
+    def from_outcome(cls, outcome: FetchOutcome | None) -> RetrievedEvidence:
+        if outcome is None:
+            return cls()
+        chain = (*outcome.redirects, outcome.url)
+        if isinstance(outcome, FetchError):
+            return cls(url_chain=chain)
+        return cls(chain, outcome.status, outcome.body, outcome.truncated)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest() if self.body is not None else ""
+
+
+@transaction.atomic
+def record_observation(
+    *,
+    domain: Domain,
+    check_id: str,
+    result: CheckResult,
+    retrieved_meta: RetrievedEvidence | None = None,
+    now: datetime,
+    scan_run: ScanRun | None = None,
+) -> Observation:
+    """Store one check's result on the domain, observed at `now`, with its evidence.
+
+    When the status differs from the latest earlier observation of this check on this
+    domain, records a `VerdictChange` and the audit event `evidence:verdict:change`.
+    """
+    if check_id not in CHECKS:
+        raise UnknownCheck(f"unknown check {check_id!r}")
+    if result.check_id != check_id:
+        raise ValueError(f"a result of {result.check_id!r} recorded as {check_id!r}")
+    meta = retrieved_meta or RetrievedEvidence()
+    observation = Observation.objects.create(
+        organisation_id=domain.organisation_id,
+        domain=domain,
+        domain_name=domain.name,
+        check_id=check_id,
+        check_version=check_version(check_id),
+        observed_at=now,
+        status=str(result.status),
+        codes=finding_codes(result),
+        result=_json_safe(result.as_dict()),
+        url_chain=list(meta.url_chain),
+        http_status=meta.http_status,
+        content_sha256=meta.sha256,
+        body=_stored_body(meta.body, meta.sha256),
+        fetch_truncated=meta.truncated,
+        scan_run=scan_run,
+    )
+    _update_verdict(domain, observation)
+    return observation
+
+
+def check_version(check_id: str) -> str:
+    """The version of the check's semantics, stored with each observation."""
+    from accord.evidence.checks import get_check
+
+    return str(get_check(check_id).version)
+
+
+def finding_codes(result: CheckResult) -> list[str]:
+    """Every finding code of the result: errors, recommendations, notifications."""
+    findings: list[Finding] = [*result.errors, *result.recommendations, *result.notifications]
+    return list(dict.fromkeys(finding.code for finding in findings))
+
+
+class _Encoder(DjangoJSONEncoder):
+    def default(self, o: Any) -> Any:
+        try:
+            return super().default(o)
+        except TypeError:
+            return str(o)
+
+
+def _json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    # Check details may hold dates or other objects; store what JSON can say of them.
+    safe: dict[str, Any] = json.loads(json.dumps(data, cls=_Encoder))
+    return safe
+
+
+def _stored_body(body: bytes | None, digest: str) -> EvidenceBody | None:
+    if body is None:
+        return None
+    stored = EvidenceBody.objects.defer("content").filter(sha256=digest).first()
+    if stored is not None:
+        return stored
+    try:
+        with transaction.atomic():
+            return EvidenceBody.objects.create(
+                sha256=digest, content=body[: EvidenceBody.MAX_STORED_BYTES], size=len(body)
+            )
+    except IntegrityError:  # a concurrent scan stored the same body first
+        return EvidenceBody.objects.defer("content").get(sha256=digest)
+
+
+def _update_verdict(domain: Domain, observation: Observation) -> None:
+    current, created = CurrentVerdict.objects.select_for_update().get_or_create(
+        domain=domain,
+        check_id=observation.check_id,
+        defaults={
+            "status": observation.status,
+            "since": observation.observed_at,
+            "observation": observation,
+        },
+    )
+    if created:
+        return
+    previous = current.observation
+    if observation.observed_at < previous.observed_at:
+        return  # an older observation stored late is history, not news
+    if observation.status != current.status:
+        current.status = observation.status
+        current.since = observation.observed_at
+        _record_change(domain, previous, observation)
+    current.observation = observation
+    current.save(update_fields=["status", "since", "observation"])
+
+
+def _record_change(domain: Domain, previous: Observation, observation: Observation) -> None:
+    change = VerdictChange.objects.create(
+        organisation_id=domain.organisation_id,
+        domain=domain,
+        domain_name=domain.name,
+        check_id=observation.check_id,
+        from_status=previous.status,
+        to_status=observation.status,
+        observation=observation,
+        previous_observation=previous,
+        changed_at=observation.observed_at,
+    )
+    record_event(
+        tag="evidence:verdict:change",
+        target=change,
+        organisation=domain.organisation,
+        data={
+            "domain": domain.name,
+            "check_id": observation.check_id,
+            "from": previous.status,
+            "to": observation.status,
+            "codes": observation.key_codes,
+            "observation_id": observation.pk,
+        },
+    )
+
+
+# Scanning -----------------------------------------------------------------------------
+
+
+def safe_fetcher() -> Fetcher:
+    """The fetcher real scans use: the SafeFetcher, with the instance's lab options."""
+    from accord.evidence.fetcher import SafeFetcher, parse_connect_to
+
+    return SafeFetcher(
+        allow_private=settings.ACCORD_SCAN_ALLOW_PRIVATE,
+        connect_to=[parse_connect_to(rule) for rule in settings.ACCORD_SCAN_CONNECT_TO],
+        ca_bundle=settings.ACCORD_SCAN_CA_BUNDLE,
+    )
+
+
+def _run_blocking[T](coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run the async engine to completion from synchronous code.
+
+    When the calling thread already runs an event loop (an ASGI server, a browser
+    driver in tests), the engine gets a loop of its own in a short-lived thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def scan_domain(
+    *,
+    domain_id: int,
+    fetcher: Fetcher | None = None,
+    now: datetime | None = None,
+    scan_run: ScanRun | None = None,
+) -> list[Observation]:
+    """Run every check on the domain and store one observation per check.
+
+    Not one transaction: the checks fetch first, with no transaction open, so a slow
+    site never holds a database lock; then the observations are stored in one. Without
+    `fetcher`, scans with the one `settings.ACCORD_SCAN_FETCHER` makes (the SafeFetcher).
+    """
+    domain = Domain.objects.get(pk=domain_id)
+    moment = now or timezone.now()
+    results, recorder = _run_blocking(_assess(domain.name, fetcher, moment))
+    return _store(domain.pk, results, recorder, moment, scan_run)
+
+
+class _RecordingFetcher:
+    """Passes fetches through and keeps what each URL returned: the results' evidence."""
+
+    def __init__(self, inner: Fetcher) -> None:
+        self._inner = inner
+        self.outcomes: dict[str, FetchOutcome] = {}
+
+    async def get(self, url: str, *, max_bytes: int = 1_048_576) -> FetchOutcome:
+        outcome = await self._inner.get(url, max_bytes=max_bytes)
+        self.outcomes[url] = outcome
+        return outcome
+
+    def evidence_for(self, url: str | None) -> RetrievedEvidence:
+        """What the fetch of `url` (as asked for, or as finally answered) returned."""
+        if url is None:
+            return RetrievedEvidence()
+        outcome = self.outcomes.get(url)
+        if outcome is None:
+            outcome = next(
+                (o for o in self.outcomes.values() if isinstance(o, Response) and o.url == url),
+                None,
+            )
+        return RetrievedEvidence.from_outcome(outcome)
+
+
+async def _assess(
+    name: str, fetcher: Fetcher | None, now: datetime
+) -> tuple[dict[str, CheckResult], _RecordingFetcher]:
+    from accord.evidence.checks import assess_domain
+
+    timeout = settings.ACCORD_SCAN_DOMAIN_TIMEOUT
+    async with _opened(fetcher) as inner:
+        recorder = _RecordingFetcher(inner)
+        try:
+            async with asyncio.timeout(timeout):
+                return await assess_domain(name, recorder, now=now), recorder
+        except TimeoutError:
+            message = f"the domain was not assessed within {timeout:g} s"
+            return _errors("deadline_exceeded", message), recorder
+        except ValueError as exc:
+            return _errors("invalid_domain", str(exc)), recorder
+
+
+@contextlib.asynccontextmanager
+async def _opened(fetcher: Fetcher | None) -> AsyncIterator[Fetcher]:
+    if fetcher is not None:
+        yield fetcher
+        return
+    made: Fetcher = import_string(settings.ACCORD_SCAN_FETCHER)()
+    try:
+        yield made
+    finally:
+        close = getattr(made, "aclose", None)
+        if close is not None:
+            await close()
+
+
+def _errors(code: str, message: str) -> dict[str, CheckResult]:
+    finding = Finding(code, message)
+    return {check_id: CheckResult(check_id, Status.ERROR, errors=[finding]) for check_id in CHECKS}
+
+
+@transaction.atomic
+def _store(
+    domain_id: int,
+    results: dict[str, CheckResult],
+    recorder: _RecordingFetcher,
+    now: datetime,
+    scan_run: ScanRun | None,
+) -> list[Observation]:
+    domain = Domain.objects.select_for_update().filter(pk=domain_id).first()
+    if domain is None:
+        return []  # the domain was removed while its checks ran
+    return [
+        record_observation(
+            domain=domain,
+            check_id=check_id,
+            result=result,
+            retrieved_meta=recorder.evidence_for(result.url),
+            now=now,
+            scan_run=scan_run,
+        )
+        for check_id, result in results.items()
+    ]
+
+
+# Scan runs: requesting, running, scheduling ----------------------------------------------
+
+
+@transaction.atomic
+def request_scan(
+    *,
+    domain: Domain,
+    trigger: str,
+    now: datetime | None = None,
+    stale_after: timedelta = DEFAULT_INTERVAL,
+) -> ScanRun | None:
+    """Queue a scan of the domain; None when one is queued or running already.
+
+    The task is enqueued once the transaction commits, so no worker looks for a run that
+    a rollback took back. An open run requested more than `stale_after` ago is taken as
+    lost (its worker died, or the queue dropped it) and abandoned, so one lost task
+    cannot stop a domain's scans for good.
+    """
+    moment = now or timezone.now()
+    open_runs = ScanRun.objects.filter(domain=domain, state__in=ScanRun.OPEN_STATES)
+    open_runs.filter(requested_at__lt=moment - stale_after).update(
+        state=ScanRun.State.ABANDONED, finished_at=moment, error="no result in time; re-queued"
+    )
+    if open_runs.exists():
+        return None
+    try:
+        with transaction.atomic():
+            run = ScanRun.objects.create(domain=domain, trigger=trigger, requested_at=moment)
+    except IntegrityError:  # another scheduler queued it in the meantime
+        return None
+    # robust: a broker that is down must not undo the change that asked for the scan;
+    # the run stays queued, and is re-queued once it is stale.
+    transaction.on_commit(functools.partial(_enqueue_scan, run.pk), robust=True)
+    return run
+
+
+def _enqueue_scan(run_id: int) -> None:
+    from accord.evidence.tasks import scan_domain_task
+
+    scan_domain_task.enqueue(run_id)
+
+
+@transaction.atomic
+def request_manual_scan(*, domain: Domain, actor: Any, now: datetime | None = None) -> ScanRun:
+    """A person asks for a scan of one of their organisation's domains now."""
+    if not has_perm(actor, Permission.EVIDENCE_SCAN, domain):
+        raise NotAllowed("Only the organisation's admins can ask for a scan.")
+    moment = now or timezone.now()
+    recent = domain.scan_runs.filter(requested_at__gt=moment - MANUAL_SCAN_COOLDOWN)
+    if recent.exists():
+        raise EvidenceError("This domain was scanned a few minutes ago; try again later.")
+    run = request_scan(domain=domain, trigger=ScanRun.Trigger.MANUAL, now=moment)
+    if run is None:
+        raise EvidenceError("A scan of this domain is already queued.")
+    record_event(
+        tag="evidence:scan:request",
+        actor=actor,
+        target=run,
+        organisation=domain.organisation,
+        data={"domain": domain.name},
+    )
+    return run
+
+
+def run_scan(*, run_id: int, fetcher: Fetcher | None = None, now: datetime | None = None) -> int:
+    """Carry out a queued scan run: claim it, scan its domain, close it.
+
+    A run that is no longer queued (done, running elsewhere, abandoned, or gone with its
+    domain) is left alone, so a task delivered twice scans once. Returns the number of
+    observations stored.
+    """
+    claimed = ScanRun.objects.filter(pk=run_id, state=ScanRun.State.QUEUED).update(
+        state=ScanRun.State.RUNNING, started_at=now or timezone.now()
+    )
+    run = ScanRun.objects.filter(pk=run_id).first() if claimed else None
+    if run is None:
+        return 0
+    try:
+        observations = scan_domain(domain_id=run.domain_id, fetcher=fetcher, now=now, scan_run=run)
+    except Exception as exc:
+        _close_run(run_id, ScanRun.State.FAILED, f"{type(exc).__name__}: {exc}", now)
+        raise
+    _close_run(run_id, ScanRun.State.DONE, "", now)
+    return len(observations)
+
+
+def _close_run(run_id: int, state: str, error: str, now: datetime | None) -> None:
+    ScanRun.objects.filter(pk=run_id, state=ScanRun.State.RUNNING).update(
+        state=state, error=error[:2000], finished_at=now or timezone.now()
+    )
+
+
+def schedule_due_scans(
+    *, now: datetime, interval: timedelta = DEFAULT_INTERVAL, limit: int = SCHEDULE_BATCH
+) -> int:
+    """Queue a scan of each domain not observed, nor asked to be scanned, within `interval`.
+
+    Returns how many were queued. Idempotent: a domain with a scan queued, or requested
+    within the interval (even one that failed), is left alone, by this call and by any
+    scheduler running at the same time. At most `limit` per call, so a call stays short;
+    the next one takes the rest.
+    """
+    cutoff = now - interval
+    observed = CurrentVerdict.objects.filter(
+        domain=OuterRef("pk"), observation__observed_at__gt=cutoff
+    )
+    requested = ScanRun.objects.filter(domain=OuterRef("pk"), requested_at__gt=cutoff)
+    due = Domain.objects.filter(~Exists(observed), ~Exists(requested)).order_by("pk")[:limit]
+    queued = 0
+    for domain in due:
+        trigger = ScanRun.Trigger.SCHEDULED
+        if request_scan(domain=domain, trigger=trigger, now=now, stale_after=interval):
+            queued += 1
+    return queued

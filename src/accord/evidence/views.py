@@ -1,0 +1,59 @@
+"""The evidence pages: a domain's history, one observation, and asking for a scan.
+
+Who may see what is decided by `has_perm`, through the selectors; a domain or an
+observation the person may not see is answered as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accord.accounts.models import Domain
+from accord.evidence import selectors, services
+
+OBSERVATIONS_PER_PAGE = 50
+
+
+def _visible_domain(request: HttpRequest, domain_id: int) -> Domain:
+    domain = selectors.domain_for(request.user, domain_id)
+    if domain is None:
+        raise Http404("No such domain.")
+    return domain
+
+
+@login_required
+def domain(request: HttpRequest, domain_id: int) -> HttpResponse:
+    history = selectors.domain_history(
+        request.user, _visible_domain(request, domain_id), check_id=request.GET.get("check")
+    )
+    page = Paginator(history.observations, OBSERVATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "evidence/domain.html", {"history": history, "page": page})
+
+
+@login_required
+def observation(request: HttpRequest, observation_id: int) -> HttpResponse:
+    found = selectors.observation_for(request.user, observation_id)
+    if found is None:
+        raise Http404("No such observation.")
+    return render(request, "evidence/observation.html", {"observation": found})
+
+
+@login_required
+@require_POST
+def domain_scan(request: HttpRequest, domain_id: int) -> HttpResponse:
+    target = _visible_domain(request, domain_id)
+    try:
+        services.request_manual_scan(domain=target, actor=request.user)
+    except services.NotAllowed as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.EvidenceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"A scan of {target.name} is queued.")
+    return redirect("evidence:domain", domain_id=target.pk)

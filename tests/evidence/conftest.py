@@ -1,0 +1,26 @@
+"""Fixtures for the fetcher, scanner and CLI tests: the fake internet on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from accord.evidence.testing.fake_internet import FakeInternet
+
+
+@pytest.fixture
+def fake_internet() -> Iterator[Callable[..., FakeInternet]]:
+    """Start a FakeInternet with the given sites; it stops at the end of the test."""
+    started: list[FakeInternet] = []
+
+    def start(sites: dict[str, Any] | None = None, **options: Any) -> FakeInternet:
+        net = FakeInternet(sites, **options)
+        net.start()
+        started.append(net)
+        return net
+
+    yield start
+    for net in started:
+        net.stop()
