@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("accord.web.urls")),
     path("accounts/", include("accord.accounts.urls")),
     path("catalogue/", include("accord.catalogue.urls")),
+    path("adoption/", include("accord.adoption.urls")),
     path("evidence/", include("accord.evidence.urls")),
     path("api/v1/", api.urls),
 ]

@@ -29,16 +29,25 @@ class Permission(enum.StrEnum):
     EVIDENCE_VIEW = "evidence:observation:view"
     EVIDENCE_SCAN = "evidence:scan:request"
     CATALOGUE_PUBLISH = "catalogue:version:publish"
+    COMMITMENT_MANAGE = "adoption:commitment:manage"
+    SCORECARD_VIEW = "adoption:scorecard:view"
+    PROOF_VIEW = "adoption:proof:view"
+    DOCUMENT_REVIEW = "adoption:document:review"
+    ASSESSMENT_EXPORT = "adoption:assessment:export"
     INSTANCE_ADMIN = "accounts:instance:admin"
 
 
 Rule = Callable[[Any, Any], bool]
 _RULES: dict[Permission, Rule] = {}
+# Rules asked for anonymous visitors too (what an organisation chose to publish).
+_PUBLIC_RULES: set[Permission] = set()
 
 
-def rule(permission: Permission) -> Callable[[Rule], Rule]:
+def rule(permission: Permission, *, public: bool = False) -> Callable[[Rule], Rule]:
     def register(func: Rule) -> Rule:
         _RULES[permission] = func
+        if public:
+            _PUBLIC_RULES.add(permission)
         return func
 
     return register
@@ -60,8 +69,11 @@ def role_in(user: Any, organisation: Organisation) -> str | None:
 
 
 def has_perm(user: Any, permission: Permission, obj: Any = None) -> bool:
-    """Whether `user` may do `permission` on `obj`. Unknown permissions are refused."""
-    if not _active(user):
+    """Whether `user` may do `permission` on `obj`. Unknown permissions are refused.
+
+    Signed-out visitors and inactive accounts are refused unless the rule is public.
+    """
+    if not _active(user) and permission not in _PUBLIC_RULES:
         return False
     check = _RULES.get(permission)
     return bool(check and check(user, obj))
@@ -152,3 +164,52 @@ def _publish_catalogue(user: Any, _obj: Any) -> bool:
 @rule(Permission.INSTANCE_ADMIN)
 def _admin_instance(user: Any, _obj: Any) -> bool:
     return bool(user.is_secretariat)
+
+
+def _published(organisation: Organisation) -> bool:
+    preference = getattr(organisation, "publication", None)
+    return bool(preference is not None and preference.public_profile)
+
+
+def _member_or_secretariat(user: Any, organisation: Organisation | None) -> bool:
+    if organisation is None or not _active(user):
+        return False
+    return bool(user.is_secretariat or role_in(user, organisation) is not None)
+
+
+@rule(Permission.COMMITMENT_MANAGE)
+def _manage_commitments(user: Any, obj: Any) -> bool:
+    # Org admins commit their own organisation; the secretariat does not commit for them.
+    organisation = _organisation_of(obj)
+    return organisation is not None and role_in(user, organisation) == Membership.Role.ORG_ADMIN
+
+
+@rule(Permission.SCORECARD_VIEW, public=True)
+def _view_scorecard(user: Any, obj: Any) -> bool:
+    organisation = _organisation_of(obj)
+    if organisation is None:
+        return False
+    return _published(organisation) or _member_or_secretariat(user, organisation)
+
+
+@rule(Permission.PROOF_VIEW, public=True)
+def _view_proof(user: Any, proof: Any) -> bool:
+    """Attestations and documents: members and the secretariat, or anyone once both the
+    organisation publishes its profile and the proof itself is marked public."""
+    commitment = getattr(proof, "commitment", None)
+    organisation = getattr(commitment, "organisation", None)
+    if organisation is None:
+        return False
+    if _member_or_secretariat(user, organisation):
+        return True
+    return bool(getattr(proof, "is_public", False) and _published(organisation))
+
+
+@rule(Permission.DOCUMENT_REVIEW)
+def _review_document(user: Any, _obj: Any) -> bool:
+    return bool(user.is_secretariat)
+
+
+@rule(Permission.ASSESSMENT_EXPORT)
+def _export_assessment(user: Any, obj: Any) -> bool:
+    return _member_or_secretariat(user, _organisation_of(obj))

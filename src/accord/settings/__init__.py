@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "accord.audit",
     "accord.catalogue",
     "accord.evidence",
+    "accord.adoption",
     "django_tasks_db",
 ]
 

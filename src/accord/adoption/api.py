@@ -1,0 +1,5 @@
+"""Commitments API (token-authenticated)."""
+
+from ninja import Router
+
+router = Router(tags=["commitments"])
