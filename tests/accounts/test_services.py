@@ -209,7 +209,7 @@ def test_add_domain_refuses_duplicates_and_bad_names(alice: User, org_a: Organis
     services.add_domain(organisation=org_a, name="alpha.example", actor=alice)
     with pytest.raises(services.InvalidDomain, match="already registered"):
         services.add_domain(organisation=org_a, name="ALPHA.example.", actor=alice)
-    with pytest.raises(services.InvalidDomain, match="not an IP address"):
+    with pytest.raises(services.InvalidDomain, match="IP address, not a domain name"):
         services.add_domain(organisation=org_a, name="10.0.0.1", actor=alice)
     assert Domain.objects.count() == 1
 
