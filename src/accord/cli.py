@@ -221,18 +221,41 @@ def audit() -> None:
 
 
 @audit.command("verify")
-def audit_verify() -> None:
+@click.option(
+    "--anchor",
+    metavar="SEQ:SEAL",
+    help="A head printed earlier by `accord audit head` and kept outside Accord: "
+    "the log must still reach it unchanged.",
+)
+def audit_verify(anchor: str | None) -> None:
     """Check the hash chain; exit 1 naming the first broken event."""
     _setup_django()
     from accord.audit.selectors import verify_chain
 
-    report = verify_chain()
+    report = verify_chain(anchor=_parse_anchor(anchor) if anchor else None)
     if report.first_break is not None:
         broken = report.first_break
         where = f"event #{broken.seq}" if broken.seq is not None else "the chain head"
         click.echo(f"Audit log BROKEN at {where}: {broken.reason}", err=True)
         raise click.exceptions.Exit(1)
     click.echo(f"Audit log intact: {report.events_checked} events verified.")
+
+
+def _parse_anchor(text: str) -> tuple[int, str]:
+    seq, _, seal = text.partition(":")
+    if not seq.isdigit() or len(seal) != 64:
+        raise click.BadParameter("expected SEQ:SEAL as printed by `accord audit head`")
+    return int(seq), seal
+
+
+@audit.command("head")
+def audit_head() -> None:
+    """Print the newest event as SEQ:SEAL, to keep outside Accord for `verify --anchor`."""
+    _setup_django()
+    from accord.audit.selectors import chain_head
+
+    seq, seal = chain_head()
+    click.echo(f"{seq}:{seal}")
 
 
 if __name__ == "__main__":

@@ -111,3 +111,78 @@ def test_events_cannot_be_changed_or_deleted_through_the_orm(chain: list[Event])
 def test_tag_must_read_app_subject_action(db: None) -> None:
     with pytest.raises(ValueError, match="app:subject:action"):
         record_event(tag="just-a-word")
+
+
+def _rechain_without_the_key(new_data: str) -> None:
+    """What someone with database access but not the audit key can do: edit an event
+    and recompute plain SHA-256 links for it and everything after."""
+    import hashlib
+
+    _raw("UPDATE audit_event SET data = %s WHERE seq = 2", new_data)
+    prev = Event.objects.get(seq=1).hash
+    for event in Event.objects.filter(seq__gte=2).order_by("seq"):
+        forged = hashlib.sha256(f"{prev}{event.seq}{event.data}".encode()).hexdigest()
+        _raw(
+            "UPDATE audit_event SET prev_hash = %s, hash = %s WHERE seq = %s",
+            prev,
+            forged,
+            event.seq,
+        )
+        prev = forged
+    _raw("UPDATE audit_chainhead SET hash = %s WHERE id = 1", prev)
+
+
+def test_rechaining_without_the_audit_key_is_caught(chain: list[Event]) -> None:
+    _rechain_without_the_key(json.dumps({"n": 42, "note": "forged"}))
+    report = verify_chain()
+    assert report.first_break is not None
+    assert report.first_break.seq == 2
+
+
+def test_seals_depend_on_the_audit_key(chain: list[Event], settings: Any) -> None:
+    settings.ACCORD_AUDIT_KEY = "another key"
+    assert not verify_chain().intact
+
+
+def test_truncation_back_past_a_kept_head_is_caught(chain: list[Event]) -> None:
+    head = CliRunner().invoke(main, ["audit", "head"]).output.strip()
+    assert head.startswith("5:")
+    # Remove the two newest events and point the head at the third: consistent in itself.
+    _raw("DELETE FROM audit_event WHERE seq > 3")
+    _raw("UPDATE audit_chainhead SET seq = 3, hash = %s WHERE id = 1", chain[2].hash)
+    assert CliRunner().invoke(main, ["audit", "verify"]).exit_code == 0
+    result = CliRunner().invoke(main, ["audit", "verify", "--anchor", head])
+    assert result.exit_code == 1
+    assert "truncated" in result.output
+
+
+def test_a_kept_head_that_no_longer_matches_is_caught(chain: list[Event]) -> None:
+    anchor = f"3:{'f' * 64}"
+    result = CliRunner().invoke(main, ["audit", "verify", "--anchor", anchor])
+    assert result.exit_code == 1
+    assert "event #3" in result.output
+
+
+def test_a_malformed_anchor_is_a_usage_error(chain: list[Event]) -> None:
+    result = CliRunner().invoke(main, ["audit", "verify", "--anchor", "three"])
+    assert result.exit_code == 2
+    assert "SEQ:SEAL" in result.output
+
+
+def test_events_appended_during_verification_are_not_a_break(chain: list[Event]) -> None:
+    from accord.audit import selectors
+
+    real_head = selectors.chain_head
+
+    def head_then_append() -> tuple[int, str]:
+        head = real_head()
+        record_event(tag="test:thing:create", data={"n": 99})
+        return head
+
+    selectors.chain_head = head_then_append  # type: ignore[assignment]
+    try:
+        report = verify_chain()
+    finally:
+        selectors.chain_head = real_head  # type: ignore[assignment]
+    assert report.intact
+    assert report.events_checked == 5

@@ -1,9 +1,17 @@
-"""How an audit event is hashed: SHA-256 over a canonical JSON form."""
+"""How an audit event is sealed: HMAC-SHA256, keyed by ACCORD_AUDIT_KEY, over a
+canonical JSON form of the event and the seal of the event before it.
+
+The key lives outside the database (environment or data directory), so write access to
+the database alone is not enough to forge a consistent chain.
+"""
 
 import hashlib
+import hmac
 import json
 from datetime import datetime
 from typing import Any
+
+from django.conf import settings
 
 GENESIS_HASH = "0" * 64
 
@@ -36,4 +44,5 @@ def event_digest(
         separators=(",", ":"),
         ensure_ascii=False,
     )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    key = settings.ACCORD_AUDIT_KEY.encode()
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()

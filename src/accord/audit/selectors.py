@@ -52,19 +52,40 @@ def _check(event: Event, expected_seq: int, prev_hash: str) -> ChainBreak | None
     return None
 
 
-def verify_chain() -> ChainReport:
-    """Walk the whole log in order and report the first event that breaks the chain."""
+def chain_head() -> tuple[int, str]:
+    """The newest event's sequence number and seal: record it outside Accord (a log
+    server, a ticket) and pass it back to `verify_chain(anchor=...)` later."""
+    head = ChainHead.objects.filter(id=1).first()
+    return (head.seq, head.hash) if head else (0, GENESIS_HASH)
+
+
+def _check_anchor(event: Event, anchor: tuple[int, str] | None) -> ChainBreak | None:
+    if anchor is not None and event.seq == anchor[0] and event.hash != anchor[1]:
+        return ChainBreak(event.seq, "differs from the head recorded outside Accord")
+    return None
+
+
+def verify_chain(*, anchor: tuple[int, str] | None = None) -> ChainReport:
+    """Walk the log up to its head and report the first event that breaks the chain.
+
+    The head is read first, so events appended while the walk runs are left for the
+    next run instead of looking like a mismatch. `anchor` is a (seq, seal) pair kept
+    outside Accord: the chain must still reach it with the same seal.
+    """
+    head_seq, head_hash = chain_head()
     checked, expected_seq, prev_hash = 0, 1, GENESIS_HASH
-    for event in Event.objects.order_by("seq").iterator(chunk_size=2000):
-        broken = _check(event, expected_seq, prev_hash)
+    events = Event.objects.filter(seq__lte=head_seq).order_by("seq").iterator(chunk_size=2000)
+    for event in events:
+        broken = _check(event, expected_seq, prev_hash) or _check_anchor(event, anchor)
         if broken is not None:
             return ChainReport(checked, broken)
         checked, expected_seq, prev_hash = checked + 1, event.seq + 1, event.hash
-    head = ChainHead.objects.filter(id=1).first()
-    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
     if (head_seq, head_hash) != (expected_seq - 1, prev_hash):
         reason = f"the log ends at #{expected_seq - 1} but its head records #{head_seq} (removed)"
         return ChainReport(checked, ChainBreak(expected_seq, reason))
+    if anchor is not None and anchor[0] > head_seq:
+        reason = f"the log ends at #{head_seq}, before the recorded head #{anchor[0]} (truncated)"
+        return ChainReport(checked, ChainBreak(head_seq + 1, reason))
     return ChainReport(checked, None)
 
 

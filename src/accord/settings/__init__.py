@@ -24,18 +24,19 @@ def env_flag(name: str, default: bool = False) -> bool:
 DATA_DIR = Path(os.environ.get("ACCORD_DATA_DIR", "var")).resolve()
 
 
-def _secret_key() -> str:
-    """The configured key, else one generated once and kept in the data directory."""
-    configured = os.environ.get("ACCORD_SECRET_KEY")
+def _kept_secret(env_name: str, filename: str) -> str:
+    """The secret from the environment, else one generated once and kept (0600) in the
+    data directory."""
+    configured = os.environ.get(env_name)
     if configured:
         return configured
-    key_file = DATA_DIR / "secret_key"
+    key_file = DATA_DIR / filename
     if key_file.exists():
         return key_file.read_text().strip()
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     # Write the new key under a private name, then link it into place: when several
     # processes start at once, exactly one key wins and every process reads that one.
-    candidate = DATA_DIR / f".secret_key.{os.getpid()}"
+    candidate = DATA_DIR / f".{filename}.{os.getpid()}"
     fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_urlsafe(50))
@@ -48,7 +49,10 @@ def _secret_key() -> str:
     return key_file.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _kept_secret("ACCORD_SECRET_KEY", "secret_key")
+# Keys the audit chain's HMAC. Kept out of the database, so someone who can write the
+# database alone cannot re-chain edited events; keep a copy of it with the backups.
+ACCORD_AUDIT_KEY = _kept_secret("ACCORD_AUDIT_KEY", "audit_key")
 DEBUG = env_flag("ACCORD_DEBUG")
 ALLOWED_HOSTS = [
     host.strip()
