@@ -76,18 +76,30 @@ def fail(email: str, ip: str, times: int = 1) -> None:
         services.record_login_attempt(email=email, ip=ip, succeeded=False)
 
 
-def test_lock_after_max_failures_for_one_email(db: None, settings: Any) -> None:
+def test_lock_after_max_failures_for_one_email_from_one_address(db: None, settings: Any) -> None:
     settings.ACCORD_LOGIN_MAX_FAILURES = 3
-    for number in range(3):
+    fail("X@example.org", "198.51.100.1", times=3)
+    assert selectors.login_locked(email="x@example.org", ip="198.51.100.1")
+    # Someone else's guesses do not lock the person out from their own address...
+    assert not selectors.login_locked(email="x@example.org", ip="203.0.113.9")
+    # ... nor lock other people out of the guessing address.
+    assert not selectors.login_locked(email="y@example.org", ip="198.51.100.1")
+
+
+def test_lock_after_many_failures_for_one_account_from_many_addresses(
+    db: None, settings: Any
+) -> None:
+    settings.ACCORD_LOGIN_MAX_FAILURES_PER_ACCOUNT = 6
+    for number in range(6):
         assert not selectors.login_locked(email="x@example.org", ip=f"198.51.100.{number}")
-        fail("X@example.org", f"198.51.100.{number}")
+        fail("x@example.org", f"198.51.100.{number}")
     assert selectors.login_locked(email="x@example.org", ip="203.0.113.9")
     assert not selectors.login_locked(email="y@example.org", ip="203.0.113.9")
 
 
-def test_lock_after_max_failures_from_one_address(db: None, settings: Any) -> None:
-    settings.ACCORD_LOGIN_MAX_FAILURES = 3
-    for number in range(3):
+def test_lock_after_many_failures_from_one_address_across_accounts(db: None, settings: Any) -> None:
+    settings.ACCORD_LOGIN_MAX_FAILURES_PER_ADDRESS = 6
+    for number in range(6):
         fail(f"user{number}@example.org", "198.51.100.7")
     assert selectors.login_locked(email="fresh@example.org", ip="198.51.100.7")
     assert not selectors.login_locked(email="fresh@example.org", ip="198.51.100.8")
@@ -96,7 +108,7 @@ def test_lock_after_max_failures_from_one_address(db: None, settings: Any) -> No
 def test_failures_expire_after_the_window(db: None, settings: Any) -> None:
     settings.ACCORD_LOGIN_MAX_FAILURES = 2
     fail("x@example.org", "198.51.100.7", times=2)
-    assert selectors.login_locked(email="x@example.org", ip=None)
+    assert selectors.login_locked(email="x@example.org", ip="198.51.100.7")
     old = timezone.now() - timedelta(seconds=settings.ACCORD_LOGIN_WINDOW_SECONDS + 1)
     LoginAttempt.objects.update(attempted_at=old)
     assert not selectors.login_locked(email="x@example.org", ip="198.51.100.7")
@@ -106,13 +118,34 @@ def test_a_sign_in_resets_the_email_count_but_not_the_address_count(
     db: None, settings: Any
 ) -> None:
     settings.ACCORD_LOGIN_MAX_FAILURES = 2
+    settings.ACCORD_LOGIN_MAX_FAILURES_PER_ADDRESS = 3
     fail("x@example.org", "198.51.100.7")
     services.record_login_attempt(email="x@example.org", ip="198.51.100.7", succeeded=True)
-    fail("x@example.org", "198.51.100.8")
-    assert not selectors.login_locked(email="x@example.org", ip="198.51.100.9")
-    assert selectors.login_locked(email="other@example.org", ip="198.51.100.7") is False
+    fail("x@example.org", "198.51.100.7")
+    assert not selectors.login_locked(email="x@example.org", ip="198.51.100.7")
     fail("other@example.org", "198.51.100.7")
     assert selectors.login_locked(email="someone@example.org", ip="198.51.100.7")
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "expected"),
+    [
+        ("198.51.100.7", "", "198.51.100.7"),
+        # A client's own X-Forwarded-For is not believed.
+        ("198.51.100.7", "203.0.113.1", "198.51.100.7"),
+        # Behind a trusted proxy, the nearest untrusted hop is the client...
+        ("10.0.0.2", "203.0.113.1", "203.0.113.1"),
+        ("10.0.0.2", "192.0.2.66, 203.0.113.1, 10.0.0.3", "203.0.113.1"),
+        # ... and junk in the header falls back to the proxy's address.
+        ("10.0.0.2", "not-an-ip", "10.0.0.2"),
+    ],
+)
+def test_client_address_believes_only_trusted_proxies(
+    settings: Any, remote: str, forwarded: str, expected: str
+) -> None:
+    settings.ACCORD_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    meta = {"REMOTE_ADDR": remote, "HTTP_X_FORWARDED_FOR": forwarded}
+    assert selectors.client_ip(meta) == expected
 
 
 def test_lockout_is_recorded_once_and_failures_without_passwords(db: None, settings: Any) -> None:

@@ -135,29 +135,71 @@ def test_sign_out_is_post_only(client: Client, alice: User, password: str) -> No
 # Lockout -------------------------------------------------------------------------------
 
 
-def test_lockout_after_failures_for_one_email(
+def test_lockout_after_failures_for_one_email_from_one_address(
     client: Client, alice: User, password: str, settings: Any
 ) -> None:
-    for number in range(settings.ACCORD_LOGIN_MAX_FAILURES):
-        post_login(client, alice.email, "wrong password 123", ip=f"198.51.100.{number}")
-    response = post_login(client, alice.email, password, ip="203.0.113.50")
+    for _ in range(settings.ACCORD_LOGIN_MAX_FAILURES):
+        post_login(client, alice.email, "wrong password 123", ip="198.51.100.1")
+    response = post_login(client, alice.email, password, ip="198.51.100.1")
     assert response.status_code == 429
     assert "Too many failed sign-in attempts" in text(response)
     assert not is_signed_in(client)
     assert Event.objects.filter(tag="accounts:login:lockout").count() == 1
-    # Attempts during the lockout are not checked, so they are not recorded either.
-    assert LoginAttempt.objects.count() == settings.ACCORD_LOGIN_MAX_FAILURES
+    # Alice herself, from her own address, is not locked out by those guesses.
+    assert post_login(Client(), alice.email, password, ip="203.0.113.50").status_code == 302
+
+
+def test_guesses_from_many_addresses_lock_the_account(
+    client: Client, alice: User, password: str, settings: Any
+) -> None:
+    settings.ACCORD_LOGIN_MAX_FAILURES_PER_ACCOUNT = 8
+    for number in range(8):
+        post_login(client, alice.email, "wrong password 123", ip=f"198.51.100.{number}")
+    response = post_login(client, alice.email, password, ip="203.0.113.50")
+    assert response.status_code == 429
+    assert not is_signed_in(client)
 
 
 def test_lockout_after_failures_from_one_address(
     client: Client, alice: User, bob: User, password: str, settings: Any
 ) -> None:
-    for number in range(settings.ACCORD_LOGIN_MAX_FAILURES):
+    settings.ACCORD_LOGIN_MAX_FAILURES_PER_ADDRESS = 8
+    for number in range(8):
         post_login(client, f"guess{number}@example.org", "wrong password 1", ip="198.51.100.9")
     response = post_login(client, bob.email, password, ip="198.51.100.9")
     assert response.status_code == 429
     assert not is_signed_in(client)
     assert post_login(Client(), alice.email, password, ip="198.51.100.10").status_code == 302
+
+
+def test_a_few_failures_from_anyone_do_not_lock_everyone_out(
+    client: Client, alice: User, password: str, settings: Any
+) -> None:
+    # Behind one proxy address, five strangers' typos must not shut the door on Alice.
+    for number in range(settings.ACCORD_LOGIN_MAX_FAILURES):
+        post_login(client, f"typo{number}@example.org", "wrong password 1", ip="198.51.100.9")
+    assert post_login(Client(), alice.email, password, ip="198.51.100.9").status_code == 302
+
+
+def test_parallel_guesses_cannot_exceed_the_limit(
+    alice: User, settings: Any, monkeypatch: Any
+) -> None:
+    """Each guess is counted before its password is checked, so guesses that overlap in
+    time see each other: here every guess arrives while all earlier ones are in flight."""
+    from accord.accounts import views
+
+    settings.ACCORD_LOGIN_MAX_FAILURES = 3
+    checked: list[str] = []
+
+    def in_flight(request: Any, username: str, password: str) -> None:
+        checked.append(password)
+        # The next guess arrives now, before this one's password check has finished.
+        if len(checked) < 10:
+            post_login(Client(), alice.email, f"guess {len(checked)}", ip="198.51.100.1")
+
+    monkeypatch.setattr(views, "authenticate", in_flight)
+    post_login(Client(), alice.email, "guess 0", ip="198.51.100.1")
+    assert len(checked) <= settings.ACCORD_LOGIN_MAX_FAILURES
 
 
 def test_lockout_does_not_check_the_password(

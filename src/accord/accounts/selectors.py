@@ -154,26 +154,59 @@ def valid_ip(ip: str | None) -> str | None:
         return None
 
 
-def login_locked(*, email: str, ip: str | None) -> bool:
-    """Whether sign-in is refused for now: too many recent failures for the email or the IP.
+def client_ip(meta: dict[str, Any]) -> str | None:
+    """The client's address: REMOTE_ADDR, unless that is a trusted proxy, in which case
+    the nearest X-Forwarded-For entry that is not itself a trusted proxy."""
+    remote = valid_ip(meta.get("REMOTE_ADDR"))
+    proxies = [ipaddress.ip_network(net, strict=False) for net in settings.ACCORD_TRUSTED_PROXIES]
 
-    Failures for an email count from its last completed sign-in; failures from an
-    address always count, so one good account cannot reset an address's budget.
+    def trusted(address: str) -> bool:
+        return any(ipaddress.ip_address(address) in net for net in proxies)
+
+    if remote is None or not trusted(remote):
+        return remote
+    forwarded = [valid_ip(part.strip()) for part in meta.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for address in reversed(forwarded):
+        if address is None:
+            return remote
+        if not trusted(address):
+            return address
+    return remote
+
+
+def login_locked(*, email: str, ip: str | None, exclude_id: int | None = None) -> bool:
+    """Whether sign-in is refused for now.
+
+    Refused after ACCORD_LOGIN_MAX_FAILURES failures for this email from this address
+    (or wrong two-factor codes for this email from anywhere), or after the looser
+    per-address and per-account limits. Failures for an email count
+    from its last completed sign-in. `exclude_id` leaves out the caller's own reserved
+    attempt, so concurrent guesses see each other's reservations.
     """
     since = timezone.now() - timedelta(seconds=settings.ACCORD_LOGIN_WINDOW_SECONDS)
-    limit = settings.ACCORD_LOGIN_MAX_FAILURES
-    email = normal_email(email)
-    recent = LoginAttempt.objects.filter(attempted_at__gte=since)
-    last_success = recent.filter(email=email, succeeded=True).aggregate(at=Max("attempted_at"))
-    by_email = recent.filter(email=email, succeeded=False)
-    if last_success["at"] is not None:
-        by_email = by_email.filter(attempted_at__gt=last_success["at"])
-    if by_email.count() >= limit:
+    email, address = normal_email(email), valid_ip(ip)
+    failures = LoginAttempt.objects.filter(attempted_at__gte=since, succeeded=False)
+    if exclude_id is not None:
+        failures = failures.exclude(pk=exclude_id)
+    last_success = LoginAttempt.objects.filter(
+        attempted_at__gte=since, email=email, succeeded=True
+    ).aggregate(at=Max("attempted_at"))["at"]
+    by_email = failures.filter(email=email)
+    if last_success is not None:
+        by_email = by_email.filter(attempted_at__gt=last_success)
+    if by_email.count() >= settings.ACCORD_LOGIN_MAX_FAILURES_PER_ACCOUNT:
         return True
-    address = valid_ip(ip)
-    return address is not None and (
-        recent.filter(ip_address=address, succeeded=False).count() >= limit
-    )
+    # Whoever reaches the code step knows the password: code guesses count per account,
+    # whichever address they come from.
+    wrong_codes = by_email.filter(stage=LoginAttempt.Stage.TOTP).count()
+    if wrong_codes >= settings.ACCORD_LOGIN_MAX_FAILURES:
+        return True
+    if address is None:
+        return False
+    if by_email.filter(ip_address=address).count() >= settings.ACCORD_LOGIN_MAX_FAILURES:
+        return True
+    by_address = failures.filter(ip_address=address)
+    return by_address.count() >= settings.ACCORD_LOGIN_MAX_FAILURES_PER_ADDRESS
 
 
 @dataclass(frozen=True)

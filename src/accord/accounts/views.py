@@ -42,9 +42,9 @@ LOCKED_MESSAGE = "Too many failed sign-in attempts. Wait 15 minutes, then try ag
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy
-    # rewrites it, and a lockout keyed on it could be dodged at will.
-    return selectors.valid_ip(request.META.get("REMOTE_ADDR"))
+    # X-Forwarded-For is believed only from ACCORD_TRUSTED_PROXIES: a client could
+    # otherwise set it and dodge the lockout at will.
+    return selectors.client_ip(request.META)
 
 
 def _safe_next(request: HttpRequest, url: str) -> str:
@@ -74,11 +74,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "accounts/login.html", {"form": form}, status=400)
     email = form.cleaned_data["email"]
+    attempt = services.reserve_login_attempt(email=email, ip=ip)
+    if selectors.login_locked(email=email, ip=ip, exclude_id=attempt.pk):
+        return render(request, "accounts/locked.html", {"message": LOCKED_MESSAGE}, status=429)
     user = authenticate(request, username=email, password=form.cleaned_data["password"])
     if user is None:
-        services.record_login_attempt(email=email, ip=ip, succeeded=False)
+        services.fail_login_attempt(attempt=attempt)
         form.add_error(None, "The email address or password is wrong.")
         return render(request, "accounts/login.html", {"form": form}, status=400)
+    services.release_login_attempt(attempt=attempt)
     return _after_password(request, user, form.cleaned_data["next"])
 
 

@@ -173,6 +173,20 @@ MEDIA_ROOT = DATA_DIR / "media"
 # Failed logins allowed per address and per account in the window, before a lockout.
 ACCORD_LOGIN_MAX_FAILURES = int(os.environ.get("ACCORD_LOGIN_MAX_FAILURES", "5"))
 ACCORD_LOGIN_WINDOW_SECONDS = int(os.environ.get("ACCORD_LOGIN_WINDOW_SECONDS", "900"))
+# One address guessing many accounts, or many addresses guessing one account, are
+# stopped at these looser limits, so nobody can lock a person out from elsewhere with
+# a handful of tries.
+ACCORD_LOGIN_MAX_FAILURES_PER_ADDRESS = int(
+    os.environ.get("ACCORD_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")
+)
+ACCORD_LOGIN_MAX_FAILURES_PER_ACCOUNT = int(
+    os.environ.get("ACCORD_LOGIN_MAX_FAILURES_PER_ACCOUNT", "20")
+)
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-
+# separated). Empty: the connecting address is the client.
+ACCORD_TRUSTED_PROXIES = [
+    net.strip() for net in os.environ.get("ACCORD_TRUSTED_PROXIES", "").split(",") if net.strip()
+]
 ACCORD_INSTANCE_NAME = os.environ.get("ACCORD_INSTANCE_NAME", "Accord")
 
 # Background tasks (django.tasks). "database" (the default) keeps the queue in the
