@@ -78,6 +78,12 @@ def _token(text: str) -> str:
     return token if token[:1].isalpha() or token[:1] == "_" else f"_{token}"
 
 
+def control_id(practice_id: str) -> str:
+    """The OSCAL control id of a practice, as this catalog names it (used by other
+    OSCAL documents, such as assessment results, to point at the control)."""
+    return _token(practice_id)
+
+
 def _line(text: str) -> str:
     """OSCAL titles and link texts are single lines."""
     return " ".join(text.split()) or "-"
@@ -155,19 +161,19 @@ def _area_group(area: dict[str, Any], practices: list[dict[str, Any]], res: _Res
 
 
 def _control(practice: dict[str, Any], res: _Resources) -> Control:
-    control_id = _token(practice["id"])
+    practice_control = control_id(practice["id"])
     links = [_mapping_link(m) for m in practice["mappings"]]
     links += [res.link(_reference_title(r), r["url"]) for r in practice["references"]]
     fields = {
-        "id": control_id,
+        "id": practice_control,
         "class": "practice",
         "title": _line(practice["title"]),
         "props": _control_props(practice),
         "links": links,
         "parts": _parts(
-            _part(control_id, "statement", practice["statement"]),
-            _part(control_id, "guidance", practice["rationale"]),
-            _part(control_id, "assessment-objective", practice["evidence"]),
+            _part(practice_control, "statement", practice["statement"]),
+            _part(practice_control, "guidance", practice["rationale"]),
+            _part(practice_control, "assessment-objective", practice["evidence"]),
         ),
     }
     return Control.model_validate({name: value for name, value in fields.items() if value})
