@@ -3,10 +3,15 @@
 Both tools check the same virtual hosts on the fake internet (one HTTPS port on
 loopback, a certificate per host name from a test CA, a per-response delay standing in
 for the internet's latency) in the same run, alternating Accord, sectxt, Accord, ...
-Each tool runs in a child process; its peak RSS is that child's (`wait4` rusage).
+Each tool runs in a child process. Its CPU is that child's and its descendants'
+(`wait4` rusage). Its peak RSS is the sum, over every process of its tree (`accord
+scan` starts worker processes), of each one's peak (VmHWM, sampled every 20 ms from
+/proc): an upper bound of the tree's peak, which counts shared library pages once per
+process. `largest` is the peak of the largest single process.
 
 - Accord: `python -m accord.evidence.cli scan LIST --out ... --check security-txt` with
-  its defaults (concurrency 100, 2 per host), lab options to reach the fixture.
+  its defaults (concurrency 100, 2 per host, 2 worker processes on 2+ CPUs), lab
+  options to reach the fixture. `--accord-arg=--processes=1` and the like pass options.
 - sectxt: `for domain in domains: SecurityTXT(domain)`, its public API and defaults
   (one domain at a time). Its `requests` reach the fixture through a patched
   `socket.getaddrinfo` (*.example -> 127.0.0.1, ports 443/80 -> the fixture's) and
@@ -24,12 +29,14 @@ sectxt's parser (Accord's security-txt check uses sectxt's Parser on the bytes).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +75,8 @@ class Run:
     cpu: float
     ok: int
     fixture_cpu: float
+    processes: int = 1
+    largest_rss_mib: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -116,21 +125,83 @@ class Fixture:
         self._process.wait(timeout=60)
 
 
-def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, float, str]:
-    """Wall seconds, peak RSS (MiB) and CPU seconds of exactly this child, its stdout."""
+class TreeMemory(threading.Thread):
+    """Samples, every 20 ms, the peak RSS (VmHWM) of each process in `root`'s tree."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self._root = root
+        self._done = threading.Event()
+        self.peaks_kib: dict[int, int] = {}
+
+    def run(self) -> None:
+        while not self._done.wait(0.02):
+            self.sample()
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+    def sample(self) -> None:
+        for pid in self._tree():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = int(line.split()[1])
+                    self.peaks_kib[pid] = max(peak, self.peaks_kib.get(pid, 0))
+
+    def _tree(self) -> list[int]:
+        pids, todo = [], [self._root]
+        while todo:
+            pid = todo.pop()
+            pids.append(pid)
+            try:
+                tasks = list(Path(f"/proc/{pid}/task").iterdir())
+            except OSError:
+                continue
+            for task in tasks:
+                with contextlib.suppress(OSError):
+                    todo += [int(child) for child in (task / "children").read_text().split()]
+        return pids
+
+
+@dataclass
+class ChildRun:
+    seconds: float
+    peak_rss_mib: float  # the sum of every process's peak
+    largest_rss_mib: float
+    processes: int
+    cpu: float
+    out: str
+
+
+def run_child(command: list[str], env: dict[str, str]) -> ChildRun:
+    """Wall seconds, peak RSS and CPU seconds of this child and its descendants, stdout."""
     started = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+    memory = TreeMemory(child.pid)
+    memory.start()
     assert child.stdout is not None
     out = child.stdout.read()
+    memory.stop()
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         raise SystemExit(f"{command[:4]} failed with exit {child.returncode}")
-    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, out
+    # wait4's ru_maxrss is the largest single process of the tree (never below a sample).
+    largest = max(usage.ru_maxrss, *memory.peaks_kib.values()) / 1024
+    total = max(sum(memory.peaks_kib.values()) / 1024, largest)
+    cpu = usage.ru_utime + usage.ru_stime
+    return ChildRun(seconds, total, largest, max(1, len(memory.peaks_kib)), cpu, out)
 
 
-def run_accord(net: Fixture, listing: Path, count: int, work: Path) -> Run:
+def run_accord(
+    net: Fixture, listing: Path, count: int, work: Path, extra: list[str] | None = None
+) -> Run:
     out = work / "accord.jsonl"
     out.unlink(missing_ok=True)
     command = [
@@ -150,8 +221,9 @@ def run_accord(net: Fixture, listing: Path, count: int, work: Path) -> Run:
     ]
     for route in net.connect_to:
         command += ["--connect-to", route]
+    command += extra or []
     fixture_before = net.cpu()
-    seconds, rss, cpu, _ = run_child(command, ENV)
+    child = run_child(command, ENV)
     fixture_cpu = net.cpu() - fixture_before
     ok = 0
     lines = 0
@@ -161,17 +233,35 @@ def run_accord(net: Fixture, listing: Path, count: int, work: Path) -> Run:
             ok += json.loads(line)["checks"]["security-txt"]["status"] in ("pass", "warn")
     if lines != count:
         raise SystemExit(f"accord wrote {lines} results for {count} domains")
-    return Run(count, seconds, rss, cpu, ok, fixture_cpu)
+    return Run(
+        count,
+        child.seconds,
+        child.peak_rss_mib,
+        child.cpu,
+        ok,
+        fixture_cpu,
+        child.processes,
+        child.largest_rss_mib,
+    )
 
 
 def run_sectxt(net: Fixture, listing: Path, count: int) -> Run:
     command = [sys.executable, "-c", PEER, str(net.https_port), str(net.http_port), str(listing)]
     env = {**ENV, "REQUESTS_CA_BUNDLE": net.ca_pem}
     fixture_before = net.cpu()
-    seconds, rss, cpu, out = run_child(command, env)
+    child = run_child(command, env)
     fixture_cpu = net.cpu() - fixture_before
-    valid, _inner = out.split()
-    return Run(count, seconds, rss, cpu, int(valid), fixture_cpu)
+    valid, _inner = child.out.split()
+    return Run(
+        count,
+        child.seconds,
+        child.peak_rss_mib,
+        child.cpu,
+        int(valid),
+        fixture_cpu,
+        child.processes,
+        child.largest_rss_mib,
+    )
 
 
 def write_list(path: Path, hosts: list[str]) -> Path:
@@ -182,7 +272,8 @@ def write_list(path: Path, hosts: list[str]) -> Path:
 def report(round_no: int, name: str, run: Run) -> None:
     print(
         f"   round {round_no} {name:7}{run.domains:7d} domains {run.seconds:7.1f} s "
-        f"{run.rate:7.1f}/s  peak RSS {run.peak_rss_mib:6.1f} MiB  CPU {run.cpu:6.1f} s  "
+        f"{run.rate:7.1f}/s  peak RSS {run.peak_rss_mib:6.1f} MiB ({run.processes} proc, "
+        f"largest {run.largest_rss_mib:5.1f})  CPU {run.cpu:6.1f} s  "
         f"ok {run.ok:6d}  fixture CPU {run.fixture_cpu:5.1f} s "
         f"({run.fixture_cpu / run.seconds:4.0%} of wall)",
         flush=True,
@@ -201,7 +292,7 @@ def compare(args: argparse.Namespace, delay_ms: float, work: Path) -> None:
     peer: list[Run] = []
     try:
         for round_no in range(1, args.rounds + 1):
-            accord.append(run_accord(net, accord_list, len(hosts), work))
+            accord.append(run_accord(net, accord_list, len(hosts), work, args.accord_arg))
             report(round_no, "accord", accord[-1])
             peer.append(run_sectxt(net, peer_list, args.peer_hosts))
             report(round_no, "sectxt", peer[-1])
@@ -217,19 +308,20 @@ def compare(args: argparse.Namespace, delay_ms: float, work: Path) -> None:
     )
 
 
-def full_memory(work: Path, count: int) -> None:
+def full_memory(args: argparse.Namespace, work: Path, count: int) -> None:
     hosts = [f"m{n}.example" for n in range(count)]
     listing = write_list(work / "full.txt", hosts)
     print(f"\n== one accord scan of {count} domains at 0 ms delay: peak RSS")
     empty = write_list(work / "none.txt", [])
     net = Fixture(0.0, empty)
     try:
-        run = run_accord(net, listing, count, work)
+        run = run_accord(net, listing, count, work, args.accord_arg)
     finally:
         net.close()
     print(
         f"   {run.domains} domains in {run.seconds:.0f} s ({run.rate:.0f}/s), "
-        f"peak RSS {run.peak_rss_mib:.1f} MiB, CPU {run.cpu:.0f} s, ok {run.ok}, "
+        f"peak RSS {run.peak_rss_mib:.1f} MiB (sum over {run.processes} processes, largest "
+        f"{run.largest_rss_mib:.1f}), CPU {run.cpu:.0f} s, ok {run.ok}, "
         f"fixture CPU {run.fixture_cpu:.0f} s (it issues each host's certificate on first "
         "contact here)"
     )
@@ -251,6 +343,13 @@ def main() -> None:
         "--full", action="store_true", help="also measure a 100,000-domain scan's peak RSS"
     )
     parser.add_argument("--full-size", type=int, default=100_000, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--accord-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="an extra argument for `accord scan`, e.g. --accord-arg=--processes=1",
+    )
     args = parser.parse_args()
     args.peer_hosts = min(args.peer_hosts, args.hosts)
     print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}")
@@ -258,7 +357,7 @@ def main() -> None:
         for delay in args.delay_ms or [0.0, 50.0]:
             compare(args, delay, Path(tmp))
         if args.full:
-            full_memory(Path(tmp), args.full_size)
+            full_memory(args, Path(tmp), args.full_size)
 
 
 if __name__ == "__main__":

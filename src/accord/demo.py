@@ -1,4 +1,5 @@
-"""Fictional demo data for `accord demo`: organisations, people and their roles.
+"""Fictional demo data for `accord demo`: organisations, people and their roles, and two
+years of adoption history (`accord.adoption.demo`) with the figures computed from it.
 
 Every organisation created here is flagged `is_demo` and named as fictional, so demo
 figures can never be mistaken for real members. Running it again changes nothing.
@@ -7,11 +8,14 @@ figures can never be mistaken for real members. Running it again changes nothing
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
+from datetime import date, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accord.accounts import services as accounts
 from accord.accounts.models import Membership, Organisation, User
@@ -78,16 +82,38 @@ def _ensure_organisation(row: tuple[str, ...]) -> tuple[Organisation, list[tuple
     return organisation, created
 
 
-@transaction.atomic
-def seed_demo() -> Iterator[str]:
-    """Create the demo organisations and people; yield lines to show the operator."""
+def seed_demo(*, now: datetime | None = None, organisations: int | None = None) -> Iterator[str]:
+    """Create the demo organisations, people and adoption history; yield lines to show
+    the operator as each part is done. `organisations` is how many demo organisations
+    there are in all (default `accord.adoption.demo.ORGANISATIONS`)."""
+    from accord.adoption import demo as adoption_demo
+
+    moment = now or timezone.now()
+    with transaction.atomic():
+        created = _seed_people()
+    yield f"{len(DEMO_ORGANISATIONS)} named demo organisations and their people are in place."
+    yield from _credentials(created)
+    started = time.monotonic()
+    counts = adoption_demo.seed_adoption(
+        now=moment, total=organisations or adoption_demo.ORGANISATIONS
+    )
+    yield f"{adoption_demo.summary(counts)} ({time.monotonic() - started:.1f} s)"
+    yield _figures(timezone.localdate(moment), rebuild=bool(counts["commitments"]))
+    yield "Sign in as admin@aurora-cloud.example to see an organisation admin's view."
+    yield "Create a secretariat admin with `accord createadmin`."
+
+
+def _seed_people() -> list[tuple[str, str]]:
     created: list[tuple[str, str]] = []
     for row in DEMO_ORGANISATIONS:
         created += _ensure_organisation(row)[1]
     observer, password = _ensure_user("observer@gov.example", User.InstanceRole.OBSERVER)
     if password:
         created.append((observer.email, password))
-    yield f"{len(DEMO_ORGANISATIONS)} fictional demo organisations are in place."
+    return created
+
+
+def _credentials(created: list[tuple[str, str]]) -> Iterator[str]:
     if created:
         path = _credentials_file()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -95,5 +121,21 @@ def seed_demo() -> Iterator[str]:
             handle.writelines(f"{email}\t{password}\n" for email, password in created)
         path.chmod(0o600)
         yield f"Created {len(created)} demo accounts; their passwords are in {path}."
-    yield "Sign in as admin@aurora-cloud.example to see an organisation admin's view."
-    yield "Create a secretariat admin with `accord createadmin`."
+
+
+def _figures(today: date, *, rebuild: bool) -> str:
+    """Compute the daily adoption figures over the history just written."""
+    if not rebuild:
+        return "Adoption figures are in place already."
+    try:
+        from accord.adoption.metrics import rebuild_snapshots
+    except ImportError:
+        return (
+            "Adoption figures were not computed: accord.adoption.metrics.rebuild_snapshots "
+            "is not available in this version."
+        )
+    started = time.monotonic()
+    rows = rebuild_snapshots(since=None, until=today)
+    return f"Adoption figures computed for every day up to {today}: {rows} rows " + (
+        f"({time.monotonic() - started:.1f} s)."
+    )

@@ -19,7 +19,6 @@ from click.testing import CliRunner
 
 from accord.evidence import fetcher, scanner
 from accord.evidence.cli import evidence
-from accord.evidence.testing import stub_checks
 from accord.evidence.testing.fake_dns import FakeResolver
 from accord.evidence.testing.fake_internet import (
     FakeInternet,
@@ -27,6 +26,7 @@ from accord.evidence.testing.fake_internet import (
     security_txt_body,
     security_txt_site,
 )
+from accord.evidence.testing.stub_cli import STUB_ASSESS
 
 HSTS = {"Strict-Transport-Security": "max-age=31536000"}
 
@@ -38,7 +38,7 @@ def slow_security_txt(request: FakeRequest) -> Any:
 
 @pytest.fixture(scope="module")
 def net() -> Iterator[FakeInternet]:
-    sites = {
+    sites: dict[str, Any] = {
         "good.example": {
             "/.well-known/security.txt": (200, HSTS, security_txt_body("good.example"))
         },
@@ -51,7 +51,7 @@ def net() -> Iterator[FakeInternet]:
 
 @pytest.fixture(autouse=True)
 def _stub_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scanner, "load_assess", lambda: stub_checks.assess_domain)
+    monkeypatch.setattr(scanner, "ASSESS", STUB_ASSESS)
 
 
 def lab(net: FakeInternet) -> list[str]:

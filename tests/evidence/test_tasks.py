@@ -296,3 +296,32 @@ def test_accord_worker_refuses_the_immediate_backend(settings: Any) -> None:
     outcome = CliRunner().invoke(main, ["worker"])
     assert outcome.exit_code == 1
     assert "runs tasks as they are queued" in outcome.output
+
+
+def test_demo_domains_are_never_scanned(db: None, settings: Any) -> None:
+    from accord.evidence.services import schedule_due_scans
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    demo = accounts.create_organisation(name="Fiction (demo)", slug="fiction", is_demo=True)
+    accounts.add_domain(organisation=demo, name="fiction.example", actor=None)
+    assert schedule_due_scans(now=datetime.now(UTC)) == 0
+    assert not ScanRun.objects.exists()
+
+
+def test_the_scheduler_rederives_commitments_once_a_day(db: None, settings: Any) -> None:
+    from django.tasks import task_backends
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    backend = task_backends["default"]
+
+    def refreshes() -> int:
+        return sum(r.task.name == "refresh_all_commitments_task" for r in backend.results)
+
+    now = [datetime(2026, 11, 27, 8, tzinfo=UTC)]
+    scheduler = Scheduler(every=60, interval=timedelta(days=1), clock=lambda: now[0])
+    scheduler.tick()
+    scheduler.tick()
+    assert refreshes() == 1
+    now[0] += timedelta(days=1)
+    scheduler.tick()
+    assert refreshes() == 2

@@ -202,6 +202,8 @@ def _view_proof(user: Any, proof: Any) -> bool:
         return False
     if _member_or_secretariat(user, organisation):
         return True
+    if getattr(proof, "review", "accepted") != "accepted":
+        return False  # a document nobody has accepted is never shown to the public
     return bool(getattr(proof, "is_public", False) and _published(organisation))
 
 

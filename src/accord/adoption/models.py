@@ -10,9 +10,11 @@ the dashboard, the open data and the report read the same numbers.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from accord.accounts.models import Organisation
@@ -45,6 +47,32 @@ class PublicationPreference(models.Model):
 class CommitmentQuerySet(models.QuerySet["Commitment"]):
     def active(self) -> CommitmentQuerySet:
         return self.filter(withdrawn_at__isnull=True)
+
+    def visible_to(self, user: Any) -> CommitmentQuerySet:
+        """Commitments on the scorecards the user may see: their own organisations' (all,
+        for the secretariat) and those of organisations that publish their profile: the
+        reach of `SCORECARD_VIEW`."""
+        members = Q(organisation__in=Organisation.objects.visible_to(user))
+        return self.filter(members | Q(organisation__publication__public_profile=True))
+
+
+def _proof_visible(user: Any) -> Q:
+    """Attestations or documents the user may see, as `PROOF_VIEW` decides: those of their
+    own organisations (all, for the secretariat), and those marked public of organisations
+    that publish their profile."""
+    members = Q(commitment__organisation__in=Organisation.objects.visible_to(user))
+    published = Q(is_public=True, commitment__organisation__publication__public_profile=True)
+    return members | published
+
+
+class AttestationQuerySet(models.QuerySet["Attestation"]):
+    def visible_to(self, user: Any) -> AttestationQuerySet:
+        return self.filter(_proof_visible(user))
+
+
+class EvidenceDocumentQuerySet(models.QuerySet["EvidenceDocument"]):
+    def visible_to(self, user: Any) -> EvidenceDocumentQuerySet:
+        return self.filter(_proof_visible(user))
 
 
 class Commitment(models.Model):
@@ -120,6 +148,8 @@ class Attestation(models.Model):
     declared_at = models.DateTimeField(default=timezone.now)
     is_public = models.BooleanField(default=False)
 
+    objects = AttestationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-declared_at"]
 
@@ -153,6 +183,8 @@ class EvidenceDocument(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     review_note = models.TextField(blank=True)
     is_public = models.BooleanField(default=False)
+
+    objects = EvidenceDocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-uploaded_at"]

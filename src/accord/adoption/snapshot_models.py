@@ -1,35 +1,65 @@
-"""Stored adoption figures: one row per day and practice and organisation segment.
+"""Stored adoption figures: one row per day and published segment of the membership.
 
 Owned by the metrics side of the adoption app (see `metrics.py`); imported by models.py.
+
+Why this shape. The dashboard, the open data and the report ask one question: "the
+figures of segment S (everyone, or one sector, country or size band) on day D", or the
+same for a run of days. A row holds everything published about one segment on one day
+(per practice, norm, framework and overall: how many organisations stood at each
+status; the median days to verified; the lapse rate), already past disclosure control,
+so that question is one lookup on the unique index (dimension, value, date), and a
+time series is one range scan on it. At 5,000 organisations, 60 practices and three
+years that is about 45 rows a day, some 50,000 rows, instead of the tens of millions a
+row per day, segment, practice and status would take.
+
+Segments whose population is suppressed (fewer than 5 organisations, or hidden so that
+a smaller one cannot be worked out by subtraction) get no row: a query for them cannot
+tell "too small" from "no such segment", which is the point.
 """
 
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
-from accord.catalogue.models import Practice
+
+class Dimension(models.TextChoices):
+    ALL = "all", "All organisations"
+    SECTOR = "sector", "Sector"
+    COUNTRY = "country", "Country"
+    SIZE_BAND = "size_band", "Size band"
 
 
 class DailySnapshot(models.Model):
-    """How many organisations of one segment stood at each status of one practice."""
+    """The published adoption figures of one segment of the membership at the end of one
+    day (in the instance's time zone).
 
-    date = models.DateField(db_index=True)
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
-    sector = models.CharField(max_length=80, blank=True)
-    country = models.CharField(max_length=2, blank=True)
-    size_band = models.CharField(max_length=20, blank=True)
-    committed = models.PositiveIntegerField(default=0)
-    implemented = models.PositiveIntegerField(default=0)
-    verified = models.PositiveIntegerField(default=0)
-    lapsed = models.PositiveIntegerField(default=0)
+    `figures` holds, after suppression (null where a figure is suppressed):
+    `subjects`: {"overall" | "practice:<slug>" | "norm:<framework>:<key>" |
+    "framework:<slug>": [committed, implemented, verified, lapsed]} (organisations),
+    `median_days_to_verified` and `lapse_rate` (see `metrics` for their definitions).
+    """
+
+    date = models.DateField()
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    value = models.CharField(
+        max_length=80, blank=True, help_text="The sector, country or size band; empty for all"
+    )
+    population = models.PositiveIntegerField(help_text="Member organisations in the segment")
+    includes_demo = models.BooleanField(
+        default=False, help_text="Whether any organisation counted is demo data"
+    )
+    figures = models.JSONField(default=dict)
+    built_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        ordering = ["date", "dimension", "value"]
         constraints = [
             models.UniqueConstraint(
-                fields=["date", "practice", "sector", "country", "size_band"],
-                name="one_snapshot_row_per_segment",
+                fields=["dimension", "value", "date"], name="one_snapshot_per_segment_and_day"
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.practice_id}"
+        segment = self.dimension if not self.value else f"{self.dimension}={self.value}"
+        return f"{self.date} {segment}"

@@ -46,6 +46,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
+import os
 import re
 import socket
 import ssl
@@ -55,9 +56,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
 import httpcore
 import httpx
+from httpcore._utils import is_socket_readable
 
 from accord.evidence.types import FetchError, FetchOutcome, Response
 
@@ -175,7 +176,7 @@ class _VettingBackend(httpcore.AsyncNetworkBackend):
         self._resolver = resolver
         self._allow_private = allow_private
         self._connect_to = list(connect_to)
-        self._dial = dial or httpcore.AnyIOBackend()
+        self._dial = dial or _AsyncioDial()
 
     def _route(self, host: str, port: int) -> _Route | None:
         for h1, p1, h2, p2 in self._connect_to:
@@ -209,7 +210,7 @@ class _VettingBackend(httpcore.AsyncNetworkBackend):
         route = self._route(host, port)
         if route is None or not self._allow_private:
             try:
-                with anyio.fail_after(timeout):
+                async with asyncio.timeout(timeout):
                     addresses = await self.vetted_addresses(host, port)
             except TimeoutError as exc:
                 raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
@@ -235,7 +236,232 @@ class _VettingBackend(httpcore.AsyncNetworkBackend):
         raise BlockedAddress("unix sockets are never used")
 
     async def sleep(self, seconds: float) -> None:
-        await anyio.sleep(seconds)
+        await asyncio.sleep(seconds)
+
+
+class _AsyncioDial(httpcore.AsyncNetworkBackend):
+    """TCP (and then TLS) connections driven straight from the asyncio event loop.
+
+    httpcore's AnyIO backend layers anyio's streams and its own TLS over memory BIOs
+    on asyncio's transports; at a scan's rate that Python plumbing cost more CPU than
+    the handshakes. Here a non-blocking socket, and for TLS an `ssl.SSLSocket` made by
+    the same `SSLContext` (so the same certificate and host name verification), is read
+    and written directly, waiting on the event loop only when it would block. Failures
+    map to httpcore's exceptions as the AnyIO backend maps them.
+    """
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        loop = asyncio.get_running_loop()
+        deadline = None if timeout is None else loop.time() + timeout
+        try:
+            try:  # an address literal (the vetted address): no lookup
+                infos = socket.getaddrinfo(
+                    host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+                )
+            except socket.gaierror:  # a name, given by the operator's connect_to
+                async with asyncio.timeout_at(deadline):
+                    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        last_error: Exception = httpcore.ConnectError(f"{host} has no addresses")
+        for family, kind, proto, _name, address in infos:
+            sock = socket.socket(family, kind, proto)
+            try:
+                sock.setblocking(False)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                for option in socket_options or ():
+                    sock.setsockopt(*option)
+                if local_address:
+                    sock.bind((local_address, 0))
+                stream = _SocketStream(sock, loop)
+                try:
+                    sock.connect(address)
+                except BlockingIOError:
+                    if not await stream.wait(writable=True, deadline=deadline):
+                        raise httpcore.ConnectTimeout("connecting timed out") from None
+                    error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    if error:
+                        raise OSError(error, os.strerror(error)) from None
+                return stream
+            except OSError as exc:
+                sock.close()
+                last_error = httpcore.ConnectError(str(exc) or type(exc).__name__)
+                last_error.__cause__ = exc
+            except BaseException:
+                sock.close()
+                raise
+        raise last_error
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise BlockedAddress("unix sockets are never used")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+def _wake(future: asyncio.Future[bool], ready: bool) -> None:
+    if not future.done():
+        future.set_result(ready)
+
+
+class _SocketStream(httpcore.AsyncNetworkStream):
+    """A connected non-blocking socket, plain or `ssl.SSLSocket`. See `_AsyncioDial`."""
+
+    def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
+        self._sock = sock
+        self._loop = loop
+        self._fd = sock.fileno()
+        # The pending wait for readability (False) and writability (True), if any.
+        self._waits: dict[bool, asyncio.Future[bool]] = {}
+
+    def _deadline(self, timeout: float | None) -> float | None:
+        return None if timeout is None else self._loop.time() + timeout
+
+    async def wait(self, *, writable: bool, deadline: float | None) -> bool:
+        """True when the socket is ready, False when `deadline` (loop time) passed first."""
+        if self._fd < 0 or writable in self._waits:
+            raise OSError(9, "the connection is closed or already waited on")
+        loop = self._loop
+        future: asyncio.Future[bool] = loop.create_future()
+        if writable:
+            loop.add_writer(self._fd, _wake, future, True)
+        else:
+            loop.add_reader(self._fd, _wake, future, True)
+        self._waits[writable] = future
+        timer = None if deadline is None else loop.call_at(deadline, _wake, future, False)
+        try:
+            return await future
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if self._waits.get(writable) is future:
+                self._unregister(writable)
+
+    def _unregister(self, writable: bool) -> None:
+        del self._waits[writable]
+        if writable:
+            self._loop.remove_writer(self._fd)
+        else:
+            self._loop.remove_reader(self._fd)
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        deadline = self._deadline(timeout)
+        while True:
+            try:
+                return self._sock.recv(max_bytes)
+            except (BlockingIOError, ssl.SSLWantReadError):
+                writable = False
+            except ssl.SSLWantWriteError:
+                writable = True
+            except OSError as exc:  # ssl.SSLError included
+                raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
+            try:
+                ready = await self.wait(writable=writable, deadline=deadline)
+            except OSError as exc:
+                raise httpcore.ReadError(str(exc)) from exc
+            if not ready:
+                raise httpcore.ReadTimeout("reading timed out")
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        deadline = self._deadline(timeout)
+        view = memoryview(buffer)
+        while view:
+            try:
+                view = view[self._sock.send(view) :]
+                continue
+            except (BlockingIOError, ssl.SSLWantWriteError):
+                writable = True
+            except ssl.SSLWantReadError:
+                writable = False
+            except OSError as exc:
+                raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
+            try:
+                ready = await self.wait(writable=writable, deadline=deadline)
+            except OSError as exc:
+                raise httpcore.WriteError(str(exc)) from exc
+            if not ready:
+                raise httpcore.WriteTimeout("writing timed out")
+
+    async def aclose(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._fd < 0:
+            return
+        for writable, future in list(self._waits.items()):
+            self._unregister(writable)
+            if not future.done():
+                future.set_exception(OSError(9, "the connection was closed"))
+        self._fd = -1
+        self._sock.close()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        deadline = self._deadline(timeout)
+        if self._waits or self._fd < 0:
+            raise httpcore.ConnectError("the connection is busy or closed")
+        try:
+            # wrap_socket takes the file descriptor over from self._sock.
+            tls = ssl_context.wrap_socket(
+                self._sock, server_hostname=server_hostname, do_handshake_on_connect=False
+            )
+        except (OSError, ValueError) as exc:
+            self.close()
+            raise httpcore.ConnectError(str(exc)) from exc
+        self._fd = -1
+        stream = _SocketStream(tls, self._loop)
+        try:
+            while True:
+                try:
+                    tls.do_handshake()
+                    return stream
+                except ssl.SSLWantReadError:
+                    writable = False
+                except ssl.SSLWantWriteError:
+                    writable = True
+                if not await stream.wait(writable=writable, deadline=deadline):
+                    raise httpcore.ConnectTimeout("the TLS handshake timed out")
+        except OSError as exc:  # ssl.SSLError included
+            stream.close()
+            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
+        except BaseException:
+            stream.close()
+            raise
+
+    def get_extra_info(self, info: str) -> Any:
+        if info == "ssl_object":
+            return self._sock if isinstance(self._sock, ssl.SSLSocket) else None
+        if self._fd < 0:
+            return None
+        if info == "server_addr":
+            with contextlib.suppress(OSError):
+                return self._sock.getpeername()
+            return None
+        if info == "client_addr":
+            return self._sock.getsockname()
+        if info == "socket":
+            return self._sock
+        if info == "is_readable":
+            return is_socket_readable(self._sock)
+        return None
 
 
 class _PoolStream(httpx.AsyncByteStream):
@@ -257,6 +483,9 @@ class _PoolStream(httpx.AsyncByteStream):
                 await release()
 
 
+_OriginKey = tuple[bytes, bytes, int | None]
+
+
 @dataclass
 class _OriginPool:
     pool: httpcore.AsyncConnectionPool
@@ -276,7 +505,8 @@ class _VettingTransport(httpx.AsyncBaseTransport):
     ) -> None:
         self._make_pool = make_pool
         self._max_idle_origins = max_idle_origins
-        self._pools: OrderedDict[tuple[bytes, bytes, int | None], _OriginPool] = OrderedDict()
+        self._pools: dict[_OriginKey, _OriginPool] = {}
+        self._idle: OrderedDict[_OriginKey, None] = OrderedDict()  # least recent first
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -284,7 +514,8 @@ class _VettingTransport(httpx.AsyncBaseTransport):
         origin = self._pools.get(key)
         if origin is None:
             origin = self._pools[key] = _OriginPool(self._make_pool())
-        self._pools.move_to_end(key)
+        elif origin.users == 0:
+            del self._idle[key]
         origin.users += 1
         core_request = httpcore.Request(
             method=request.method,
@@ -298,7 +529,9 @@ class _VettingTransport(httpx.AsyncBaseTransport):
 
         async def release() -> None:
             origin.users -= 1
-            await self._close_idle_origins()
+            if origin.users == 0:
+                self._idle[key] = None
+                await self._close_idle_origins()
 
         try:
             core_response = await origin.pool.handle_async_request(core_request)
@@ -313,17 +546,16 @@ class _VettingTransport(httpx.AsyncBaseTransport):
         )
 
     async def _close_idle_origins(self) -> None:
-        excess = len(self._pools) - self._max_idle_origins
-        if excess <= 0:
-            return
-        idle = [key for key, origin in self._pools.items() if origin.users == 0][:excess]
         # Unlink them all before the first await, so no other task closes them twice.
-        closing = [self._pools.pop(key).pool for key in idle]
+        closing = []
+        while len(self._pools) > self._max_idle_origins and self._idle:
+            key, _ = self._idle.popitem(last=False)
+            closing.append(self._pools.pop(key).pool)
         for pool in closing:
             await pool.aclose()
 
     async def aclose(self) -> None:
-        pools, self._pools = list(self._pools.values()), OrderedDict()
+        pools, self._pools, self._idle = list(self._pools.values()), {}, OrderedDict()
         for origin in pools:
             await origin.pool.aclose()
 

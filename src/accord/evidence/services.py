@@ -134,7 +134,16 @@ def record_observation(
         scan_run=scan_run,
     )
     _update_verdict(domain, observation)
+    _refresh_commitments(domain, check_id, now)
     return observation
+
+
+def _refresh_commitments(domain: Domain, check_id: str, now: datetime) -> None:
+    # Commitments to practices this check verifies follow their evidence at once, in the
+    # same transaction. Imported late: adoption imports evidence at load time.
+    from accord.adoption.services import refresh_commitments_for
+
+    refresh_commitments_for(organisation=domain.organisation, now=now, check_id=check_id)
 
 
 def check_version(check_id: str) -> str:
@@ -469,7 +478,9 @@ def schedule_due_scans(
         domain=OuterRef("pk"), observation__observed_at__gt=cutoff
     )
     requested = ScanRun.objects.filter(domain=OuterRef("pk"), requested_at__gt=cutoff)
-    due = Domain.objects.filter(~Exists(observed), ~Exists(requested)).order_by("pk")[:limit]
+    # Demo organisations' domains are fictional; their seeded evidence stays as seeded.
+    candidates = Domain.objects.filter(organisation__is_demo=False)
+    due = candidates.filter(~Exists(observed), ~Exists(requested)).order_by("pk")[:limit]
     queued = 0
     for domain in due:
         trigger = ScanRun.Trigger.SCHEDULED

@@ -28,7 +28,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ class Scheduler:
         self.interval = interval
         self.clock = clock or timezone.now
         self.stopped = threading.Event()
+        self._refreshed_on: date | None = None
 
     def tick(self) -> int:
         """Queue every due scan (in batches) and tidy the task table; returns how many."""
@@ -80,11 +81,22 @@ class Scheduler:
                 if batch < SCHEDULE_BATCH or self.stopped.is_set():
                     break
             prune_finished_tasks(now=self.clock())
+            self._refresh_commitments_daily()
         except Exception:  # the next tick tries again; a scheduler that dies helps no one
             logger.exception("scheduling evidence scans failed")
         if queued:
             logger.info("queued %d evidence scans", queued)
         return queued
+
+    def _refresh_commitments_daily(self) -> None:
+        # Lapses happen by time passing, without a new observation: re-derive every
+        # commitment once a day (idempotent, so a second scheduler does no harm).
+        from accord.adoption.tasks import refresh_all_commitments_task
+
+        today = self.clock().date()
+        if self._refreshed_on != today:
+            refresh_all_commitments_task.enqueue()
+            self._refreshed_on = today
 
     def run(self) -> None:
         from django.db import close_old_connections

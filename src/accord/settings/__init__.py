@@ -207,6 +207,11 @@ RQ_QUEUES = {"default": {"URL": ACCORD_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
 if ACCORD_TASK_BACKEND == "redis":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 
+# Commitments: the largest document an organisation may upload as proof, and how long
+# failing evidence may last before a verified practice lapses.
+ACCORD_UPLOAD_MAX_BYTES = int(os.environ.get("ACCORD_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+ACCORD_LAPSE_GRACE_DAYS = float(os.environ.get("ACCORD_LAPSE_GRACE_DAYS", "14"))
+
 # Evidence scans: each domain is scanned again once its latest scan is this old; the
 # scheduler in `accord worker --schedule` (and `accord serve`) looks every few minutes.
 ACCORD_SCAN_INTERVAL_HOURS = float(os.environ.get("ACCORD_SCAN_INTERVAL_HOURS", "24"))

@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from accord.evidence.checks import schemas
 from accord.evidence.checks.base import (
     HOST_FAILURES,
     AssessmentContext,
@@ -248,6 +247,8 @@ def _not_found(check_id: str, discovery: CsafDiscovery) -> CheckResult:
 def _metadata_findings(
     chosen: Fetched, metadata: dict[str, Any]
 ) -> tuple[list[Finding], list[Finding]]:
+    from accord.evidence.checks import schemas  # imports jsonschema: only when needed
+
     errors = [
         Finding("provider_metadata_invalid", message)
         for message in schemas.schema_errors(
@@ -338,6 +339,8 @@ def _advisory_findings(advisory: Fetched | None) -> list[Finding]:
     document = load_json(advisory.outcome)
     if document is None:
         return [Finding("advisory_invalid_json", f"{advisory.url} is not JSON.")]
+    from accord.evidence.checks import schemas  # imports jsonschema: only when needed
+
     return [
         Finding("advisory_invalid", f"{advisory.url}: {message}")
         for message in schemas.schema_errors(

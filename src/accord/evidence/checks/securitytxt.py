@@ -15,7 +15,7 @@ What sectxt does not check is added on top with codes of our own (`ACCORD_CODES`
 from __future__ import annotations
 
 import codecs
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 from urllib.parse import urlsplit
@@ -78,6 +78,10 @@ class SecurityTxtRetrieval:
     response: Response | None
     fetch_error: FetchError | None = None
     tried: tuple[tuple[str, str], ...] = ()
+    # The file parsed, by `now`: parsed once however many checks of an assessment ask.
+    parsed: dict[datetime | None, SecurityTxtParser | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def final_url(self) -> str | None:
@@ -170,13 +174,22 @@ class SecurityTxtParser(sectxt.Parser):
 def parse_security_txt(
     retrieved: SecurityTxtRetrieval, *, now: datetime | None
 ) -> SecurityTxtParser | None:
-    """Parse the file that was found, or None when there is none or sectxt cannot parse it."""
+    """Parse the file that was found, or None when there is none or sectxt cannot parse it.
+
+    The parse is kept on `retrieved` (by `now`), so the checks that share a retrieval
+    share the parse too; callers only read it.
+    """
     if retrieved.response is None:
         return None
+    if now in retrieved.parsed:
+        return retrieved.parsed[now]
+    parser: SecurityTxtParser | None
     try:
-        return SecurityTxtParser(retrieved.response.body, urls=retrieved.urls, now=now)
+        parser = SecurityTxtParser(retrieved.response.body, urls=retrieved.urls, now=now)
     except Exception:  # a crash in the third-party parser is reported as `unparseable`
-        return None
+        parser = None
+    retrieved.parsed[now] = parser
+    return parser
 
 
 def absent_result(check_id: str, retrieved: SecurityTxtRetrieval) -> CheckResult:

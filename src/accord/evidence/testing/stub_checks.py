@@ -8,6 +8,7 @@ fails; `https-hsts` passes with a Strict-Transport-Security header, else warns.
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 from accord.evidence.types import CheckResult, Fetcher, FetchError, FetchOutcome, Finding, Status
 
@@ -52,3 +53,30 @@ def _hsts(url: str, outcome: FetchOutcome) -> CheckResult:
         return CheckResult("https-hsts", Status.PASS, url)
     finding = Finding("no_hsts", "no Strict-Transport-Security header")
     return CheckResult("https-hsts", Status.WARN, url, recommendations=[finding])
+
+
+async def assess_domain_with_pid(
+    domain: str,
+    fetcher: Fetcher,
+    *,
+    check_ids: list[str] | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, CheckResult]:
+    """`assess_domain`, each result's details naming the process that assessed it."""
+    results = await assess_domain(domain, fetcher, check_ids=check_ids, now=now)
+    for result in results.values():
+        result.details["pid"] = os.getpid()
+    return results
+
+
+async def assess_domain_or_die(
+    domain: str,
+    fetcher: Fetcher,
+    *,
+    check_ids: list[str] | None = None,
+    now: dt.datetime | None = None,
+) -> dict[str, CheckResult]:
+    """`assess_domain`, but the whole process dies at once on `die.example`."""
+    if domain == "die.example":
+        os._exit(3)
+    return await assess_domain(domain, fetcher, check_ids=check_ids, now=now)

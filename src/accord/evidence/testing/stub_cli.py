@@ -1,12 +1,14 @@
 """`python -m accord.evidence.testing.stub_cli scan ...`: the real commands, stub checks.
 
 For tests that run the scanner in a child process (to kill it mid-scan) before, or
-without, the real check set.
+without, the real check set. Worker processes (`--processes`) get the stub checks too:
+they import the check set `scanner.ASSESS` names.
 """
 
 from accord.evidence import cli, scanner
-from accord.evidence.testing import stub_checks
+
+STUB_ASSESS = "accord.evidence.testing.stub_checks:assess_domain"
 
 if __name__ == "__main__":
-    scanner.load_assess = lambda: stub_checks.assess_domain
+    scanner.ASSESS = STUB_ASSESS
     cli.evidence()
