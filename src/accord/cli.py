@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from accord.adoption.cli import report
 from accord.evidence.cli import assess, scan
 
 
@@ -42,6 +43,7 @@ def main() -> None:
 
 main.add_command(assess)
 main.add_command(scan)
+main.add_command(report)
 
 
 @main.command()

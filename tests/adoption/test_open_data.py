@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from ninja import Schema
 
 from accord.adoption.metrics import rebuild_snapshots
 from accord.adoption.models import Status
+from accord.adoption.open_data_api import DatesOut, SummaryOut, TableOut, TimeseriesOut
 from tests.adoption.factories_metrics import commit, make_orgs, verify
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +170,22 @@ def test_the_openapi_document_describes_the_open_data(client: Client) -> None:
     assert "text/csv" in summary["responses"]["200"]["content"]
     assert "CellOut" in document["components"]["schemas"]
     assert "security" not in summary
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "schema", "params"),
+    [
+        ("summary", SummaryOut, {}),
+        ("summary", SummaryOut, {"sector": "health"}),
+        ("practices", TableOut, {}),
+        ("norms", TableOut, {"sector": "water"}),
+        ("frameworks", TableOut, {}),
+        ("timeseries", TimeseriesOut, {"subject": "norm:un-gge-2015:13j"}),
+        ("dates", DatesOut, {}),
+    ],
+)
+def test_every_body_matches_its_documented_schema(
+    client: Client, figures: date, endpoint: str, schema: type[Schema], params: dict[str, str]
+) -> None:
+    body = client.get(f"{API}/{endpoint}", params).json()
+    assert schema.model_validate(body).model_dump(mode="json") == body

@@ -12,11 +12,13 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from accord.adoption.metrics import rebuild_snapshots
 from accord.adoption.metrics_tasks import schedule_adoption_snapshot
 from accord.adoption.models import Status
+from accord.adoption.snapshot_models import DailySnapshot
 from accord.catalogue.services import load_catalogue
 from tests.adoption.dashboard_html import DashboardPage, cell_from_page
-from tests.adoption.factories_metrics import commit, make_orgs, verify
+from tests.adoption.factories_metrics import at, commit, make_orgs, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DB_BACKEND = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
@@ -70,3 +72,20 @@ def test_the_daily_task_publishes_figures_the_dashboard_and_open_data_share(
     before = client.get("/api/v1/adoption/practices", {"date": dates["last"]}).json()
     txt = [next(i for i in b["items"] if i["id"] == "cvd.security-txt") for b in (before, latest)]
     assert (txt[0]["verified"]["count"], txt[1]["verified"]["count"]) == (12, 17)
+
+
+def test_a_day_stored_before_it_ended_is_computed_again(settings: Any) -> None:
+    settings.TASKS = {"default": DB_BACKEND}
+    load_catalogue()
+    orgs = make_orgs(10)
+    verify(orgs[:5], "cvd.security-txt", on=START, verified=START)
+    rebuild_snapshots(until=START)  # as `accord demo` does for its today, before it ends
+    DailySnapshot.objects.update(built_at=at(START, 15))
+    verify(orgs[5:], "cvd.security-txt", on=START, verified=START)  # later that day
+
+    next_day = datetime.combine(START + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    assert schedule_adoption_snapshot(now=next_day + timedelta(hours=1))
+    run_worker()
+    body = Client().get("/api/v1/adoption/practices", {"date": START.isoformat()}).json()
+    txt = next(item for item in body["items"] if item["id"] == "cvd.security-txt")
+    assert txt["verified"]["count"] == 10

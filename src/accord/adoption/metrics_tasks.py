@@ -18,17 +18,30 @@ from django.utils import timezone
 
 from accord.adoption import metrics
 from accord.adoption.metrics_selectors import kept_range
+from accord.adoption.snapshot_models import DailySnapshot, Dimension
 
 logger = logging.getLogger(__name__)
 
 
 def days_due(*, today: date) -> tuple[date | None, date]:
-    """The days to compute: (first, last), first None meaning "from the beginning"."""
+    """The days to compute: (first, last), first None meaning "from the beginning".
+
+    The latest day kept is computed again if its figures were built before it ended
+    (as `accord demo` does for today): they would miss that day's last changes.
+    """
     yesterday = today - timedelta(days=1)
     span = kept_range()
     if span is None:
         return None, yesterday
-    return span[1] + timedelta(days=1), yesterday
+    last = span[1]
+    built = (
+        DailySnapshot.objects.filter(dimension=Dimension.ALL, value="", date=last)
+        .values_list("built_at", flat=True)
+        .first()
+    )
+    if built is not None and timezone.localdate(built) <= last:
+        return last, yesterday
+    return last + timedelta(days=1), yesterday
 
 
 @task

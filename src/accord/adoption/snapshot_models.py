@@ -59,6 +59,8 @@ class DailySnapshot(models.Model):
                 fields=["dimension", "value", "date"], name="one_snapshot_per_segment_and_day"
             )
         ]
+        # The filters a day offers, and replacing a run of days, go by date first.
+        indexes = [models.Index(fields=["date", "dimension"], name="snapshot_day_idx")]
 
     def __str__(self) -> str:
         segment = self.dimension if not self.value else f"{self.dimension}={self.value}"

@@ -81,7 +81,11 @@ class Scheduler:
                 if batch < SCHEDULE_BATCH or self.stopped.is_set():
                     break
             prune_finished_tasks(now=self.clock())
+            # Re-derive first, so lapses caused by time alone count on the right day.
             self._refresh_commitments_daily()
+            from accord.adoption.metrics_tasks import schedule_adoption_snapshot
+
+            schedule_adoption_snapshot(now=self.clock())
         except Exception:  # the next tick tries again; a scheduler that dies helps no one
             logger.exception("scheduling evidence scans failed")
         if queued:
