@@ -57,7 +57,7 @@ class DashboardPage(HTMLParser):
 def cell_from_page(cell: dict[str, str]) -> dict[str, Any]:
     """A table cell in the open data's form."""
     if cell.get("data-suppressed") == "true":
-        assert cell["text"].strip() == "<5"
+        assert cell["text"].strip() == "withheld"
         return {"count": None, "share": None, "suppressed": True}
     return {
         "count": int(cell["data-count"]),

@@ -3,7 +3,7 @@ shares, as SVG for pages and as shapes for the PDF report, from one layout.
 
 Each chart is an image for assistive technology (`role="img"`, `aria-label`,
 `<title>` and `<desc>`), and every page that shows one shows its numbers in a table
-next to it. A suppressed value (None) leaves a gap in a line, and a bar reading "<5".
+next to it. A suppressed value (None) leaves a gap in a line, and a bar reading "withheld".
 Colours are the Okabe-Ito palette (distinguishable with colour-blindness) and each
 line has its own dash pattern and marker as well, so colour is never the only cue.
 """
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 2 1 2")
 INK, MUTED, GRID = "#1b1f24", "#57606a", "#d0d7de"
-SUPPRESSED_LABEL = "<5"
+SUPPRESSED_LABEL = "withheld"
 
 
 @dataclass(frozen=True)
