@@ -261,3 +261,14 @@ def test_both_csaf_checks_share_their_fetches(fetcher: FakeFetcher) -> None:
     assert results["csaf-security-txt"].status is Status.PASS
     assert fetcher.requests.count(document["canonical_url"]) == 1
     assert fetcher.requests.count("https://clouditor.io/.well-known/security.txt") == 1
+
+
+def test_a_file_cannot_make_the_scanner_fetch_every_csaf_field(fetcher: FakeFetcher) -> None:
+    fields = [f"CSAF: https://victim{n}.example/provider-metadata.json" for n in range(40)]
+    fetcher.serve(
+        "https://example.com/.well-known/security.txt",
+        security_txt("Contact: mailto:a@example.com", *fields),
+    )
+    run(assess_domain("example.com", fetcher, check_ids=["csaf-provider", "csaf-security-txt"]))
+    followed = {url for url in fetcher.requests if "victim" in url}
+    assert len(followed) == 5

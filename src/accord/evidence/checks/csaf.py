@@ -129,9 +129,14 @@ def _serves_provider_metadata(candidate: Fetched) -> bool:
     return looks_like_provider_metadata(load_json(candidate.outcome))
 
 
+# A security.txt may list several CSAF fields, but each is a fetch the file's author
+# makes the scanner do: a handful is plenty, and the rest are not followed.
+MAX_CSAF_FIELDS = 5
+
+
 def csaf_fields(retrieved: SecurityTxtRetrieval) -> list[str]:
     parser = parse_security_txt(retrieved, now=None)
-    return parser.fields("csaf") if parser else []
+    return parser.fields("csaf")[:MAX_CSAF_FIELDS] if parser else []
 
 
 async def _candidate(
