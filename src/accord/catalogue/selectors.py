@@ -68,9 +68,10 @@ def _current_mappings() -> QuerySet[Mapping]:
 
 def _counted_norms() -> QuerySet[Norm]:
     """Norms, each with `practice_count`: how many current practices serve it."""
+    # Explicit order: Django leaves Meta.ordering out of aggregating (GROUP BY) queries.
     return Norm.objects.annotate(
         practice_count=Count("mappings", filter=Q(mappings__practice__withdrawn_in__isnull=True))
-    )
+    ).order_by("framework__position", "position")
 
 
 def list_frameworks() -> list[Framework]:
