@@ -35,9 +35,12 @@ def raw_server() -> Iterator[Callable[[str], int]]:
                     conn, _ = server.accept()
                 except OSError:
                     return
-                if mode == "close":
-                    conn.close()
-                elif mode == "reset":
+                if mode == "close":  # after the ClientHello, so that it is a clean EOF
+                    conn.recv(4096)
+                    conn.shutdown(socket.SHUT_WR)
+                    held.append(conn)
+                elif mode == "reset":  # after the ClientHello too
+                    conn.recv(4096)
                     conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                     conn.close()
                 elif mode == "plain-http":

@@ -49,6 +49,7 @@ REFUSED = [
     ("fc00::1", "private"),
     ("fd12:3456::1", "private"),
     ("fe80::1", "link-local"),
+    ("fec0::1", "site-local"),
     ("ff02::1", "multicast"),
     ("2001:db8::1", "private"),
     ("::ffff:127.0.0.1", "loopback (IPv4 127.0.0.1 inside IPv6)"),

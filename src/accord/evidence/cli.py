@@ -218,9 +218,11 @@ def _print_tables(results: list[DomainResult]) -> None:
 @click.option(
     "--processes",
     type=click.IntRange(1, 64),
-    help="Worker processes sharing the concurrency; a domain always goes to the same "
-    f"one. Default: one per {DOMAINS_PER_PROCESS} of concurrency, at most one per CPU; "
-    f"one for lists of fewer than {SMALL_LIST} domains to do.",
+    help="Worker processes sharing the concurrency. A domain always goes to the same "
+    "one, so --per-host holds for its own host name; a host that several listed domains "
+    "lead to gets up to --per-host from each process. Default: one per "
+    f"{DOMAINS_PER_PROCESS} of concurrency, at most one per CPU; one for lists of fewer "
+    f"than {SMALL_LIST} domains to do.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary.")
 @_lab_options
@@ -294,7 +296,7 @@ def _default_processes(
     import os
 
     ahead = list(itertools.islice(domains, SMALL_LIST))
-    if len(ahead) < SMALL_LIST:
+    if len(ahead) < SMALL_LIST or os.name != "posix":  # workers need POSIX pipes
         return 1, iter(ahead)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     processes = min(cpus or 1, concurrency // DOMAINS_PER_PROCESS)

@@ -29,6 +29,9 @@ What it guarantees:
   exactly what must not run here (cookie jar, auth from URLs and netrc, environment
   proxies, its own redirect handling, which also chokes on odd Location headers).
 - Politeness: at most `per_host` requests in flight per host name.
+- Cost: connections are plain non-blocking sockets and `ssl.SSLSocket`s driven from the
+  event loop (`_AsyncioDial`), one `SSLContext` for the fetcher's life; at a scan's rate
+  TLS and the kernel are most of the CPU, not Python plumbing.
 
 Lab options, for tests, benchmarks and closed networks: `allow_private=True` lifts the
 address policy; `connect_to` reroutes connections like curl's `--connect-to`
@@ -121,6 +124,8 @@ def _own_refusal_reason(address: IPAddress) -> str | None:
         (address.is_unspecified, "unspecified"),
         (address.is_link_local, "link-local (includes cloud metadata 169.254.169.254)"),
         (address.is_multicast, "multicast"),
+        # Deprecated (RFC 3879), not flagged private by Python, still used inside networks.
+        (getattr(address, "is_site_local", False), "site-local fec0::/10"),
         (address in _CGNAT, "shared address space 100.64.0.0/10 (CGNAT)"),
         (address.is_reserved, "reserved"),
         (address.is_private, "private"),
@@ -741,7 +746,9 @@ def _checked_url(text: str, redirects: tuple[str, ...]) -> httpx.URL:
     if not url.host:
         raise refuse("URL has no host")
     # Credentials in a URL would become an Authorization header; the fetcher sends none.
-    return url.copy_with(userinfo=b"", fragment=None)
+    if url.userinfo or "#" in text:  # (parsing the URL again costs: only if needed)
+        return url.copy_with(userinfo=b"", fragment=None)
+    return url
 
 
 async def _read_capped(answer: httpx.Response, max_bytes: int) -> tuple[bytes, bool]:

@@ -264,7 +264,7 @@ def scan_in_processes(
     handed out and not yet reported; `domains` is read only as they come back. A worker
     that fails or dies stops the scan with `ScanWorkerError`, after every result it
     reported was passed to `on_result`. On any exception (Ctrl-C included) the workers
-    are stopped before it propagates.
+    are stopped before it propagates. POSIX only (the workers inherit pipes).
     """
     if processes < 1:
         raise ValueError("processes must be at least 1")
@@ -286,12 +286,15 @@ class _Worker:
     process: subprocess.Popen[bytes]
     tasks: Connection
     results: Connection
+    concurrency: int = 1  # its share
     batch: list[tuple[int, str]] = field(default_factory=list)
+    in_flight: int = 0  # sent to it and not reported yet
     ended: bool = False  # told there is no more input
     done: bool = False  # said it has reported everything
 
     def send_batch(self) -> None:
         self.send(self.batch)
+        self.in_flight += len(self.batch)
         self.batch = []
 
     def send(self, message: object) -> None:
@@ -317,6 +320,7 @@ class _WorkerPool:
             for index in range(processes):
                 share = job.concurrency // processes + (index < job.concurrency % processes)
                 self.workers.append(self._start(f"scan worker {index + 1}", root))
+                self.workers[-1].concurrency = share
                 self.workers[-1].send(dataclasses.replace(job, concurrency=share))
         except BaseException:
             self.close(abort=True)
@@ -371,7 +375,8 @@ class _WorkerPool:
                     if len(worker.batch) >= SEND_BATCH:
                         worker.send_batch()
                 for worker in workers:
-                    if worker.batch:
+                    # A part batch waits for more, unless the worker could run short.
+                    if worker.batch and (exhausted or worker.in_flight <= worker.concurrency):
                         worker.send_batch()
                     if exhausted and not worker.ended:
                         worker.send(None)
@@ -381,9 +386,11 @@ class _WorkerPool:
                 for key, _events in selector.select():
                     worker = key.data
                     message = self._receive(worker)  # one; the selector says if there is more
-                    if isinstance(message[0], int):
-                        on_result(ResultLine(*message))
-                        credit += 1
+                    if isinstance(message, list):  # the results a worker finished at once
+                        for result in message:
+                            on_result(ResultLine(*result))
+                        credit += len(message)
+                        worker.in_flight -= len(message)
                     elif message[0] == "done":
                         worker.done = True
                         selector.unregister(worker.results)
@@ -391,9 +398,9 @@ class _WorkerPool:
                         raise ScanWorkerError(f"{worker.name} failed:\n{message[1]}")
 
     @staticmethod
-    def _receive(worker: _Worker) -> tuple[Any, ...]:
+    def _receive(worker: _Worker) -> Any:
         try:
-            message: tuple[Any, ...] = worker.results.recv()
+            message = worker.results.recv()
         except (EOFError, OSError):
             raise worker.ended_unexpectedly() from None
         return message
@@ -442,21 +449,48 @@ async def _worker_scan(job: WorkerJob, tasks: Connection, results: Connection) -
     from accord.evidence.fetcher import SafeFetcher
 
     assess = load_assess(job.assess)
+    loop = asyncio.get_running_loop()
+    scanning = asyncio.current_task()
+    finished: list[tuple[int, str, str, dict[str, str]]] = []
+    broken: list[OSError] = []
+
+    def send_finished() -> None:
+        # Every result finished in one turn of the event loop goes in one message, at
+        # the end of that turn: sooner cannot be, and the parent writes each at once.
+        if not finished or broken:
+            return
+        try:
+            results.send(finished[:])
+        except OSError as exc:  # the parent is gone
+            broken.append(exc)
+            if scanning is not None:
+                scanning.cancel()
+        finished.clear()
 
     def report(result: DomainResult) -> None:
         line = result.result_line()
-        results.send((line.line_no, line.domain, line.line, line.statuses))
+        if not finished:
+            loop.call_soon(send_finished)
+        finished.append((line.line_no, line.domain, line.line, line.statuses))
 
-    async with SafeFetcher(**job.fetcher) as fetcher:
-        await scan(
-            _received(tasks),
-            fetcher=fetcher,
-            check_ids=job.check_ids,
-            concurrency=job.concurrency,
-            on_result=report,
-            domain_timeout=job.domain_timeout,
-            assess=assess,
-        )
+    try:
+        async with SafeFetcher(**job.fetcher) as fetcher:
+            await scan(
+                _received(tasks),
+                fetcher=fetcher,
+                check_ids=job.check_ids,
+                concurrency=job.concurrency,
+                on_result=report,
+                domain_timeout=job.domain_timeout,
+                assess=assess,
+            )
+    except asyncio.CancelledError:
+        if broken:
+            raise _ParentGone from broken[0]
+        raise
+    send_finished()
+    if broken:
+        raise _ParentGone from broken[0]
 
 
 async def _received(tasks: Connection) -> AsyncIterator[tuple[int, str]]:
