@@ -149,6 +149,14 @@ def test_a_dead_worker_stops_the_scan_after_what_it_reported(net: FakeInternet) 
     assert not _children_running()
 
 
+def _read(path: Path) -> str:
+    # Threads and processes come and go while we look: a vanished one has no children.
+    try:
+        return path.read_text(errors="replace")
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
 def _children_running() -> list[int]:
     task = Path(f"/proc/{os.getpid()}/task")
     if not task.exists():
@@ -156,8 +164,8 @@ def _children_running() -> list[int]:
     return [
         int(pid)
         for thread in task.iterdir()
-        for pid in (thread / "children").read_text().split()
-        if "worker_main" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+        for pid in _read(thread / "children").split()
+        if "worker_main" in _read(Path(f"/proc/{pid}/cmdline"))
     ]
 
 
