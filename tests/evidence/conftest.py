@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from accord.evidence import scanner
 from accord.evidence.testing.fake_internet import FakeInternet
+from accord.evidence.testing.stub_cli import STUB_ASSESS
 
 
 @pytest.fixture
@@ -24,3 +26,9 @@ def fake_internet() -> Iterator[Callable[..., FakeInternet]]:
     yield start
     for net in started:
         net.stop()
+
+
+@pytest.fixture
+def stub_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run the scanner's stub check set (accord.evidence.testing.stub_checks)."""
+    monkeypatch.setattr(scanner, "ASSESS", STUB_ASSESS)

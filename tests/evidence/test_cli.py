@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from tests.evidence.lab import lab
 
 from accord.evidence import fetcher, scanner
 from accord.evidence.cli import evidence
@@ -26,7 +27,8 @@ from accord.evidence.testing.fake_internet import (
     security_txt_body,
     security_txt_site,
 )
-from accord.evidence.testing.stub_cli import STUB_ASSESS
+
+pytestmark = pytest.mark.usefixtures("stub_checks")
 
 HSTS = {"Strict-Transport-Security": "max-age=31536000"}
 
@@ -47,18 +49,6 @@ def net() -> Iterator[FakeInternet]:
     }
     with FakeInternet(sites, default=security_txt_site, dead_hosts=["dead.example"]) as net:
         yield net
-
-
-@pytest.fixture(autouse=True)
-def _stub_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scanner, "ASSESS", STUB_ASSESS)
-
-
-def lab(net: FakeInternet) -> list[str]:
-    args = ["--allow-private", "--ca-bundle", net.ca_pem, "--timeout", "1"]
-    for route in net.connect_to_args:
-        args += ["--connect-to", route]
-    return args
 
 
 def invoke(*args: str) -> Any:

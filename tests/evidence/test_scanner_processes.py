@@ -16,11 +16,14 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from tests.evidence.lab import lab
 
 from accord.evidence import cli, scanner
 from accord.evidence.scanner import ResultLine, WorkerJob, scan_in_processes, shard_of
 from accord.evidence.testing.fake_internet import FakeInternet, security_txt_site
 from accord.evidence.testing.stub_cli import STUB_ASSESS
+
+pytestmark = pytest.mark.usefixtures("stub_checks")
 
 STUBS = "accord.evidence.testing.stub_checks"
 SRC = str(Path(scanner.__file__).resolve().parents[2])
@@ -30,18 +33,6 @@ SRC = str(Path(scanner.__file__).resolve().parents[2])
 def net() -> Iterator[FakeInternet]:
     with FakeInternet(default=security_txt_site, dead_hosts=["dead.example"]) as net:
         yield net
-
-
-@pytest.fixture(autouse=True)
-def _stub_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scanner, "ASSESS", STUB_ASSESS)
-
-
-def lab(net: FakeInternet) -> list[str]:
-    args = ["--allow-private", "--ca-bundle", net.ca_pem, "--timeout", "1"]
-    for route in net.connect_to_args:
-        args += ["--connect-to", route]
-    return args
 
 
 def job(net: FakeInternet, assess: str = STUB_ASSESS, **options: Any) -> WorkerJob:

@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from accord.accounts.models import ApiToken, Membership, Organisation
+from accord.accounts.selectors import normal_email
 from accord.accounts.services import MAX_PASSWORD_LENGTH
 
 
@@ -21,7 +22,7 @@ class LoginForm(forms.Form):
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     def clean_email(self) -> str:
-        return str(self.cleaned_data["email"]).strip().lower()
+        return normal_email(self.cleaned_data["email"])
 
 
 class TotpCodeField(forms.CharField):
@@ -69,4 +70,4 @@ class MemberAddForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 
     def clean_email(self) -> str:
-        return str(self.cleaned_data["email"]).strip().lower()
+        return normal_email(self.cleaned_data["email"])

@@ -101,7 +101,9 @@ def _view_member_contacts(user: Any, obj: Organisation | ApiToken) -> bool:
     if isinstance(obj, ApiToken):
         # A token acts with its owner's role in its organisation, never with the
         # owner's instance-wide role.
-        return obj.user_id == user.pk and role_in(user, obj.organisation) == "org_admin"
+        return (
+            obj.user_id == user.pk and role_in(user, obj.organisation) == Membership.Role.ORG_ADMIN
+        )
     return _manage_organisation(user, obj)
 
 
@@ -144,10 +146,7 @@ def _organisation_of(obj: Any) -> Organisation | None:
 
 @rule(Permission.EVIDENCE_VIEW)
 def _view_evidence(user: Any, obj: Any) -> bool:
-    organisation = _organisation_of(obj)
-    if organisation is None:
-        return False
-    return user.is_secretariat or role_in(user, organisation) is not None
+    return _member_or_secretariat(user, _organisation_of(obj))
 
 
 @rule(Permission.EVIDENCE_SCAN)

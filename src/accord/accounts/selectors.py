@@ -31,10 +31,8 @@ def organisations_for(user: Any) -> QuerySet[Organisation]:
 
 def get_organisation_for(user: Any, slug: str) -> Organisation | None:
     """The organisation with `slug` if the user may see it; None whether or not it exists."""
-    organisation = organisations_for(user).filter(slug=slug).first()
-    if organisation is None or not has_perm(user, Permission.ORGANISATION_VIEW, organisation):
-        return None
-    return organisation
+    # `visible_to` is exactly the ORGANISATION_VIEW rule, as one query.
+    return organisations_for(user).filter(slug=slug).first()
 
 
 def memberships_of(user: Any) -> QuerySet[Membership]:
@@ -89,13 +87,11 @@ def organisation_view(user: Any, organisation: Organisation) -> OrganisationView
 def token_organisation_view(token: ApiToken) -> OrganisationView | None:
     """What an API token may see: its own organisation only, with its owner's role there."""
     user = token.user
+    # TOKEN_USE already means an active member of the token's organisation.
     if not has_perm(user, Permission.TOKEN_USE, token):
         return None
-    organisation = get_organisation_for(user, token.organisation.slug)
-    if organisation is None or organisation.pk != token.organisation_id:
-        return None
     return _organisation_view(
-        organisation,
+        token.organisation,
         show_contacts=has_perm(user, Permission.MEMBER_CONTACTS_VIEW, token),
         can_manage=False,
     )

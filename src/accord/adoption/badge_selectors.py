@@ -14,7 +14,6 @@ data otherwise).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,13 +27,12 @@ from accord.adoption.models import (
     Attestation,
     Commitment,
     EvidenceDocument,
-    PublicationPreference,
     Status,
 )
+from accord.adoption.selectors import latest_by_check, publication_of
 from accord.catalogue import selectors as catalogue
 from accord.catalogue.models import Practice, Profile
 from accord.evidence.models import Observation
-from accord.evidence.selectors import latest_observations
 
 NOT_COMMITTED = "not_committed"
 STATUS_LABELS = {**dict(Status.choices), NOT_COMMITTED: "Not committed"}
@@ -96,8 +94,7 @@ def badge_organisation(organisation_slug: str) -> Organisation | None:
 def badge_profiles(organisation: Organisation) -> list[Profile]:
     """The profiles the organisation has a badge for: those it committed to a practice of,
     while it serves badges; none otherwise."""
-    publication = PublicationPreference.objects.filter(organisation=organisation).first()
-    if publication is None or not publication.badges:
+    if not publication_of(organisation).badges:
         return []
     committed = Commitment.objects.active().filter(organisation=organisation)
     return list(Profile.objects.filter(practices__in=committed.values("practice")).distinct())
@@ -147,10 +144,7 @@ def _public_observations(organisation: Organisation) -> dict[str, list[Observati
     publication = getattr(organisation, "publication", None)
     if publication is None or not publication.public_profile:
         return {}
-    by_check: dict[str, list[Observation]] = defaultdict(list)
-    for observation in latest_observations(organisation):
-        by_check[observation.check_id].append(observation)
-    return by_check
+    return latest_by_check(organisation)
 
 
 def _evidence(commitment: Commitment, observed: dict[str, list[Observation]]) -> list[EvidenceLink]:

@@ -196,7 +196,10 @@ def kept_range() -> tuple[date, date] | None:
 
 def resolve_day(day: date | None) -> date:
     """The day asked for (default: the latest), if figures are kept for it."""
-    span = kept_range()
+    return _resolve_day(day, kept_range())
+
+
+def _resolve_day(day: date | None, span: tuple[date, date] | None) -> date:
     if span is None:
         raise NoFigures("No adoption figures have been published yet.")
     first, last = span
@@ -238,8 +241,9 @@ def adoption_timeseries(
     `end`). "auto" picks days up to two months, weeks up to a year, months beyond.
     With `subjects`, each point holds only those subjects' rows (the database picks
     them out of the stored documents, which keeps long daily series fast)."""
-    end = resolve_day(end)
-    first, _ = kept_range() or (end, end)
+    span = kept_range()
+    end = _resolve_day(end, span)
+    first, _ = span or (end, end)
     start = max(start or first, first)
     if start > end:
         raise NoFigures(f"The series would start ({start}) after it ends ({end}).")

@@ -89,21 +89,10 @@ def evidence_series(commitment: Commitment, *, now: datetime) -> tuple[list[Obse
     practice = commitment.practice
     if practice.verification != "automated" or not practice.check_id:
         return [], None
-    domains = list(commitment.organisation.domains.values_list("pk", flat=True))
-    observations = Observation.objects.filter(
-        organisation_id=commitment.organisation_id,
-        domain_id__in=domains,
-        check_id=practice.check_id,
-        observed_at__lte=now,
-    )
     start = commitment.committed_at
-    columns = ("domain_id", "observed_at", "status", "pk")
-    rows = list(observations.filter(observed_at__gte=start).values_list(*columns))
-    for domain_id in domains:  # the state of each domain when the commitment was made
-        before = observations.filter(domain_id=domain_id, observed_at__lt=start)
-        earlier = before.order_by("-observed_at", "-pk").values_list(*columns).first()
-        if earlier is not None:
-            rows.append(earlier)
+    rows = evidence.check_history(
+        commitment.organisation, practice.check_id, since=start, until=now
+    )
     per_domain: dict[Any, list[Observed]] = defaultdict(list)
     for domain_id, observed_at, status, _ in rows:
         per_domain[domain_id].append((observed_at, status))
@@ -207,7 +196,8 @@ def scorecard(user: Any, organisation: Organisation, *, now: datetime | None = N
     coalition's averages. The caller has the organisation from `scorecard_organisation`."""
     moment = now or timezone.now()
     commitments = list(_commitments(user, organisation))
-    rows = _rows(user, organisation, commitments, moment)
+    shows_evidence = has_perm(user, Permission.EVIDENCE_VIEW, organisation)
+    rows = _rows(organisation, commitments, moment, shows_evidence=shows_evidence)
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[row.status] += 1
@@ -216,15 +206,10 @@ def scorecard(user: Any, organisation: Organisation, *, now: datetime | None = N
         rows=rows,
         counts=dict(counts),
         coalition_share=_coalition_share(organisation),
-        is_public=_publishes(organisation),
+        is_public=publication_of(organisation).public_profile,
         can_manage=can_manage(user, organisation),
-        can_view_evidence=has_perm(user, Permission.EVIDENCE_VIEW, organisation),
+        can_view_evidence=shows_evidence,
     )
-
-
-def _publishes(organisation: Organisation) -> bool:
-    preference = PublicationPreference.objects.filter(organisation=organisation).first()
-    return bool(preference and preference.public_profile)
 
 
 def _commitments(user: Any, organisation: Organisation) -> QuerySet[Commitment]:
@@ -242,13 +227,16 @@ def _commitments(user: Any, organisation: Organisation) -> QuerySet[Commitment]:
 
 
 def _rows(
-    user: Any, organisation: Organisation, commitments: list[Commitment], now: datetime
+    organisation: Organisation,
+    commitments: list[Commitment],
+    now: datetime,
+    *,
+    shows_evidence: bool,
 ) -> list[CommitmentRow]:
     if not commitments:
         return []
     averages = practice_averages(organisation, [c.practice_id for c in commitments])
-    shows_evidence = has_perm(user, Permission.EVIDENCE_VIEW, organisation)
-    latest = _latest_by_check(organisation)
+    latest = latest_by_check(organisation)
     waiting = set(
         EvidenceDocument.objects.filter(
             commitment__in=commitments, review=EvidenceDocument.Review.PENDING
@@ -269,7 +257,8 @@ def _rows(
     ]
 
 
-def _latest_by_check(organisation: Organisation) -> dict[str, list[Observation]]:
+def latest_by_check(organisation: Organisation) -> dict[str, list[Observation]]:
+    """The organisation's latest observation per domain and check, grouped by check."""
     by_check: dict[str, list[Observation]] = defaultdict(list)
     for observation in evidence.latest_observations(organisation):
         by_check[observation.check_id].append(observation)
@@ -374,12 +363,13 @@ def commitment_page(
     commitment = _commitments(user, organisation).filter(practice__slug=practice_slug).first()
     if commitment is None:
         return None
-    row = _rows(user, organisation, [commitment], now or timezone.now())[0]
+    shows_evidence = has_perm(user, Permission.EVIDENCE_VIEW, organisation)
+    row = _rows(organisation, [commitment], now or timezone.now(), shows_evidence=shows_evidence)[0]
     return CommitmentPage(
         row=row,
         can_manage=can_manage(user, organisation),
         takes_documents=commitment.practice.verification != "automated",
-        can_view_evidence=has_perm(user, Permission.EVIDENCE_VIEW, organisation),
+        can_view_evidence=shows_evidence,
     )
 
 

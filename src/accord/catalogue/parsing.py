@@ -11,7 +11,7 @@ Plain Python on purpose: the CLI validates files without setting up Django.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -457,15 +457,23 @@ def _parse_norm(file: _File, node: yaml.Node, framework: str) -> NormEntry | Non
     )
 
 
-def parse_areas(file: _File, node: yaml.Node) -> list[AreaEntry]:
-    fields = file.fields(node, "areas.yaml", ("areas",))
-    areas = []
-    for item in fields.items("areas") if fields else []:
-        area = file.fields(item, "area", ("id", "title", "description"))
-        if area is None:
+def _listed(
+    file: _File, node: yaml.Node, kind: str, allowed: tuple[str, ...]
+) -> Iterator[tuple[str, _Fields]]:
+    """The entries of a file that is one list, such as areas.yaml: each its id and fields."""
+    fields = file.fields(node, f"{kind}s.yaml", (f"{kind}s",))
+    for item in fields.items(f"{kind}s") if fields else []:
+        entry = file.fields(item, kind, allowed)
+        if entry is None:
             continue
-        slug = area.token("id", SLUG, 60)
-        area.what = f"area '{slug}'"
+        slug = entry.token("id", SLUG, 60)
+        entry.what = f"{kind} '{slug}'"
+        yield slug, entry
+
+
+def parse_areas(file: _File, node: yaml.Node) -> list[AreaEntry]:
+    areas = []
+    for slug, area in _listed(file, node, "area", ("id", "title", "description")):
         title = area.text("title", max_length=200)
         description = area.text("description", required=False)
         areas.append(AreaEntry(slug, title, description, area.where))
@@ -581,14 +589,9 @@ def _parse_mapping(file: _File, node: yaml.Node, practice: str) -> MappingEntry 
 
 
 def parse_profiles(file: _File, node: yaml.Node) -> list[ProfileEntry]:
-    fields = file.fields(node, "profiles.yaml", ("profiles",))
     profiles = []
-    for item in fields.items("profiles") if fields else []:
-        profile = file.fields(item, "profile", ("id", "title", "description", "practices"))
-        if profile is None:
-            continue
-        slug = profile.token("id", SLUG, 60)
-        profile.what = f"profile '{slug}'"
+    allowed = ("id", "title", "description", "practices")
+    for slug, profile in _listed(file, node, "profile", allowed):
         title = profile.text("title", max_length=200)
         description = profile.text("description")
         nodes = profile.items("practices")

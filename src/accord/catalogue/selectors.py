@@ -26,7 +26,6 @@ from accord.catalogue.models import (
 )
 
 MAX_QUERY_LENGTH = 200
-CURRENT = Q(withdrawn_in__isnull=True)
 
 
 def current_version() -> CatalogueVersion | None:
@@ -101,10 +100,14 @@ def get_norm(framework_slug: str, key: str) -> Norm | None:
     return norms.filter(framework__slug=framework_slug, key=key).first()
 
 
+def _mappings_with_norms() -> Prefetch[Any]:
+    """A practice's mappings, each with its norm and the norm's framework."""
+    return Prefetch("mappings", queryset=Mapping.objects.select_related("norm__framework"))
+
+
 def _practice_details() -> QuerySet[Practice]:
-    mappings = Mapping.objects.select_related("norm__framework")
     return Practice.objects.select_related("area").prefetch_related(
-        Prefetch("mappings", queryset=mappings), "profiles"
+        _mappings_with_norms(), "profiles"
     )
 
 
@@ -161,9 +164,7 @@ def list_practices(
         mapped = mapped.filter(norm__framework__slug=framework_slug, norm__key=key)
     if framework or norm:
         practices = practices.filter(pk__in=mapped.values("practice_id"))
-    return practices.prefetch_related(
-        Prefetch("mappings", queryset=Mapping.objects.select_related("norm__framework"))
-    )
+    return practices.prefetch_related(_mappings_with_norms())
 
 
 def search_terms(query: str) -> list[str]:
@@ -200,5 +201,4 @@ def _hits(lookup: str, terms: list[str]) -> Combinable:
 
 def practices_for_export() -> QuerySet[Practice]:
     """Current practices in catalogue order, with area and mappings to norms."""
-    mappings = Mapping.objects.select_related("norm__framework")
-    return _current_practices().prefetch_related(Prefetch("mappings", queryset=mappings))
+    return _current_practices().prefetch_related(_mappings_with_norms())

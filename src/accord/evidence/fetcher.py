@@ -167,7 +167,22 @@ class _Route:
     port: int
 
 
-class _VettingBackend(httpcore.AsyncNetworkBackend):
+class _TcpOnlyBackend(httpcore.AsyncNetworkBackend):
+    """A network backend that dials TCP only: unix sockets are refused, sleep is asyncio's."""
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise BlockedAddress("unix sockets are never used")
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class _VettingBackend(_TcpOnlyBackend):
     """Resolves, applies the address policy, then connects to the vetted address literal."""
 
     def __init__(
@@ -232,19 +247,8 @@ class _VettingBackend(httpcore.AsyncNetworkBackend):
         assert last_error is not None
         raise last_error
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise BlockedAddress("unix sockets are never used")
 
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-
-
-class _AsyncioDial(httpcore.AsyncNetworkBackend):
+class _AsyncioDial(_TcpOnlyBackend):
     """TCP (and then TLS) connections driven straight from the asyncio event loop.
 
     httpcore's AnyIO backend layers anyio's streams and its own TLS over memory BIOs
@@ -305,17 +309,6 @@ class _AsyncioDial(httpcore.AsyncNetworkBackend):
                 sock.close()
                 raise
         raise last_error
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise BlockedAddress("unix sockets are never used")
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 def _wake(future: asyncio.Future[bool], ready: bool) -> None:

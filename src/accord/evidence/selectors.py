@@ -15,6 +15,7 @@ organisation)`, as the `*_for(user, ...)` selectors below do for the evidence pa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -48,6 +49,26 @@ def practice_evidence(organisation: Organisation, practice: Practice) -> QuerySe
     if practice.verification != "automated" or not practice.check_id:
         return Observation.objects.none()
     return latest_observations(organisation).filter(check_id=practice.check_id)
+
+
+def check_history(
+    organisation: Organisation, check_id: str, *, since: datetime, until: datetime
+) -> list[tuple[int, datetime, str, int]]:
+    """(domain id, observed at, status, observation id) of every observation of one check
+    on the organisation's registered domains from `since` to `until`, plus, per domain,
+    the last one before `since` (the state at that moment). Callers check permission."""
+    domains = list(organisation.domains.values_list("pk", flat=True))
+    observations = Observation.objects.filter(
+        organisation=organisation, domain_id__in=domains, check_id=check_id, observed_at__lte=until
+    )
+    columns = ("domain_id", "observed_at", "status", "pk")
+    rows = list(observations.filter(observed_at__gte=since).values_list(*columns))
+    for domain_id in domains:
+        before = observations.filter(domain_id=domain_id, observed_at__lt=since)
+        earlier = before.order_by("-observed_at", "-pk").values_list(*columns).first()
+        if earlier is not None:
+            rows.append(earlier)
+    return rows
 
 
 # The evidence pages ---------------------------------------------------------------------
