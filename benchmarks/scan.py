@@ -9,7 +9,7 @@ scan` starts worker processes), of each one's peak (VmHWM, sampled every 20 ms f
 /proc): an upper bound of the tree's peak, which counts shared library pages once per
 process. `largest` is the peak of the largest single process.
 
-- Accord: `python -m accord.evidence.cli scan LIST --out ... --check security-txt` with
+- Accord: `python -m accord.engine.cli scan LIST --out ... --check security-txt` with
   its defaults (concurrency 100, 2 per host, 2 worker processes on 2+ CPUs), lab
   options to reach the fixture. `--accord-arg=--processes=1` and the like pass options.
 - sectxt: `for domain in domains: SecurityTXT(domain)`, its public API and defaults
@@ -95,7 +95,7 @@ class Fixture:
         command = [
             sys.executable,
             "-m",
-            "accord.evidence.testing.fake_internet",
+            "accord.engine.testing.fake_internet",
             "--control",
             "--delay-ms",
             str(delay_ms),
@@ -207,7 +207,7 @@ def run_accord(
     command = [
         sys.executable,
         "-m",
-        "accord.evidence.cli",
+        "accord.engine.cli",
         "scan",
         str(listing),
         "--out",

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from accord.adoption.cli import report
-from accord.evidence.cli import assess, scan
+from accord.engine.cli import assess, scan
 
 
 def _setup_django() -> None:

@@ -13,9 +13,9 @@ from accord.accounts.models import Domain, Membership, Organisation, User
 from accord.catalogue.models import CatalogueVersion
 from accord.catalogue.services import load_catalogue
 from accord.catalogue.validation import BUNDLED
+from accord.engine.types import CheckResult, Status
 from accord.evidence import services as evidence
 from accord.evidence.models import Observation
-from accord.evidence.types import CheckResult, Status
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ import pytest
 from accord.accounts.models import Domain, Membership, Organisation, User
 from accord.accounts.permissions import Permission, has_perm
 from accord.catalogue.models import Practice
+from accord.engine.registry import CHECKS
+from accord.engine.types import CheckResult, Finding, Status
 from accord.evidence import selectors, services
 from accord.evidence.models import Observation, VerdictChange
-from accord.evidence.registry import CHECKS
-from accord.evidence.types import CheckResult, Finding, Status
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

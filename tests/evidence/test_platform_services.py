@@ -11,10 +11,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from tests.evidence.checks.fakes import FakeFetcher
+from tests.engine.checks.fakes import FakeFetcher
 
 from accord.accounts.models import Domain, Membership, Organisation, User
 from accord.audit.models import Event
+from accord.engine.registry import CHECKS
+from accord.engine.types import CheckResult, FetchOutcome, Finding, Status
 from accord.evidence import services
 from accord.evidence.models import (
     CurrentVerdict,
@@ -23,9 +25,7 @@ from accord.evidence.models import (
     ScanRun,
     VerdictChange,
 )
-from accord.evidence.registry import CHECKS
 from accord.evidence.services import RetrievedEvidence
-from accord.evidence.types import CheckResult, FetchOutcome, Finding, Status
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 SECURITY_TXT_URL = "https://alpha.example/.well-known/security.txt"
@@ -337,7 +337,7 @@ def test_without_a_fetcher_the_configured_one_is_used(
 
 
 def test_the_default_fetcher_is_the_safe_fetcher_with_lab_options(settings: Any) -> None:
-    from accord.evidence.fetcher import SafeFetcher
+    from accord.engine.fetcher import SafeFetcher
 
     settings.ACCORD_SCAN_CONNECT_TO = ["alpha.example:443:127.0.0.1:8443"]
     fetcher = services.safe_fetcher()

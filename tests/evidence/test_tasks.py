@@ -19,12 +19,12 @@ from click.testing import CliRunner
 from django.core.management import call_command
 from django.db import transaction
 from django.tasks import TaskResultStatus
-from tests.evidence.checks.fakes import FakeFetcher
+from tests.engine.checks.fakes import FakeFetcher
 
 from accord.accounts import services as accounts
 from accord.accounts.models import Domain, Organisation
+from accord.engine.registry import CHECKS
 from accord.evidence.models import Observation, ScanRun
-from accord.evidence.registry import CHECKS
 from accord.evidence.tasks import scan_domain_task
 from accord.evidence.worker import Scheduler, prune_finished_tasks, scheduler_from_settings
 

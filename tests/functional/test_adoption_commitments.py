@@ -21,9 +21,9 @@ from accord.adoption.models import Commitment, EvidenceDocument, Status
 from accord.audit.models import Event
 from accord.catalogue.models import CatalogueVersion
 from accord.catalogue.services import load_catalogue
+from accord.engine.types import CheckResult, Finding
+from accord.engine.types import Status as Verdict
 from accord.evidence import services as evidence
-from accord.evidence.types import CheckResult, Finding
-from accord.evidence.types import Status as Verdict
 
 BASELINE_CHECKS = ["security-txt", "security-txt-fresh", "security-contact-reachable", "vdp"]
 HSTS = "https-hsts"

@@ -10,11 +10,11 @@ import pytest
 from django.urls import reverse
 
 from accord.accounts.models import Domain, Membership, Organisation, User
+from accord.engine.types import CheckResult, Finding, Status
 from accord.evidence import services
 from accord.evidence.models import Observation, ScanRun
 from accord.evidence.services import RetrievedEvidence
-from accord.evidence.types import CheckResult, Finding, Status
-from tests.evidence.checks.fakes import FakeFetcher
+from tests.engine.checks.fakes import FakeFetcher
 
 T0 = datetime(2026, 11, 1, 9, 30, tzinfo=UTC)
 URL = "https://alpha.example/.well-known/security.txt"

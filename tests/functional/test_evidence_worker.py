@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from accord.evidence.registry import CHECKS
-from accord.evidence.testing.fake_internet import FakeInternet
+from accord.engine.registry import CHECKS
+from accord.engine.testing.fake_internet import FakeInternet
 
 ACCORD = [sys.executable, "-m", "accord.cli"]
 pytestmark = pytest.mark.skipif(

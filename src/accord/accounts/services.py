@@ -19,7 +19,6 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accord.accounts.domains import DomainNameError, normalise_domain
 from accord.accounts.models import (
     ApiToken,
     Domain,
@@ -32,6 +31,8 @@ from accord.accounts.models import (
 from accord.accounts.permissions import Permission, has_perm
 from accord.accounts.selectors import login_locked, normal_email, valid_ip
 from accord.audit.services import record_event
+from accord.engine.domains import InvalidDomain as DomainNameError
+from accord.engine.domains import normalise_domain
 from accord.evidence import services as evidence
 from accord.evidence.models import ScanRun
 

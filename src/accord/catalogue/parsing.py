@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from accord.evidence.registry import CHECKS
+from accord.engine.registry import CHECKS
 
 # semver.org's own expression for a semantic version.
 SEMVER = re.compile(

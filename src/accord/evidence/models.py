@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from accord.accounts.models import Domain, Organisation
-from accord.evidence.registry import CHECKS
+from accord.engine.registry import CHECKS
 
 
 def check_title(check_id: str) -> str:
@@ -23,7 +23,7 @@ def check_title(check_id: str) -> str:
 
 
 class Verdict(models.TextChoices):
-    """A check's verdict; the same values as `accord.evidence.types.Status`."""
+    """A check's verdict; the same values as `accord.engine.types.Status`."""
 
     PASS = "pass", "Pass"
     WARN = "warn", "Warning"

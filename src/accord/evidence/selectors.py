@@ -22,8 +22,8 @@ from django.db.models import OuterRef, QuerySet, Subquery
 
 from accord.accounts.models import Domain, Organisation
 from accord.accounts.permissions import Permission, has_perm
+from accord.engine.registry import CHECKS
 from accord.evidence.models import CurrentVerdict, Observation, ScanRun, VerdictChange
-from accord.evidence.registry import CHECKS
 
 if TYPE_CHECKING:
     from accord.catalogue.models import Practice

@@ -1,6 +1,6 @@
 """Scanning domains and storing what the checks saw.
 
-A scan is: retrieve and evaluate (`accord.evidence.checks.assess_domain`, async, through
+A scan is: retrieve and evaluate (`accord.engine.checks.assess_domain`, async, through
 a `Fetcher`), then store one `Observation` per check. Storing keeps each check's current
 verdict; a verdict that differs from the one before it is a `VerdictChange` and the audit
 event `evidence:verdict:change`.
@@ -34,15 +34,8 @@ from django.utils.module_loading import import_string
 from accord.accounts.models import Domain
 from accord.accounts.permissions import Permission, has_perm
 from accord.audit.services import record_event
-from accord.evidence.models import (
-    CurrentVerdict,
-    EvidenceBody,
-    Observation,
-    ScanRun,
-    VerdictChange,
-)
-from accord.evidence.registry import CHECKS
-from accord.evidence.types import (
+from accord.engine.registry import CHECKS
+from accord.engine.types import (
     CheckResult,
     Fetcher,
     FetchError,
@@ -50,6 +43,13 @@ from accord.evidence.types import (
     Finding,
     Response,
     Status,
+)
+from accord.evidence.models import (
+    CurrentVerdict,
+    EvidenceBody,
+    Observation,
+    ScanRun,
+    VerdictChange,
 )
 
 DEFAULT_INTERVAL = timedelta(days=1)
@@ -67,7 +67,7 @@ class NotAllowed(EvidenceError):
 
 
 class UnknownCheck(EvidenceError):
-    """A check id that is not in `accord.evidence.registry`."""
+    """A check id that is not in `accord.engine.registry`."""
 
 
 # Storing observations -----------------------------------------------------------------
@@ -148,7 +148,7 @@ def _refresh_commitments(domain: Domain, check_id: str, now: datetime) -> None:
 
 def check_version(check_id: str) -> str:
     """The version of the check's semantics, stored with each observation."""
-    from accord.evidence.checks import get_check
+    from accord.engine.checks import get_check
 
     return str(get_check(check_id).version)
 
@@ -243,7 +243,7 @@ def _record_change(domain: Domain, previous: Observation, observation: Observati
 
 def safe_fetcher() -> Fetcher:
     """The fetcher real scans use: the SafeFetcher, with the instance's lab options."""
-    from accord.evidence.fetcher import SafeFetcher, parse_connect_to
+    from accord.engine.fetcher import SafeFetcher, parse_connect_to
 
     return SafeFetcher(
         allow_private=settings.ACCORD_SCAN_ALLOW_PRIVATE,
@@ -313,7 +313,7 @@ class _RecordingFetcher:
 async def _assess(
     name: str, fetcher: Fetcher | None, now: datetime
 ) -> tuple[dict[str, CheckResult], _RecordingFetcher]:
-    from accord.evidence.checks import assess_domain
+    from accord.engine.checks import assess_domain
 
     timeout = settings.ACCORD_SCAN_DOMAIN_TIMEOUT
     async with _opened(fetcher) as inner:

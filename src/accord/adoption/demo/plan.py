@@ -19,7 +19,7 @@ from accord.adoption.demo.organisations import join_moment, rng_for
 from accord.adoption.models import EvidenceDocument, Status
 from accord.adoption.status import GRACE, combine_domains, derive_status
 from accord.catalogue.models import Practice, Profile
-from accord.evidence.registry import CHECKS
+from accord.engine.registry import CHECKS
 
 # The daily refresh that turns a long failure into a lapse runs at this time of day.
 DAILY_REFRESH = time(2, 0, tzinfo=UTC)

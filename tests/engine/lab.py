@@ -1,0 +1,12 @@
+"""Command-line lab options that point the scanner at a running FakeInternet."""
+
+from __future__ import annotations
+
+from accord.engine.testing.fake_internet import FakeInternet
+
+
+def lab(net: FakeInternet) -> list[str]:
+    args = ["--allow-private", "--ca-bundle", net.ca_pem, "--timeout", "1"]
+    for route in net.connect_to_args:
+        args += ["--connect-to", route]
+    return args
