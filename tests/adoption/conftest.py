@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import TestCase
 
 from accord.accounts.models import Domain, Membership, Organisation, User
 from accord.catalogue.models import CatalogueVersion
@@ -58,6 +59,10 @@ def observe() -> Any:
 
     def record(domain: Domain, check_id: str, status: str, at: datetime) -> Observation:
         result = CheckResult(check_id, Status(status), url=f"https://{domain.name}/")
-        return evidence.record_observation(domain=domain, check_id=check_id, result=result, now=at)
+        # As in production, commitments follow once the observation is committed.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return evidence.record_observation(
+                domain=domain, check_id=check_id, result=result, now=at
+            )
 
     return record

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,7 +43,8 @@ def _media_root(settings: Any, tmp_path: Any) -> None:
 def observe(domain: Domain, check_id: str, verdict: Verdict, at: datetime) -> None:
     errors = [Finding("no_security_txt", "No security.txt found.")] if verdict == "fail" else []
     result = CheckResult(check_id, verdict, url=f"https://{domain.name}/", errors=errors)
-    evidence.record_observation(domain=domain, check_id=check_id, result=result, now=at)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        evidence.record_observation(domain=domain, check_id=check_id, result=result, now=at)
 
 
 def page_text(client: Client, url: str) -> str:

@@ -19,6 +19,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accord.accounts.hooks import DOMAIN_ADDED, DomainAdded
 from accord.accounts.models import (
     ApiToken,
     Domain,
@@ -33,8 +34,6 @@ from accord.accounts.selectors import login_locked, normal_email, valid_ip
 from accord.audit.services import record_event
 from accord.engine.domains import InvalidDomain as DomainNameError
 from accord.engine.domains import normalise_domain
-from accord.evidence import services as evidence
-from accord.evidence.models import ScanRun
 
 TOKEN_PREFIX = "acc_"  # noqa: S105 (the public prefix, not a secret)
 TOKEN_PREFIX_LENGTH = 8
@@ -287,8 +286,7 @@ def add_domain(*, organisation: Organisation, name: str, actor: Any) -> Domain:
         organisation=organisation,
         data={"domain": normal},
     )
-    if not organisation.is_demo:  # demo domains are fictional: scanning them only fails
-        evidence.request_scan(domain=domain, trigger=ScanRun.Trigger.DOMAIN_ADDED)
+    DOMAIN_ADDED.announce(DomainAdded(domain_id=domain.pk, organisation_id=organisation.pk))
     return domain
 
 

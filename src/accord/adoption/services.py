@@ -50,6 +50,7 @@ from accord.adoption.uploads import ACCEPTED_DESCRIPTION, Refused, Sniffed, snif
 from accord.audit.services import record_event
 from accord.catalogue import selectors as catalogue
 from accord.catalogue.models import Practice
+from accord.evidence.hooks import ObservationRecorded
 
 __all__ = [
     "CommitResult",
@@ -541,6 +542,18 @@ def _change_status(
         },
     )
     return change
+
+
+def follow_observation(recorded: ObservationRecorded) -> int:
+    """Re-derive the commitments the new observation's check verifies (subscribed to
+    `evidence:observation:record`, so it runs once the observation is committed)."""
+    organisation = Organisation.objects.filter(pk=recorded.organisation_id).first()
+    if organisation is None:
+        return 0
+    with transaction.atomic():
+        return refresh_commitments_for(
+            organisation=organisation, now=recorded.observed_at, check_id=recorded.check_id
+        )
 
 
 def refresh_commitments_for(

@@ -31,6 +31,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from accord.accounts.hooks import DomainAdded
 from accord.accounts.models import Domain
 from accord.accounts.permissions import Permission, has_perm
 from accord.audit.services import record_event
@@ -44,6 +45,7 @@ from accord.engine.types import (
     Response,
     Status,
 )
+from accord.evidence.hooks import OBSERVATION_RECORDED, ObservationRecorded
 from accord.evidence.models import (
     CurrentVerdict,
     EvidenceBody,
@@ -134,16 +136,23 @@ def record_observation(
         scan_run=scan_run,
     )
     _update_verdict(domain, observation)
-    _refresh_commitments(domain, check_id, now)
+    OBSERVATION_RECORDED.announce(
+        ObservationRecorded(
+            observation_id=observation.pk,
+            organisation_id=domain.organisation_id,
+            check_id=check_id,
+            observed_at=now,
+        )
+    )
     return observation
 
 
-def _refresh_commitments(domain: Domain, check_id: str, now: datetime) -> None:
-    # Commitments to practices this check verifies follow their evidence at once, in the
-    # same transaction. Imported late: adoption imports evidence at load time.
-    from accord.adoption.services import refresh_commitments_for
-
-    refresh_commitments_for(organisation=domain.organisation, now=now, check_id=check_id)
+def scan_added_domain(added: DomainAdded) -> None:
+    """Queue the first scan of a newly registered domain (subscribed to
+    `accounts:domain:add`); demo domains are fictional, so scanning them only fails."""
+    domain = Domain.objects.filter(pk=added.domain_id).select_related("organisation").first()
+    if domain is not None and not domain.organisation.is_demo:
+        request_scan(domain=domain, trigger=ScanRun.Trigger.DOMAIN_ADDED)
 
 
 def check_version(check_id: str) -> str:

@@ -1,0 +1,19 @@
+"""What the evidence app announces to the apps above it (see `accord.audit.hooks`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from accord.audit.hooks import Hook
+
+
+@dataclass(frozen=True)
+class ObservationRecorded:
+    observation_id: int
+    organisation_id: int
+    check_id: str
+    observed_at: datetime
+
+
+OBSERVATION_RECORDED = Hook[ObservationRecorded]("evidence:observation:record")
