@@ -39,14 +39,15 @@ run: install ## Install, migrate, load catalogue and demo data, serve on http://
 	$(BIN)/accord demo
 
 .PHONY: test
-test: $(VENV)/.installed-dev frontend/node_modules/.installed ## Run the whole suite (SQLite, then PostgreSQL when reachable)
+test: $(VENV)/.installed-dev frontend/node_modules/.installed ## Run the whole suite (SQLite, then PostgreSQL when reachable) with branch coverage
 	scripts/run-tests
 
 .PHONY: lint
-lint: $(VENV)/.installed-dev ## ruff, mypy, migrations check, deploy check
+lint: $(VENV)/.installed-dev ## ruff, format, mypy, import contracts, migrations check, deploy check
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m accord.manage makemigrations --check --dry-run
 	ACCORD_SECRET_KEY=lint-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 		ACCORD_ALLOWED_HOSTS=accord.example.org \

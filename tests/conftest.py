@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +10,11 @@ from django.utils import timezone
 
 from accord.accounts.models import Membership, Organisation, TotpDevice, User
 from accord.accounts.sessions import TWO_FACTOR_PASSED_KEY
+from tests.corpus import check_corpus
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    check_corpus(item)
 
 
 @pytest.fixture(autouse=True)

@@ -85,7 +85,7 @@ def _serve(host: str, port: int, workers: int, *, task_worker: bool | None = Non
             os.environ.get("ACCORD_TASK_BACKEND", "database").strip().lower() == "database"
         )
     if task_worker:
-        from accord.evidence.worker import embedded_worker
+        from accord.worker import embedded_worker
 
         with embedded_worker():
             _run_gunicorn(host, port, workers)
@@ -122,7 +122,7 @@ def worker(schedule: bool) -> None:
     Redis at ACCORD_REDIS_URL. Run one or more on each machine; several may --schedule.
     """
     _setup_django()
-    from accord.evidence.worker import run_worker
+    from accord.worker import run_worker
 
     try:
         run_worker(schedule=schedule)

@@ -15,7 +15,6 @@ from django.db.models import Count
 
 from accord import demo
 from accord.accounts.models import Organisation
-from accord.adoption import demo as adoption_demo
 from accord.adoption import metrics, services
 from accord.adoption.models import (
     Commitment,
@@ -27,6 +26,7 @@ from accord.adoption.models import (
 from accord.adoption.status import GRACE
 from accord.audit.models import Event
 from accord.catalogue.models import CatalogueVersion
+from accord.demo import adoption as adoption_demo
 from accord.evidence.models import CurrentVerdict, Observation, VerdictChange
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)

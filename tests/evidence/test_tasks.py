@@ -26,7 +26,7 @@ from accord.accounts.models import Domain, Organisation
 from accord.engine.registry import CHECKS
 from accord.evidence.models import Observation, ScanRun
 from accord.evidence.tasks import scan_domain_task
-from accord.evidence.worker import Scheduler, prune_finished_tasks, scheduler_from_settings
+from accord.worker import Scheduler, prune_finished_tasks, scheduler_from_settings
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 REDIS_URL = os.environ.get("ACCORD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -36,7 +36,6 @@ from accord.accounts.sessions import (
     pending_login,
     start_pending_login,
 )
-from accord.evidence import selectors as evidence_selectors
 
 LOCKED_MESSAGE = "Too many failed sign-in attempts. Wait 15 minutes, then try again."
 
@@ -254,7 +253,6 @@ def _render_organisation(
         "view": selectors.organisation_view(request.user, organisation),
         "domain_form": domain_form or DomainForm(),
         "member_form": member_form or MemberAddForm(),
-        "evidence": evidence_selectors.organisation_evidence(request.user, organisation),
     }
     return render(request, "accounts/organisation.html", context, status=status)
 

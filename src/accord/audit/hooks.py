@@ -25,7 +25,7 @@ class Hook[P]:
     """One named event that handlers may subscribe to; `P` is its payload's type."""
 
     name: str
-    _handlers: list[Callable[[P], None]] = field(default_factory=list, repr=False)
+    _handlers: list[Callable[[P], object]] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         if self.name.count(":") != 2:
@@ -34,7 +34,7 @@ class Hook[P]:
             raise ValueError(f"hook {self.name!r} is declared twice")
         _NAMES.add(self.name)
 
-    def subscribe(self, handler: Callable[[P], None]) -> Callable[[P], None]:
+    def subscribe(self, handler: Callable[[P], object]) -> Callable[[P], object]:
         """Call `handler(payload)` after each announcement commits (idempotent)."""
         if handler not in self._handlers:
             self._handlers.append(handler)
@@ -46,7 +46,7 @@ class Hook[P]:
             transaction.on_commit(_guarded(self.name, handler, payload))
 
 
-def _guarded[P](name: str, handler: Callable[[P], None], payload: P) -> Callable[[], None]:
+def _guarded[P](name: str, handler: Callable[[P], object], payload: P) -> Callable[[], None]:
     def run() -> None:
         try:
             handler(payload)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from accord.audit.hashing import GENESIS_HASH, event_digest
 from accord.audit.models import ChainHead, Event
@@ -87,15 +86,3 @@ def verify_chain(*, anchor: tuple[int, str] | None = None) -> ChainReport:
         reason = f"the log ends at #{head_seq}, before the recorded head #{anchor[0]} (truncated)"
         return ChainReport(checked, ChainBreak(head_seq + 1, reason))
     return ChainReport(checked, None)
-
-
-def events_visible_to(user: Any) -> Any:
-    """Audit events a viewer may read: all for the secretariat, else their organisations'."""
-    from accord.accounts.models import Organisation
-
-    if not getattr(user, "is_authenticated", False):
-        return Event.objects.none()
-    if user.is_secretariat:
-        return Event.objects.all()
-    org_ids = Organisation.objects.visible_to(user).values_list("id", flat=True)
-    return Event.objects.filter(organisation_id__in=list(org_ids))

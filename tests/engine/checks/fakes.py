@@ -7,14 +7,12 @@ import asyncio
 from collections.abc import Coroutine, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
+
+from tests.corpus import CORPUS  # noqa: F401 (re-exported for the check tests)
 
 from accord.engine.types import FetchError, FetchOutcome, Response
 
-# In CI the shared folder is a sibling of the clone: <repo>/../shared/corpus.
-REPO = Path(__file__).resolve().parents[3]
-CORPUS = REPO.parent / "shared" / "corpus"
 # The corpus notes call Expires dates "past" or "future" relative to its collection date.
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 TEXT = "text/plain; charset=utf-8"

@@ -6,6 +6,7 @@ import json
 
 import pysequoia
 import pytest
+from tests.corpus import corpus
 from tests.engine.checks.fakes import CORPUS, NOW, FakeFetcher, run, security_txt
 
 from accord.engine import registry
@@ -93,6 +94,7 @@ def test_a_malformed_domain_is_refused(fetcher: FakeFetcher, domain: str) -> Non
         run(assess_domain(domain, fetcher))
 
 
+@corpus
 def test_an_exemplary_domain_passes_every_check(fetcher: FakeFetcher) -> None:
     exemplary_site(fetcher)
     results = run(assess_domain("Example.COM.", fetcher, now=NOW))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.corpus import corpus, corpus_files
 from tests.engine.checks.fakes import CORPUS, NOW, FakeFetcher, codes, run, security_txt
 
 from accord.engine.checks import assess_domain, get_check
@@ -14,7 +15,7 @@ from accord.engine.checks.base import AssessmentContext
 from accord.engine.types import CheckResult, Status
 
 CSAF = CORPUS / "csaf"
-ADVISORIES = sorted(p for p in CSAF.glob("*.json") if not p.name.startswith("provider-metadata"))
+ADVISORIES = [p for p in corpus_files("csaf", "*.json") if not p.name.startswith("provider-")]
 KNOWN_INVALID = {"schwarz_informatik-c1234.json"}  # empty product name, empty branch name
 PROVIDER = get_check("csaf-provider")
 POINTER = get_check("csaf-security-txt")
@@ -52,6 +53,7 @@ def pointer(fetcher: FakeFetcher, domain: str = "example.com") -> CheckResult:
     return POINTER.evaluate(run(POINTER.retrieve(ctx)), now=NOW)
 
 
+@corpus
 @pytest.mark.parametrize(
     ("name", "domain"),
     [
@@ -69,6 +71,7 @@ def test_a_real_directory_provider_passes(fetcher: FakeFetcher, name: str, domai
     assert not any("csaf.data.security" in url for url in fetcher.requests)
 
 
+@corpus
 def test_the_oasis_rolie_example_passes(fetcher: FakeFetcher) -> None:
     document = metadata("oasis-example-01")
     fetcher.serve(document["canonical_url"], json.dumps(document), content_type=JSON)
@@ -85,6 +88,7 @@ def test_the_oasis_rolie_example_passes(fetcher: FakeFetcher) -> None:
     assert result.details["advisory"] == advisory
 
 
+@corpus
 @pytest.mark.parametrize("advisory", ADVISORIES, ids=lambda p: p.name)
 def test_each_corpus_advisory_is_validated(fetcher: FakeFetcher, advisory: Path) -> None:
     serve_directory_site(fetcher, metadata("clouditor"), advisory)
@@ -96,6 +100,7 @@ def test_each_corpus_advisory_is_validated(fetcher: FakeFetcher, advisory: Path)
         assert result.status is Status.PASS, result.errors
 
 
+@corpus
 def test_the_juice_shop_metadata_points_at_localhost_over_http(fetcher: FakeFetcher) -> None:
     document = metadata("juice-shop")
     fetcher.serve(
@@ -108,6 +113,7 @@ def test_the_juice_shop_metadata_points_at_localhost_over_http(fetcher: FakeFetc
     assert not any(url.startswith("http://") for url in fetcher.requests)
 
 
+@corpus
 def test_security_txt_is_the_second_place_to_look(fetcher: FakeFetcher) -> None:
     document = metadata("clouditor")
     url = "https://clouditor.io/csaf/provider-metadata.json"
@@ -122,6 +128,7 @@ def test_security_txt_is_the_second_place_to_look(fetcher: FakeFetcher) -> None:
     assert result.details["found_via"] == "security.txt"
 
 
+@corpus
 def test_the_dns_path_is_the_last_resort(fetcher: FakeFetcher) -> None:
     document = metadata("clouditor")
     dns_url = "https://csaf.data.security.clouditor.io/"
@@ -144,6 +151,7 @@ def test_an_unresolvable_domain_is_an_error(fetcher: FakeFetcher) -> None:
     assert provider(fetcher, "example.com").status is Status.ERROR
 
 
+@corpus
 def test_schema_violations_are_listed(fetcher: FakeFetcher) -> None:
     document = metadata("clouditor") | {
         "metadata_version": "1.0",
@@ -156,6 +164,7 @@ def test_schema_violations_are_listed(fetcher: FakeFetcher) -> None:
     assert any("metadata_version" in m for m in invalid)
 
 
+@corpus
 def test_a_redirected_provider_metadata_breaks_requirement_6(fetcher: FakeFetcher) -> None:
     document = metadata("clouditor")
     url = serve_directory_site(
@@ -167,6 +176,7 @@ def test_a_redirected_provider_metadata_breaks_requirement_6(fetcher: FakeFetche
     assert "provider_metadata_redirected" in codes(provider(fetcher, "clouditor.io").errors)
 
 
+@corpus
 def test_distribution_and_advisory_failures_have_codes(fetcher: FakeFetcher) -> None:
     document = metadata("clouditor")
     serve_directory_site(fetcher, document, CSAF / "oasis-rhsa-2021_5217.json")
@@ -179,6 +189,7 @@ def test_distribution_and_advisory_failures_have_codes(fetcher: FakeFetcher) -> 
     assert set(codes(result.errors)) == {"changes_csv_unreachable", "advisory_invalid_json"}
 
 
+@corpus
 def test_an_empty_index_lists_no_advisory(fetcher: FakeFetcher) -> None:
     document = metadata("clouditor")
     serve_directory_site(fetcher, document, CSAF / "oasis-rhsa-2021_5217.json")
@@ -191,6 +202,7 @@ def test_an_empty_index_lists_no_advisory(fetcher: FakeFetcher) -> None:
 # csaf-security-txt
 
 
+@corpus
 def test_a_csaf_field_pointing_at_provider_metadata_passes(fetcher: FakeFetcher) -> None:
     url = "https://example.com/.well-known/csaf/provider-metadata.json"
     fetcher.serve(
@@ -245,6 +257,7 @@ def test_a_csaf_fetch_failure_is_an_error(fetcher: FakeFetcher) -> None:
     assert codes(result.errors) == ["timeout"]
 
 
+@corpus
 def test_both_csaf_checks_share_their_fetches(fetcher: FakeFetcher) -> None:
     document = metadata("clouditor")
     serve_directory_site(fetcher, document, CSAF / "oasis-rhsa-2021_5217.json")

@@ -6,7 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tests.engine.checks.fakes import CORPUS, NOW, TEXT, FakeFetcher, codes, security_txt
+from tests.corpus import corpus, corpus_files
+from tests.engine.checks.fakes import NOW, TEXT, FakeFetcher, codes, security_txt
 
 from accord.engine.checks import get_check
 from accord.engine.checks.securitytxt import SecurityTxtRetrieval
@@ -88,9 +89,8 @@ def test_no_security_txt_fails(fetcher: FakeFetcher) -> None:
     assert codes(CHECK.evaluate(retrieved, now=NOW).errors) == ["no_security_txt"]
 
 
-@pytest.mark.parametrize(
-    "path", sorted((CORPUS / "securitytxt").glob("*.txt")), ids=lambda p: p.name
-)
+@corpus
+@pytest.mark.parametrize("path", corpus_files("securitytxt", "*.txt"), ids=lambda p: p.name)
 def test_every_corpus_file_gets_a_verdict(path: Path) -> None:
     retrieved = SecurityTxtRetrieval("example.com", URL, Response(URL, 200, {}, path.read_bytes()))
     result = CHECK.evaluate(retrieved, now=NOW)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import sectxt
+from tests.corpus import corpus, corpus_files
 from tests.engine.checks.fakes import (
-    CORPUS,
     NOW,
     TEXT,
     VALID_FILE,
@@ -29,7 +29,7 @@ from accord.engine.types import CheckResult, Response, Status
 
 WELL_KNOWN = "https://example.com/.well-known/security.txt"
 LEGACY = "https://example.com/security.txt"
-CORPUS_FILES = sorted((CORPUS / "securitytxt").glob("*.txt"))
+CORPUS_FILES = corpus_files("securitytxt", "*.txt")
 CHECK = get_check("security-txt")
 
 
@@ -44,10 +44,12 @@ def served(body: bytes, content_type: str = TEXT) -> SecurityTxtRetrieval:
     )
 
 
+@corpus
 def test_the_corpus_is_there() -> None:
     assert len(CORPUS_FILES) == 200
 
 
+@corpus
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
 def test_corpus_file_gets_exactly_sectxts_findings(path: Path) -> None:
     body = path.read_bytes()
@@ -64,6 +66,7 @@ def test_corpus_file_gets_exactly_sectxts_findings(path: Path) -> None:
         assert from_sectxt == expected, kind
 
 
+@corpus
 @pytest.mark.parametrize("path", CORPUS_FILES[:50], ids=lambda p: p.name)
 def test_status_follows_the_findings(path: Path) -> None:
     result = CHECK.evaluate(served(path.read_bytes()), now=NOW)

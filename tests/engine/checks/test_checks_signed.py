@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pysequoia
 import pytest
-from tests.engine.checks.fakes import CORPUS, NOW, FakeFetcher, codes, run, security_txt
+from tests.corpus import corpus, corpus_files
+from tests.engine.checks.fakes import NOW, FakeFetcher, codes, run, security_txt
 
 from accord.engine.checks import get_check
 from accord.engine.checks.base import AssessmentContext
@@ -148,15 +149,17 @@ def test_an_html_page_instead_of_a_key(fetcher: FakeFetcher, alice: pysequoia.Ts
 
 SIGNED_CORPUS = [
     p
-    for p in sorted((CORPUS / "securitytxt").glob("*.txt"))
-    if p.read_bytes().lstrip().startswith(b"-----BEGIN PGP SIGNED MESSAGE-----")
+    for p in corpus_files("securitytxt", "*.txt")
+    if not p.exists() or p.read_bytes().lstrip().startswith(b"-----BEGIN PGP SIGNED MESSAGE-----")
 ]
 
 
+@corpus
 def test_the_corpus_has_signed_files() -> None:
     assert len(SIGNED_CORPUS) >= 25
 
 
+@corpus
 @pytest.mark.parametrize("path", SIGNED_CORPUS, ids=lambda p: p.name)
 def test_corpus_signed_files_without_their_keys(fetcher: FakeFetcher, path: Path) -> None:
     # The keys are not in the corpus: each file must be judged, not crash, and never pass.

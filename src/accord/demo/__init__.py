@@ -1,5 +1,5 @@
 """Fictional demo data for `accord demo`: organisations, people and their roles, and two
-years of adoption history (`accord.adoption.demo`) with the figures computed from it.
+years of adoption history (`accord.demo.adoption`) with the figures computed from it.
 
 Every organisation created here is flagged `is_demo` and named as fictional, so demo
 figures can never be mistaken for real members. Running it again changes nothing.
@@ -85,8 +85,8 @@ def _ensure_organisation(row: tuple[str, ...]) -> tuple[Organisation, list[tuple
 def seed_demo(*, now: datetime | None = None, organisations: int | None = None) -> Iterator[str]:
     """Create the demo organisations, people and adoption history; yield lines to show
     the operator as each part is done. `organisations` is how many demo organisations
-    there are in all (default `accord.adoption.demo.ORGANISATIONS`)."""
-    from accord.adoption import demo as adoption_demo
+    there are in all (default `accord.demo.adoption.ORGANISATIONS`)."""
+    from accord.demo import adoption as adoption_demo
 
     moment = now or timezone.now()
     with transaction.atomic():

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from accord.accounts.models import Organisation
-from accord.adoption.demo.organisations import join_moment, rng_for
+from accord.demo.adoption.organisations import join_moment, rng_for
 from accord.adoption.models import EvidenceDocument, Status
 from accord.adoption.status import GRACE, combine_domains, derive_status
 from accord.catalogue.models import Practice, Profile

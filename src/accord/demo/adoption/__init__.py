@@ -46,14 +46,14 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from accord.accounts.models import Domain, Membership, Organisation
-from accord.adoption.demo.organisations import (
+from accord.demo.adoption.organisations import (
     ORGANISATIONS,
     SEED,
     ensure_organisations,
     generated_organisations,
     rng_for,
 )
-from accord.adoption.demo.plan import (
+from accord.demo.adoption.plan import (
     CatalogueView,
     CommitmentPlan,
     DocumentPlan,

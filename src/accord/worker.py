@@ -1,4 +1,7 @@
-"""Running the task queue: a worker for the configured backend, and the scan scheduler.
+"""Running the task queue: a worker for the configured backend, and the one scheduler.
+
+This is the project's one place for periodic jobs: it sits above every app, so it may
+call each app's services, and no app schedules another's work.
 
 - `run_worker(schedule=...)` is `accord worker`: it runs tasks in the foreground until
   stopped (SIGTERM or Ctrl-C finish the task in hand first). With the database backend
