@@ -110,15 +110,25 @@ class TestWhoSeesTheScorecard:
         assert client_for(bob).get(scorecard_url("nope")).status_code == 404
 
     def test_published_scorecards_are_public_but_private_proof_is_not(
-        self, client: Client, alice: User, org_a: Organisation, proven: dict[str, Any]
+        self,
+        client: Client,
+        alice: User,
+        secretariat: User,
+        org_a: Organisation,
+        proven: dict[str, Any],
     ) -> None:
         publish(org_a, alice)
+        public_link = reverse("adoption:document", args=[proven["public_document"].pk])
+        assert public_link not in client.get(commitment_url()).content.decode()  # pending
+        services.review_document(
+            document=proven["public_document"], accept=True, note="", reviewer=secretariat
+        )
         page = client.get(commitment_url())
         assert page.status_code == 200
         html = page.content.decode()
         assert "PUBLIC-ATTESTATION-TEXT" in html
         assert "PRIVATE-ATTESTATION-TEXT" not in html
-        assert reverse("adoption:document", args=[proven["public_document"].pk]) in html
+        assert public_link in html
         assert reverse("adoption:document", args=[proven["private_document"].pk]) not in html
         assert "Withdraw" not in html
         assert client.get(scorecard_url()).status_code == 200

@@ -193,17 +193,16 @@ def _view_scorecard(user: Any, obj: Any) -> bool:
 
 @rule(Permission.PROOF_VIEW, public=True)
 def _view_proof(user: Any, proof: Any) -> bool:
-    """Attestations and documents: members and the secretariat, or anyone once both the
-    organisation publishes its profile and the proof itself is marked public."""
-    commitment = getattr(proof, "commitment", None)
-    organisation = getattr(commitment, "organisation", None)
-    if organisation is None:
+    """Attestations and documents: answered by the proof's own queryset, `visible_to`
+    (accord.adoption.models), which is the only place the rule is written: members and
+    the secretariat, or anyone once the organisation publishes its profile and the proof
+    is marked public (a document, once accepted)."""
+    # The proof's own class, so this module needs no import of the adoption app.
+    manager = getattr(type(proof), "_default_manager", None)
+    visible_to = getattr(manager, "visible_to", None)
+    if visible_to is None or getattr(proof, "pk", None) is None:
         return False
-    if _member_or_secretariat(user, organisation):
-        return True
-    if getattr(proof, "review", "accepted") != "accepted":
-        return False  # a document nobody has accepted is never shown to the public
-    return bool(getattr(proof, "is_public", False) and _published(organisation))
+    return bool(visible_to(user).filter(pk=proof.pk).exists())
 
 
 @rule(Permission.DOCUMENT_REVIEW)

@@ -132,10 +132,9 @@ def _commitments(
     if with_evidence:
         # What an anonymous visitor may see of the proof (`PROOF_VIEW`).
         anonymous = AnonymousUser()
-        accepted = EvidenceDocument.objects.filter(review=EvidenceDocument.Review.ACCEPTED)
         active = active.prefetch_related(
             Prefetch("attestations", queryset=Attestation.objects.visible_to(anonymous)),
-            Prefetch("documents", queryset=accepted.visible_to(anonymous)),
+            Prefetch("documents", queryset=EvidenceDocument.objects.visible_to(anonymous)),
         )
     return {commitment.practice_id: commitment for commitment in active}
 

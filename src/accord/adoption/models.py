@@ -56,23 +56,27 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
         return self.filter(members | Q(organisation__publication__public_profile=True))
 
 
-def _proof_visible(user: Any) -> Q:
-    """Attestations or documents the user may see, as `PROOF_VIEW` decides: those of their
-    own organisations (all, for the secretariat), and those marked public of organisations
-    that publish their profile."""
+def _proof_visible(user: Any, *, reviewed: bool) -> Q:
+    """The one definition of `PROOF_VIEW` (the permission rule asks this queryset too):
+    attestations or documents of the user's own organisations (all, for the secretariat),
+    and, for anyone, those marked public of organisations that publish their profile; a
+    document (`reviewed`) only once the secretariat has accepted it."""
     members = Q(commitment__organisation__in=Organisation.objects.visible_to(user))
     published = Q(is_public=True, commitment__organisation__publication__public_profile=True)
+    if reviewed:
+        published &= Q(review=EvidenceDocument.Review.ACCEPTED)
     return members | published
 
 
 class AttestationQuerySet(models.QuerySet["Attestation"]):
     def visible_to(self, user: Any) -> AttestationQuerySet:
-        return self.filter(_proof_visible(user))
+        return self.filter(_proof_visible(user, reviewed=False))
 
 
 class EvidenceDocumentQuerySet(models.QuerySet["EvidenceDocument"]):
     def visible_to(self, user: Any) -> EvidenceDocumentQuerySet:
-        return self.filter(_proof_visible(user))
+        """Documents the user may see; the public never sees one not accepted."""
+        return self.filter(_proof_visible(user, reviewed=True))
 
 
 class Commitment(models.Model):

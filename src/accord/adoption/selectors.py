@@ -385,16 +385,14 @@ def managed_commitment(user: Any, organisation: Organisation, practice_slug: str
 
 
 def document_for(user: Any, document_id: int) -> EvidenceDocument | None:
-    """The document if the user may see it (`PROOF_VIEW`); None whether or not it exists."""
-    document = (
+    """The document if the user may see it (`PROOF_VIEW`, which is this queryset); None
+    whether or not it exists."""
+    return (
         EvidenceDocument.objects.visible_to(user)
         .select_related("commitment__organisation", "commitment__practice")
         .filter(pk=document_id)
         .first()
     )
-    if document is None or not has_perm(user, Permission.PROOF_VIEW, document):
-        return None
-    return document
 
 
 # The secretariat's review queue --------------------------------------------------------
