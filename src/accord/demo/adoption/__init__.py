@@ -46,6 +46,15 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from accord.accounts.models import Domain, Membership, Organisation
+from accord.adoption.models import (
+    Attestation,
+    Commitment,
+    EvidenceDocument,
+    PublicationPreference,
+    Status,
+    StatusChange,
+)
+from accord.audit.services import record_event
 from accord.demo.adoption.organisations import (
     ORGANISATIONS,
     SEED,
@@ -62,15 +71,6 @@ from accord.demo.adoption.plan import (
     plan_organisation,
     replay_status,
 )
-from accord.adoption.models import (
-    Attestation,
-    Commitment,
-    EvidenceDocument,
-    PublicationPreference,
-    Status,
-    StatusChange,
-)
-from accord.audit.services import record_event
 from accord.evidence.models import CurrentVerdict, Observation, VerdictChange
 
 __all__ = [

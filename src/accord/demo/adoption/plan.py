@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from accord.accounts.models import Organisation
-from accord.demo.adoption.organisations import join_moment, rng_for
 from accord.adoption.models import EvidenceDocument, Status
 from accord.adoption.status import GRACE, combine_domains, derive_status
 from accord.catalogue.models import Practice, Profile
+from accord.demo.adoption.organisations import join_moment, rng_for
 from accord.engine.registry import CHECKS
 
 # The daily refresh that turns a long failure into a lapse runs at this time of day.
