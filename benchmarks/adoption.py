@@ -194,8 +194,8 @@ def _period(args: argparse.Namespace) -> tuple[date, date]:
 def _setup(args: argparse.Namespace) -> dict[str, Any]:
     from django.core.management import call_command
 
-    from accord.adoption.metrics import rebuild_snapshots, take_daily_snapshot
     from accord.catalogue.services import load_catalogue
+    from accord.figures.metrics import rebuild_snapshots, take_daily_snapshot
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -222,8 +222,8 @@ def _setup(args: argparse.Namespace) -> dict[str, Any]:
 
 def _generate(args: argparse.Namespace) -> dict[str, int]:
     from accord.accounts.models import Organisation
-    from accord.adoption.models import Commitment, Status, StatusChange
     from accord.catalogue.models import Area, Mapping, Norm, Practice
+    from accord.commitments.models import Commitment, Status, StatusChange
 
     rng = random.Random(args.seed)
     start, end = _period(args)
@@ -349,7 +349,7 @@ def _measure_accord(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _measure_naive(args: argparse.Namespace) -> dict[str, Any]:
-    from accord.adoption.metrics_selectors import adoption_figures
+    from accord.figures.selectors import adoption_figures
 
     _, end = _period(args)
     times = []
@@ -377,8 +377,8 @@ def naive_figures(day: date) -> tuple[dict[str, list[int]], int]:
     from django.db.models import OuterRef, Subquery
 
     from accord.accounts.models import Organisation
-    from accord.adoption.metrics import _ADVANCE, _INDEX, subject_keys
-    from accord.adoption.models import Commitment, StatusChange
+    from accord.commitments.models import Commitment, StatusChange
+    from accord.figures.metrics import _ADVANCE, _INDEX, subject_keys
 
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     keys, counts_towards = subject_keys()

@@ -9,9 +9,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from accord import __version__
 from accord.accounts.api import BearerToken
 from accord.accounts.api import router as accounts_router
-from accord.adoption.api import router as commitments_router
-from accord.adoption.open_data_api import router as open_data_router
 from accord.catalogue.api import router as catalogue_router
+from accord.commitments.api import router as commitments_router
+from accord.evidence.api import router as evidence_router
+from accord.figures.api import router as open_data_router
 
 api = NinjaAPI(
     title="Accord API",
@@ -25,6 +26,7 @@ api = NinjaAPI(
 )
 api.add_router("/catalogue/", catalogue_router)
 api.add_router("/accounts/", accounts_router, auth=BearerToken())
+api.add_router("/evidence/", evidence_router, auth=BearerToken())
 api.add_router("/commitments/", commitments_router, auth=BearerToken())
 api.add_router("/adoption/", open_data_router)
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from accord.adoption.cli import report
 from accord.engine.cli import assess, scan
+from accord.figures.cli import report
 
 
 def _setup_django() -> None:

@@ -8,7 +8,10 @@ urlpatterns = [
     path("", include("accord.web.urls")),
     path("accounts/", include("accord.accounts.urls")),
     path("catalogue/", include("accord.catalogue.urls")),
-    path("adoption/", include("accord.adoption.urls")),
+    # The adoption pages keep the paths they were published under.
+    path("adoption/", include("accord.figures.urls")),
+    path("adoption/", include("accord.commitments.urls")),
+    path("adoption/", include("accord.badges.urls")),
     path("evidence/", include("accord.evidence.urls")),
     path("api/v1/", api.urls),
 ]

@@ -86,7 +86,7 @@ class Scheduler:
             prune_finished_tasks(now=self.clock())
             # Re-derive first, so lapses caused by time alone count on the right day.
             self._refresh_commitments_daily()
-            from accord.adoption.metrics_tasks import schedule_adoption_snapshot
+            from accord.figures.tasks import schedule_adoption_snapshot
 
             schedule_adoption_snapshot(now=self.clock())
         except Exception:  # the next tick tries again; a scheduler that dies helps no one
@@ -98,7 +98,7 @@ class Scheduler:
     def _refresh_commitments_daily(self) -> None:
         # Lapses happen by time passing, without a new observation: re-derive every
         # commitment once a day (idempotent, so a second scheduler does no harm).
-        from accord.adoption.tasks import refresh_all_commitments_task
+        from accord.commitments.tasks import refresh_all_commitments_task
 
         today = self.clock().date()
         if self._refreshed_on != today:

@@ -12,7 +12,6 @@ from django.utils import timezone
 from accord.accounts import services
 from accord.accounts.models import (
     ApiToken,
-    Domain,
     Membership,
     Organisation,
     TotpDevice,
@@ -194,30 +193,6 @@ def test_removing_a_member_revokes_their_tokens_for_that_organisation(
     assert beta_token.revoked_at is None
     assert not Membership.objects.filter(user=carol, organisation=org_a).exists()
     assert events("accounts:membership:delete")[0].data["tokens_revoked"] == 1
-
-
-# Domains -----------------------------------------------------------------------------
-
-
-def test_add_domain_normalises_and_records(alice: User, org_a: Organisation) -> None:
-    domain = services.add_domain(organisation=org_a, name="Bücher.Example.", actor=alice)
-    assert domain.name == "xn--bcher-kva.example"
-    assert events("accounts:domain:add")[0].data == {"domain": "xn--bcher-kva.example"}
-
-
-def test_add_domain_refuses_duplicates_and_bad_names(alice: User, org_a: Organisation) -> None:
-    services.add_domain(organisation=org_a, name="alpha.example", actor=alice)
-    with pytest.raises(services.InvalidDomain, match="already registered"):
-        services.add_domain(organisation=org_a, name="ALPHA.example.", actor=alice)
-    with pytest.raises(services.InvalidDomain, match="IP address, not a domain name"):
-        services.add_domain(organisation=org_a, name="10.0.0.1", actor=alice)
-    assert Domain.objects.count() == 1
-
-
-def test_only_admins_add_domains(bob: User, alice: User, org_a: Organisation) -> None:
-    with pytest.raises(services.NotAllowed):
-        services.add_domain(organisation=org_a, name="alpha.example", actor=bob)
-    assert not Domain.objects.exists()
 
 
 # API tokens ----------------------------------------------------------------------------

@@ -10,8 +10,10 @@ import pytest
 from django.test import Client
 
 from accord.accounts import services
-from accord.accounts.models import ApiToken, Domain, Membership, Organisation, TotpDevice, User
+from accord.accounts.models import ApiToken, Membership, Organisation, TotpDevice, User
 from accord.audit.models import Event
+from accord.evidence import services as evidence
+from accord.evidence.models import Domain
 from tests.accounts.helpers import (
     NON_ASCII_CODES,
     give_confirmed_totp,
@@ -47,7 +49,7 @@ def test_bob_cannot_see_alphas_page_and_cannot_tell_it_exists(
 
 def test_bob_cannot_change_alpha(client_for: Any, bob: User, org_a: Organisation) -> None:
     client = client_for(bob)
-    domain = client.post("/accounts/organisations/alpha/domains/", {"name": "evil.example"})
+    domain = client.post("/evidence/organisations/alpha/domains/", {"name": "evil.example"})
     member = client.post(
         "/accounts/organisations/alpha/members/", {"email": "bob@beta.example", "role": "member"}
     )
@@ -59,7 +61,7 @@ def test_bob_cannot_change_alpha(client_for: Any, bob: User, org_a: Organisation
 def test_an_org_admin_sees_members_domains_and_forms(
     client_for: Any, alice: User, carol: User, org_a: Organisation
 ) -> None:
-    services.add_domain(organisation=org_a, name="alpha.example", actor=alice)
+    evidence.add_domain(organisation=org_a, name="alpha.example", actor=alice)
     page = text(client_for(alice).get("/accounts/organisations/alpha/"))
     assert "Alpha Systems" in page
     assert "alpha.example" in page
@@ -76,7 +78,7 @@ def test_a_plain_member_sees_no_emails_or_forms_and_cannot_change(
     assert "Alpha Systems" in page
     assert "alice@alpha.example" not in page
     assert "Register a domain" not in page
-    response = client.post("/accounts/organisations/alpha/domains/", {"name": "a.example"})
+    response = client.post("/evidence/organisations/alpha/domains/", {"name": "a.example"})
     assert response.status_code == 403
     assert not Domain.objects.exists()
 
@@ -89,7 +91,7 @@ def test_the_secretariat_sees_every_organisation(secretariat: User, org_a: Organ
 
 def test_admin_adds_a_domain(client_for: Any, alice: User, org_a: Organisation) -> None:
     response = client_for(alice).post(
-        "/accounts/organisations/alpha/domains/", {"name": "Bücher.Example."}
+        "/evidence/organisations/alpha/domains/", {"name": "Bücher.Example."}
     )
     assert response.status_code == 302
     assert list(org_a.domains.values_list("name", flat=True)) == ["xn--bcher-kva.example"]
@@ -110,7 +112,7 @@ def test_admin_adds_a_domain(client_for: Any, alice: User, org_a: Organisation) 
 def test_bad_domain_names_are_explained(
     client_for: Any, alice: User, org_a: Organisation, name: str, message: str
 ) -> None:
-    response = client_for(alice).post("/accounts/organisations/alpha/domains/", {"name": name})
+    response = client_for(alice).post("/evidence/organisations/alpha/domains/", {"name": name})
     assert response.status_code == 400
     assert message in text(response)
     assert not Domain.objects.exists()
@@ -151,7 +153,7 @@ def test_post_only_endpoints_refuse_get(client_for: Any, alice: User, org_a: Org
         "/accounts/tokens/",
         "/accounts/tokens/1/revoke/",
         "/accounts/two-factor/disable/",
-        "/accounts/organisations/alpha/domains/",
+        "/evidence/organisations/alpha/domains/",
         "/accounts/logout/",
     ):
         assert client.get(path).status_code == 405, path

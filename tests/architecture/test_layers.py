@@ -45,11 +45,11 @@ def test_the_project_keeps_its_contracts() -> None:
 def test_evidence_importing_a_domain_app_breaks_the_layers(tmp_path: Path) -> None:
     source = copy_of_the_source(tmp_path)
     (source / "accord" / "evidence" / "upward.py").write_text(
-        "from accord.adoption import services\n", encoding="utf-8"
+        "from accord.commitments import services\n", encoding="utf-8"
     )
     result = lint_imports(source)
     assert result.returncode == 1
-    assert "accord.evidence is not allowed to import accord.adoption" in result.stdout
+    assert "accord.evidence is not allowed to import accord.commitments" in result.stdout
 
 
 def test_the_engine_importing_django_breaks_its_contract(tmp_path: Path) -> None:

@@ -10,13 +10,13 @@ import pytest
 from django.db import transaction
 from django.test import TestCase
 
-from accord.accounts.models import Domain, Organisation
-from accord.adoption import services as adoption
+from accord.accounts.models import Organisation
 from accord.audit.hooks import Hook
+from accord.commitments import services as adoption
 from accord.engine.types import CheckResult, Status
 from accord.evidence import services as evidence
 from accord.evidence.hooks import OBSERVATION_RECORDED
-from accord.evidence.models import Observation
+from accord.evidence.models import Domain, Observation
 
 
 @dataclass(frozen=True)

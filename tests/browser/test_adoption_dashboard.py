@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from accord.adoption.metrics import rebuild_snapshots
-from accord.adoption.models import Status
 from accord.catalogue.services import load_catalogue
-from tests.adoption.factories_metrics import commit, make_orgs, verify
+from accord.commitments.models import Status
+from accord.figures.metrics import rebuild_snapshots
+from tests.figures.factories_metrics import commit, make_orgs, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 START = date(2025, 1, 6)

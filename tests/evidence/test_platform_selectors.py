@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from accord.accounts.models import Domain, Membership, Organisation, User
+from accord.accounts.models import Membership, Organisation, User
 from accord.accounts.permissions import Permission, has_perm
 from accord.catalogue.models import Practice
 from accord.engine.registry import CHECKS
 from accord.engine.types import CheckResult, Finding, Status
 from accord.evidence import selectors, services
-from accord.evidence.models import Observation, VerdictChange
+from accord.evidence.models import Domain, Observation, VerdictChange
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

@@ -13,13 +13,14 @@ from typing import Any
 import pytest
 from tests.engine.checks.fakes import FakeFetcher
 
-from accord.accounts.models import Domain, Membership, Organisation, User
+from accord.accounts.models import Membership, Organisation, User
 from accord.audit.models import Event
 from accord.engine.registry import CHECKS
 from accord.engine.types import CheckResult, FetchOutcome, Finding, Status
 from accord.evidence import services
 from accord.evidence.models import (
     CurrentVerdict,
+    Domain,
     EvidenceBody,
     Observation,
     ScanRun,

@@ -22,9 +22,10 @@ from django.tasks import TaskResultStatus
 from tests.engine.checks.fakes import FakeFetcher
 
 from accord.accounts import services as accounts
-from accord.accounts.models import Domain, Organisation
+from accord.accounts.models import Organisation
 from accord.engine.registry import CHECKS
-from accord.evidence.models import Observation, ScanRun
+from accord.evidence import services as evidence
+from accord.evidence.models import Domain, Observation, ScanRun
 from accord.evidence.tasks import scan_domain_task
 from accord.worker import Scheduler, prune_finished_tasks, scheduler_from_settings
 
@@ -67,7 +68,7 @@ def test_adding_a_domain_scans_it_once_committed(
     org_a: Organisation, site: FakeFetcher, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        domain = accounts.add_domain(organisation=org_a, name="alpha.example", actor=None)
+        domain = evidence.add_domain(organisation=org_a, name="alpha.example", actor=None)
         assert not Observation.objects.exists()  # nothing runs before the commit
 
     assert Observation.objects.filter(domain=domain).count() == len(CHECKS)
@@ -82,7 +83,7 @@ def test_a_domain_whose_transaction_rolls_back_is_never_scanned(
 ) -> None:
     def add_then_fail() -> None:
         with transaction.atomic():
-            accounts.add_domain(organisation=org_a, name="alpha.example", actor=None)
+            evidence.add_domain(organisation=org_a, name="alpha.example", actor=None)
             raise RuntimeError("something later in the request failed")
 
     with (
@@ -130,7 +131,7 @@ def test_the_database_backend_queues_and_its_worker_scans(
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": DB_BACKEND}
-    domain = accounts.add_domain(organisation=org_a, name="alpha.example", actor=None)
+    domain = evidence.add_domain(organisation=org_a, name="alpha.example", actor=None)
 
     queued = DBTaskResult.objects.get()
     run = ScanRun.objects.get(domain=domain)
@@ -217,7 +218,7 @@ def test_the_redis_backend_queues_and_an_rq_worker_scans(
     from rq import SimpleWorker
 
     with django_capture_on_commit_callbacks(execute=True):
-        domain = accounts.add_domain(organisation=org_a, name="alpha.example", actor=None)
+        domain = evidence.add_domain(organisation=org_a, name="alpha.example", actor=None)
     assert redis_queue.count == 1
     [job_id] = redis_queue.job_ids
     assert not Observation.objects.exists()
@@ -305,7 +306,7 @@ def test_demo_domains_are_never_scanned(db: None, settings: Any) -> None:
 
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     demo = accounts.create_organisation(name="Fiction (demo)", slug="fiction", is_demo=True)
-    accounts.add_domain(organisation=demo, name="fiction.example", actor=None)
+    evidence.add_domain(organisation=demo, name="fiction.example", actor=None)
     assert schedule_due_scans(now=datetime.now(UTC)) == 0
     assert not ScanRun.objects.exists()
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 from trestle.oscal.assessment_results import AssessmentResults
 
 from accord.accounts.models import Organisation, User
-from accord.adoption import services
 from accord.catalogue.models import CatalogueVersion
 from accord.catalogue.services import load_catalogue
+from accord.commitments import services
 
 BADGE = "/adoption/badges/alpha/cvd-baseline.svg"
 PAGE = "/adoption/badges/alpha/cvd-baseline/"

@@ -15,15 +15,16 @@ from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
-from accord.accounts.models import Domain, Organisation, User
+from accord.accounts.models import Organisation, User
 from accord.accounts.services import create_api_token
-from accord.adoption.models import Commitment, EvidenceDocument, Status
 from accord.audit.models import Event
 from accord.catalogue.models import CatalogueVersion
 from accord.catalogue.services import load_catalogue
+from accord.commitments.models import Commitment, EvidenceDocument, Status
 from accord.engine.types import CheckResult, Finding
 from accord.engine.types import Status as Verdict
 from accord.evidence import services as evidence
+from accord.evidence.models import Domain
 
 BASELINE_CHECKS = ["security-txt", "security-txt-fresh", "security-contact-reachable", "vdp"]
 HSTS = "https-hsts"
@@ -62,16 +63,14 @@ def test_commit_verify_lapse_recover_and_review(
     client_for: Any, alice: User, bob: User, secretariat: User, org_a: Organisation
 ) -> None:
     admin = client_for(alice)
-    added = admin.post(
-        reverse("accounts:organisation_domain_add", args=["alpha"]), {"name": "alpha.example"}
-    )
+    added = admin.post(reverse("evidence:domain_add", args=["alpha"]), {"name": "alpha.example"})
     assert added.status_code == 302
     domain = Domain.objects.get(organisation=org_a)
 
     # Commit to the CVD baseline, a target date three months ahead.
     target = (timezone.localdate() + 90 * DAY).isoformat()
     committed = admin.post(
-        reverse("adoption:commit", args=["alpha"]),
+        reverse("commitments:commit", args=["alpha"]),
         {"profile": "cvd-baseline", "target_date": target},
     )
     assert committed.status_code == 302
@@ -82,7 +81,7 @@ def test_commit_verify_lapse_recover_and_review(
     for check_id in [*BASELINE_CHECKS, HSTS]:
         observe(domain, check_id, Verdict.PASS, t0 + DAY)
     assert status_of("cvd.security-txt") == Status.VERIFIED
-    card = page_text(admin, reverse("adoption:scorecard", args=["alpha"]))
+    card = page_text(admin, reverse("commitments:scorecard", args=["alpha"]))
     assert "5 Verified" in card.replace("</strong>", " ")
 
     # security.txt disappears; within the grace period the commitment holds.
@@ -98,7 +97,7 @@ def test_commit_verify_lapse_recover_and_review(
     observe(domain, "security-txt", Verdict.PASS, t0 + 18 * DAY)
     assert status_of("cvd.security-txt") == Status.VERIFIED
 
-    page = page_text(admin, reverse("adoption:commitment", args=["alpha", "cvd.security-txt"]))
+    page = page_text(admin, reverse("commitments:commitment", args=["alpha", "cvd.security-txt"]))
     history = page[page.index("<h2>History</h2>") :]
     causes = re.findall(r"<li><time[^>]*>[^<]*</time> (.*?)</li>", history)
     assert [re.sub(r"<[^>]+>", "", cause).split(":")[0] for cause in causes] == [
@@ -115,27 +114,29 @@ def test_commit_verify_lapse_recover_and_review(
     # A document practice: upload, the secretariat accepts, verified.
     upload = SimpleUploadedFile("safe-harbour.md", b"# Safe harbour\n\nWe will not sue.\n")
     uploaded = admin.post(
-        reverse("adoption:document_upload", args=["alpha", "cvd.safe-harbour"]), {"file": upload}
+        reverse("commitments:document_upload", args=["alpha", "cvd.safe-harbour"]), {"file": upload}
     )
     assert uploaded.status_code == 302
     assert status_of("cvd.safe-harbour") == Status.IMPLEMENTED
     document = EvidenceDocument.objects.get()
     assert document.content_type == "text/markdown"
     reviewer = client_for(secretariat)
-    assert "safe-harbour.md" in page_text(reviewer, reverse("adoption:review_queue"))
+    assert "safe-harbour.md" in page_text(reviewer, reverse("commitments:review_queue"))
     accepted = reviewer.post(
-        reverse("adoption:review", args=[document.pk]), {"decision": "accept", "note": "Fine."}
+        reverse("commitments:review", args=[document.pk]), {"decision": "accept", "note": "Fine."}
     )
     assert accepted.status_code == 302
     assert status_of("cvd.safe-harbour") == Status.VERIFIED
 
     # Bob, of another organisation, sees none of it until Alpha publishes.
     other = client_for(bob)
-    assert other.get(reverse("adoption:scorecard", args=["alpha"])).status_code == 404
-    assert other.get(reverse("adoption:document", args=[document.pk])).status_code == 404
-    admin.post(reverse("adoption:publication", args=["alpha"]), {"public_profile": "on"})
-    assert "cvd.security-txt" in page_text(Client(), reverse("adoption:scorecard", args=["alpha"]))
-    assert other.get(reverse("adoption:document", args=[document.pk])).status_code == 404
+    assert other.get(reverse("commitments:scorecard", args=["alpha"])).status_code == 404
+    assert other.get(reverse("commitments:document", args=[document.pk])).status_code == 404
+    admin.post(reverse("commitments:publication", args=["alpha"]), {"public_profile": "on"})
+    assert "cvd.security-txt" in page_text(
+        Client(), reverse("commitments:scorecard", args=["alpha"])
+    )
+    assert other.get(reverse("commitments:document", args=[document.pk])).status_code == 404
 
     # The API tells the same story.
     _, secret = create_api_token(user=alice, organisation=org_a, name="ci")

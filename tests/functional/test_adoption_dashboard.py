@@ -12,13 +12,13 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from accord.adoption.metrics import rebuild_snapshots
-from accord.adoption.metrics_tasks import schedule_adoption_snapshot
-from accord.adoption.models import Status
-from accord.adoption.snapshot_models import DailySnapshot
 from accord.catalogue.services import load_catalogue
-from tests.adoption.dashboard_html import DashboardPage, cell_from_page
-from tests.adoption.factories_metrics import at, commit, make_orgs, verify
+from accord.commitments.models import Status
+from accord.figures.metrics import rebuild_snapshots
+from accord.figures.models import DailySnapshot
+from accord.figures.tasks import schedule_adoption_snapshot
+from tests.figures.dashboard_html import DashboardPage, cell_from_page
+from tests.figures.factories_metrics import at, commit, make_orgs, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DB_BACKEND = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}

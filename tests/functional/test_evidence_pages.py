@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from accord.accounts.models import Domain, Membership, Organisation, User
+from accord.accounts.models import Membership, Organisation, User
 from accord.engine.types import CheckResult, Finding, Status
 from accord.evidence import services
-from accord.evidence.models import Observation, ScanRun
+from accord.evidence.models import Domain, Observation, ScanRun
 from accord.evidence.services import RetrievedEvidence
 from tests.engine.checks.fakes import FakeFetcher
 
@@ -309,7 +309,7 @@ def test_registering_a_domain_scans_it_and_shows_the_evidence(
 
     with django_capture_on_commit_callbacks(execute=True):
         added = client.post(
-            reverse("accounts:organisation_domain_add", args=["alpha"]), {"name": "alpha.example"}
+            reverse("evidence:domain_add", args=["alpha"]), {"name": "alpha.example"}
         )
     assert added.status_code == 302
 

@@ -114,7 +114,8 @@ def test_a_registered_domain_is_scanned_by_the_embedded_worker(instance: Any) ->
         env,
         "from accord.accounts import services\n"
         "org = services.create_organisation(name='Alpha', slug='alpha')\n"
-        "services.add_domain(organisation=org, name='alpha.example', actor=None)\n",
+        "from accord.evidence import services as evidence\n"
+        "evidence.add_domain(organisation=org, name='alpha.example', actor=None)\n",
     )
 
     verdicts = _wait_for_scan(database, "alpha.example")
@@ -129,7 +130,8 @@ def test_the_embedded_scheduler_queues_domains_never_scanned(instance: Any) -> N
     # Written straight to the table, as an import would: no scan was asked for.
     _django(
         env,
-        "from accord.accounts.models import Domain, Organisation\n"
+        "from accord.accounts.models import Organisation\n"
+        "from accord.evidence.models import Domain\n"
         "org = Organisation.objects.create(name='Beta', slug='beta')\n"
         "Domain.objects.create(organisation=org, name='beta.example')\n",
     )

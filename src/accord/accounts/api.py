@@ -59,7 +59,6 @@ class OrganisationOut(Schema):
     country: str
     size_band: str
     website: str
-    domains: list[str]
     members: list[MemberOut]
 
 
@@ -104,6 +103,5 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
         "country": org.country,
         "size_band": org.size_band,
         "website": org.website,
-        "domains": view.domains,
         "members": view.members,
     }

@@ -61,10 +61,6 @@ class TokenCreateForm(forms.Form):
         return timezone.now() + timedelta(days=int(days)) if days else None
 
 
-class DomainForm(forms.Form):
-    name = forms.CharField(label="Domain name", max_length=1024)
-
-
 class MemberAddForm(forms.Form):
     email = forms.EmailField(label="Email address of an existing account", max_length=254)
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)

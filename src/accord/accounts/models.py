@@ -117,23 +117,6 @@ class Organisation(models.Model):
         return self.name
 
 
-class Domain(models.Model):
-    """A domain name an organisation registers as its own, for evidence checks."""
-
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="domains")
-    name = models.CharField(max_length=253)
-    added_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="unique_domain_per_org")
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Membership(models.Model):
     """A person's role within one organisation."""
 

@@ -194,7 +194,7 @@ def _view_scorecard(user: Any, obj: Any) -> bool:
 @rule(Permission.PROOF_VIEW, public=True)
 def _view_proof(user: Any, proof: Any) -> bool:
     """Attestations and documents: answered by the proof's own queryset, `visible_to`
-    (accord.adoption.models), which is the only place the rule is written: members and
+    (accord.commitments.models), which is the only place the rule is written: members and
     the secretariat, or anyone once the organisation publishes its profile and the proof
     is marked public (a document, once accepted)."""
     # The proof's own class, so this module needs no import of the adoption app.

@@ -67,14 +67,13 @@ class MemberView:
 @dataclass(frozen=True)
 class OrganisationView:
     organisation: Organisation
-    domains: list[str]
     members: list[MemberView]
     show_contacts: bool
     can_manage: bool
 
 
 def organisation_view(user: Any, organisation: Organisation) -> OrganisationView | None:
-    """What `user` may see of the organisation's members and domains, or None."""
+    """What `user` may see of the organisation and its members, or None."""
     if not has_perm(user, Permission.ORGANISATION_VIEW, organisation):
         return None
     return _organisation_view(
@@ -117,7 +116,6 @@ def _organisation_view(
     ]
     return OrganisationView(
         organisation=organisation,
-        domains=list(organisation.domains.values_list("name", flat=True)),
         members=members,
         show_contacts=show_contacts,
         can_manage=can_manage,

@@ -19,10 +19,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accord.accounts.hooks import DOMAIN_ADDED, DomainAdded
 from accord.accounts.models import (
     ApiToken,
-    Domain,
     LoginAttempt,
     Membership,
     Organisation,
@@ -32,8 +30,6 @@ from accord.accounts.models import (
 from accord.accounts.permissions import Permission, has_perm
 from accord.accounts.selectors import login_locked, normal_email, valid_ip
 from accord.audit.services import record_event
-from accord.engine.domains import InvalidDomain as DomainNameError
-from accord.engine.domains import normalise_domain
 
 TOKEN_PREFIX = "acc_"  # noqa: S105 (the public prefix, not a secret)
 TOKEN_PREFIX_LENGTH = 8
@@ -59,10 +55,6 @@ class EmailTaken(AccountError):
 
 class WeakPassword(AccountError):
     """The password fails the instance's password rules."""
-
-
-class InvalidDomain(AccountError):
-    """The text is not a domain name that can be registered."""
 
 
 class AlreadyMember(AccountError):
@@ -93,9 +85,12 @@ def _require(actor: Any, permission: Permission, obj: Any, message: str) -> None
 
 
 @transaction.atomic
-def create_user(*, email: str, password: str, full_name: str = "") -> User:
-    """Create an account that signs in with `email` and `password`."""
-    return _create_user(email=email, password=password, full_name=full_name)
+def create_user(*, email: str, password: str, full_name: str = "", instance_role: str = "") -> User:
+    """Create an account that signs in with `email` and `password`, with an instance-wide
+    role if given (an observer from government, say)."""
+    return _create_user(
+        email=email, password=password, full_name=full_name, instance_role=instance_role
+    )
 
 
 @transaction.atomic
@@ -259,35 +254,18 @@ def remove_member(*, organisation: Organisation, user: User, actor: Any) -> None
 
 
 @transaction.atomic
-def add_domain(*, organisation: Organisation, name: str, actor: Any) -> Domain:
-    """Register a domain name for the organisation, in its normal ASCII form, and queue
-    its first evidence scan (enqueued once the transaction commits).
-
-    `actor=None` is the instance itself (CLI, demo data); people always pass themselves.
-    """
-    if actor is not None:
-        _require(
-            actor,
-            Permission.ORGANISATION_MANAGE,
-            organisation,
-            "Only the organisation's admins can add domains.",
-        )
-    try:
-        normal = normalise_domain(name)
-    except DomainNameError as exc:
-        raise InvalidDomain(str(exc)) from exc
-    if organisation.domains.filter(name=normal).exists():
-        raise InvalidDomain(f"{normal} is already registered for {organisation.name}.")
-    domain = Domain.objects.create(organisation=organisation, name=normal)
-    record_event(
-        tag="accounts:domain:add",
-        actor=actor,
-        target=domain,
-        organisation=organisation,
-        data={"domain": normal},
-    )
-    DOMAIN_ADDED.announce(DomainAdded(domain_id=domain.pk, organisation_id=organisation.pk))
-    return domain
+def import_demo_organisations(*, organisations: list[Organisation]) -> list[Organisation]:
+    """Admit many fictional organisations at once, for `accord demo`: one insert and one
+    audit event where `create_organisation` would take queries and an event each. Only
+    demo organisations come this way; real ones are admitted one by one."""
+    if not all(organisation.is_demo for organisation in organisations):
+        raise AccountError("Only demo organisations are imported in bulk.")
+    for organisation in organisations:
+        _validated(organisation)
+    created = Organisation.objects.bulk_create(organisations)
+    if created:
+        record_event(tag="accounts:organisation:import", data={"demo": len(created)})
+    return created
 
 
 # API tokens ----------------------------------------------------------------------------

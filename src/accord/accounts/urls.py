@@ -16,11 +16,6 @@ urlpatterns = [
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("organisations/<slug:slug>/", views.organisation, name="organisation"),
     path(
-        "organisations/<slug:slug>/domains/",
-        views.organisation_domain_add,
-        name="organisation_domain_add",
-    ),
-    path(
         "organisations/<slug:slug>/members/",
         views.organisation_member_add,
         name="organisation_member_add",

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_POST
 
 from accord.accounts import selectors, services
 from accord.accounts.forms import (
-    DomainForm,
     LoginForm,
     MemberAddForm,
     TokenCreateForm,
@@ -241,45 +240,27 @@ def _visible_organisation(request: HttpRequest, slug: str) -> Organisation:
     return organisation
 
 
-def _render_organisation(
+def render_organisation(
     request: HttpRequest,
     organisation: Organisation,
     *,
-    domain_form: DomainForm | None = None,
     member_form: MemberAddForm | None = None,
     status: int = 200,
+    **sections: Any,
 ) -> HttpResponse:
+    """The organisation page; higher apps pass their own forms for the sections they
+    render into it (evidence's domain form, say) when re-showing one with its errors."""
     context = {
         "view": selectors.organisation_view(request.user, organisation),
-        "domain_form": domain_form or DomainForm(),
         "member_form": member_form or MemberAddForm(),
+        **sections,
     }
     return render(request, "accounts/organisation.html", context, status=status)
 
 
 @login_required
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
-    return _render_organisation(request, _visible_organisation(request, slug))
-
-
-@login_required
-@require_POST
-def organisation_domain_add(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = _visible_organisation(request, slug)
-    form = DomainForm(request.POST)
-    if form.is_valid():
-        try:
-            domain = services.add_domain(
-                organisation=organisation, name=form.cleaned_data["name"], actor=request.user
-            )
-        except services.NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except services.AccountError as exc:
-            form.add_error("name", str(exc))
-        else:
-            messages.success(request, f"{domain.name} is registered.")
-            return redirect("accounts:organisation", slug=organisation.slug)
-    return _render_organisation(request, organisation, domain_form=form, status=400)
+    return render_organisation(request, _visible_organisation(request, slug))
 
 
 @login_required
@@ -299,4 +280,4 @@ def organisation_member_add(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             messages.success(request, f"{membership.user.email} is now a member.")
             return redirect("accounts:organisation", slug=organisation.slug)
-    return _render_organisation(request, organisation, member_form=form, status=400)
+    return render_organisation(request, organisation, member_form=form, status=400)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accord.accounts import services as accounts
 from accord.accounts.models import Membership, Organisation, User
+from accord.evidence import services as evidence
 
 DEMO_ORGANISATIONS = [
     # name, slug, sector, country, size band, domain
@@ -53,10 +54,9 @@ def _ensure_user(email: str, role: str = "") -> tuple[User, str | None]:
     if existing is not None:
         return existing, None
     password = secrets.token_urlsafe(12)
-    user = accounts.create_user(email=email, password=password, full_name=email.split("@")[0])
-    if role:
-        user.instance_role = role
-        user.save(update_fields=["instance_role"])
+    user = accounts.create_user(
+        email=email, password=password, full_name=email.split("@")[0], instance_role=role
+    )
     return user, password
 
 
@@ -73,7 +73,7 @@ def _ensure_organisation(row: tuple[str, ...]) -> tuple[Organisation, list[tuple
             size_band=size_band,
             is_demo=True,
         )
-        accounts.add_domain(organisation=organisation, name=domain, actor=None)
+        evidence.add_domain(organisation=organisation, name=domain, actor=None)
     for local, role in (("admin", Membership.Role.ORG_ADMIN), ("member", Membership.Role.MEMBER)):
         user, password = _ensure_user(f"{local}@{domain}")
         if password:
@@ -128,10 +128,10 @@ def _figures(today: date, *, rebuild: bool) -> str:
     if not rebuild:
         return "Adoption figures are in place already."
     try:
-        from accord.adoption.metrics import rebuild_snapshots
+        from accord.figures.metrics import rebuild_snapshots
     except ImportError:
         return (
-            "Adoption figures were not computed: accord.adoption.metrics.rebuild_snapshots "
+            "Adoption figures were not computed: accord.figures.metrics.rebuild_snapshots "
             "is not available in this version."
         )
     started = time.monotonic()

@@ -12,14 +12,32 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
-from accord.accounts.models import Domain, Organisation
+from accord.accounts.models import Organisation
 from accord.engine.registry import CHECKS
 
 
 def check_title(check_id: str) -> str:
     check = CHECKS.get(check_id)
     return check.title if check is not None else check_id
+
+
+class Domain(models.Model):
+    """A domain name an organisation registers as its own, for evidence checks."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="domains")
+    name = models.CharField(max_length=253)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="unique_domain_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Verdict(models.TextChoices):

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from accord.accounts.models import Domain, Organisation
+from accord.accounts.models import Organisation
 from accord.accounts.permissions import Permission, has_perm
 from accord.engine.registry import CHECKS
-from accord.evidence.models import CurrentVerdict, Observation, ScanRun, VerdictChange
+from accord.evidence.models import CurrentVerdict, Domain, Observation, ScanRun, VerdictChange
 
 if TYPE_CHECKING:
     from accord.catalogue.models import Practice
@@ -98,6 +98,22 @@ class DomainEvidence:
     @property
     def scanned(self) -> bool:
         return any(row.verdict is not None for row in self.rows)
+
+
+@dataclass(frozen=True)
+class OrganisationDomains:
+    domains: list[Domain]
+    can_add: bool
+
+
+def organisation_domains(user: Any, organisation: Organisation) -> OrganisationDomains | None:
+    """The domains registered for the organisation, to those who may see it, or None."""
+    if not has_perm(user, Permission.ORGANISATION_VIEW, organisation):
+        return None
+    return OrganisationDomains(
+        domains=list(Domain.objects.filter(organisation=organisation)),
+        can_add=has_perm(user, Permission.ORGANISATION_MANAGE, organisation),
+    )
 
 
 @dataclass(frozen=True)

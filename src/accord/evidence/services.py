@@ -19,7 +19,7 @@ import contextlib
 import functools
 import hashlib
 import json
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,10 +31,11 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from accord.accounts.hooks import DomainAdded
-from accord.accounts.models import Domain
+from accord.accounts.models import Organisation
 from accord.accounts.permissions import Permission, has_perm
 from accord.audit.services import record_event
+from accord.engine.domains import InvalidDomain as DomainNameError
+from accord.engine.domains import normalise_domain
 from accord.engine.registry import CHECKS
 from accord.engine.types import (
     CheckResult,
@@ -48,6 +49,7 @@ from accord.engine.types import (
 from accord.evidence.hooks import OBSERVATION_RECORDED, ObservationRecorded
 from accord.evidence.models import (
     CurrentVerdict,
+    Domain,
     EvidenceBody,
     Observation,
     ScanRun,
@@ -70,6 +72,98 @@ class NotAllowed(EvidenceError):
 
 class UnknownCheck(EvidenceError):
     """A check id that is not in `accord.engine.registry`."""
+
+
+class InvalidDomain(EvidenceError):
+    """A domain name that cannot be registered: malformed, or registered already."""
+
+
+# Domains ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_domain(*, organisation: Organisation, name: str, actor: Any) -> Domain:
+    """Register a domain name for the organisation, in its normal ASCII form, and queue
+    its first evidence scan (enqueued once the transaction commits). Demo domains are
+    fictional, so they are not scanned.
+
+    `actor=None` is the instance itself (CLI, demo data); people always pass themselves.
+    """
+    _require_manager(actor, organisation, "Only the organisation's admins can add domains.")
+    try:
+        normal = normalise_domain(name)
+    except DomainNameError as exc:
+        raise InvalidDomain(str(exc)) from exc
+    if Domain.objects.filter(organisation=organisation, name=normal).exists():
+        raise InvalidDomain(f"{normal} is already registered for {organisation.name}.")
+    domain = Domain.objects.create(organisation=organisation, name=normal)
+    record_event(
+        tag="evidence:domain:add",
+        actor=actor,
+        target=domain,
+        organisation=organisation,
+        data={"domain": normal},
+    )
+    if not organisation.is_demo:
+        request_scan(domain=domain, trigger=ScanRun.Trigger.DOMAIN_ADDED)
+    return domain
+
+
+@transaction.atomic
+def remove_domain(*, domain: Domain, actor: Any) -> None:
+    """Stop checking a domain. Its observations stay in the organisation's history, with
+    the domain's name; its current verdicts and scan runs go with it."""
+    organisation = domain.organisation
+    _require_manager(actor, organisation, "Only the organisation's admins can remove domains.")
+    record_event(
+        tag="evidence:domain:remove",
+        actor=actor,
+        target=domain,
+        organisation=organisation,
+        data={"domain": domain.name},
+    )
+    domain.delete()
+
+
+@transaction.atomic
+def import_demo_domains(*, domains: list[Domain]) -> list[Domain]:
+    """Register the fictional domains of demo organisations at once, for `accord demo`.
+    They are not scanned: there is nothing at those names to scan."""
+    _require_demo(domain.organisation for domain in domains)
+    for domain in domains:
+        domain.name = normalise_domain(domain.name)
+    created = Domain.objects.bulk_create(domains)
+    if created:
+        record_event(tag="evidence:domain:import", data={"demo": len(created)})
+    return created
+
+
+@transaction.atomic
+def import_demo_evidence(
+    *,
+    observations: list[Observation],
+    verdicts: list[CurrentVerdict],
+    verdict_changes: list[VerdictChange],
+) -> None:
+    """Store a made-up history of observations on demo organisations' domains, for
+    `accord demo`, in one insert per table and one audit event."""
+    _require_demo(observation.organisation for observation in observations)
+    Observation.objects.bulk_create(observations, batch_size=500)
+    CurrentVerdict.objects.bulk_create(verdicts, batch_size=500)
+    VerdictChange.objects.bulk_create(verdict_changes, batch_size=500)
+    if observations:
+        counts = {"observations": len(observations), "verdict_changes": len(verdict_changes)}
+        record_event(tag="evidence:history:import", data=counts)
+
+
+def _require_demo(organisations: Iterable[Organisation]) -> None:
+    if not all(organisation.is_demo for organisation in organisations):
+        raise NotAllowed("Only demo organisations' evidence is imported in bulk.")
+
+
+def _require_manager(actor: Any, organisation: Organisation, message: str) -> None:
+    if actor is not None and not has_perm(actor, Permission.ORGANISATION_MANAGE, organisation):
+        raise NotAllowed(message)
 
 
 # Storing observations -----------------------------------------------------------------
@@ -145,14 +239,6 @@ def record_observation(
         )
     )
     return observation
-
-
-def scan_added_domain(added: DomainAdded) -> None:
-    """Queue the first scan of a newly registered domain (subscribed to
-    `accounts:domain:add`); demo domains are fictional, so scanning them only fails."""
-    domain = Domain.objects.filter(pk=added.domain_id).select_related("organisation").first()
-    if domain is not None and not domain.organisation.is_demo:
-        request_scan(domain=domain, trigger=ScanRun.Trigger.DOMAIN_ADDED)
 
 
 def check_version(check_id: str) -> str:

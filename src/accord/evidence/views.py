@@ -1,4 +1,4 @@
-"""The evidence pages: a domain's history, one observation, and asking for a scan.
+"""The evidence pages: registering a domain, its history, one observation, asking for a scan.
 
 Who may see what is decided by `has_perm`, through the selectors; a domain or an
 observation the person may not see is answered as if it did not exist.
@@ -14,8 +14,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accord.accounts.models import Domain
+from accord.accounts import selectors as accounts
+from accord.accounts.views import render_organisation
 from accord.evidence import selectors, services
+from accord.evidence.forms import DomainForm
+from accord.evidence.models import Domain
 
 OBSERVATIONS_PER_PAGE = 50
 
@@ -57,3 +60,25 @@ def domain_scan(request: HttpRequest, domain_id: int) -> HttpResponse:
     else:
         messages.success(request, f"A scan of {target.name} is queued.")
     return redirect("evidence:domain", domain_id=target.pk)
+
+
+@login_required
+@require_POST
+def domain_add(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = accounts.get_organisation_for(request.user, slug)
+    if organisation is None:
+        raise Http404("No such organisation.")
+    form = DomainForm(request.POST)
+    if form.is_valid():
+        try:
+            domain = services.add_domain(
+                organisation=organisation, name=form.cleaned_data["name"], actor=request.user
+            )
+        except services.NotAllowed as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except services.InvalidDomain as exc:
+            form.add_error("name", str(exc))
+        else:
+            messages.success(request, f"{domain.name} is registered.")
+            return redirect("accounts:organisation", slug=organisation.slug)
+    return render_organisation(request, organisation, domain_form=form, status=400)

@@ -77,7 +77,9 @@ INSTALLED_APPS = [
     "accord.audit",
     "accord.catalogue",
     "accord.evidence",
-    "accord.adoption",
+    "accord.commitments",
+    "accord.figures",
+    "accord.badges",
     "django_tasks_db",
 ]
 

@@ -22,14 +22,15 @@ How the history is made:
 - Documents are reviewed by the secretariat a few days after upload, sometimes
   rejected and uploaded again, and renewed after a year.
 - Statuses are not invented: each commitment's history is replayed through
-  `accord.adoption.status.derive_status`, the rules the services apply, at every moment
+  `accord.commitments.status.derive_status`, the rules the services apply, at every moment
   its proof or evidence changed and at each daily refresh a lapse would happen, so the
   stored `StatusChange` rows are what the services would have recorded.
 
 The same seed and `now` give the same history (each organisation draws from its own
 seeded generator). Organisations that already have commitments are left alone, so a
-second run changes nothing. Rows are written with `bulk_create`, and one audit event
-(`adoption:demo:seed`) records the counts.
+second run changes nothing. Rows are written by each app's bulk import service
+(`evidence.services.import_demo_evidence`, `commitments.services.import_demo_history`),
+and one audit event (`adoption:demo:seed`) records the counts.
 """
 
 from __future__ import annotations
@@ -45,8 +46,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from accord.accounts.models import Domain, Membership, Organisation
-from accord.adoption.models import (
+from accord.accounts.models import Membership, Organisation
+from accord.audit.services import record_event
+from accord.commitments import services as commitments
+from accord.commitments.models import (
     Attestation,
     Commitment,
     EvidenceDocument,
@@ -54,7 +57,7 @@ from accord.adoption.models import (
     Status,
     StatusChange,
 )
-from accord.audit.services import record_event
+from accord.commitments.services import DemoHistory
 from accord.demo.adoption.organisations import (
     ORGANISATIONS,
     SEED,
@@ -71,7 +74,8 @@ from accord.demo.adoption.plan import (
     plan_organisation,
     replay_status,
 )
-from accord.evidence.models import CurrentVerdict, Observation, VerdictChange
+from accord.evidence import services as evidence
+from accord.evidence.models import CurrentVerdict, Domain, Observation, VerdictChange
 
 __all__ = [
     "DEMO_DOCUMENT",
@@ -362,14 +366,20 @@ def _document(
 def _write(rows: Rows) -> None:
     if rows.documents and not default_storage.exists(DEMO_DOCUMENT):
         default_storage.save(DEMO_DOCUMENT, ContentFile(DEMO_DOCUMENT_TEXT))
-    Observation.objects.bulk_create(rows.observations, batch_size=500)
-    CurrentVerdict.objects.bulk_create(rows.verdicts, batch_size=500)
-    VerdictChange.objects.bulk_create(rows.verdict_changes, batch_size=500)
-    Commitment.objects.bulk_create(rows.commitments, batch_size=500)
-    StatusChange.objects.bulk_create(rows.status_changes, batch_size=500)
-    Attestation.objects.bulk_create(rows.attestations, batch_size=500)
-    EvidenceDocument.objects.bulk_create(rows.documents, batch_size=500)
-    PublicationPreference.objects.bulk_create(rows.publications, batch_size=500)
+    evidence.import_demo_evidence(
+        observations=rows.observations,
+        verdicts=rows.verdicts,
+        verdict_changes=rows.verdict_changes,
+    )
+    commitments.import_demo_history(
+        history=DemoHistory(
+            commitments=rows.commitments,
+            status_changes=rows.status_changes,
+            attestations=rows.attestations,
+            documents=rows.documents,
+            publications=rows.publications,
+        )
+    )
 
 
 def summary(counts: dict[str, int]) -> str:

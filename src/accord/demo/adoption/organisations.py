@@ -9,7 +9,10 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils.text import slugify
 
-from accord.accounts.models import Domain, Organisation
+from accord.accounts import services as accounts
+from accord.accounts.models import Organisation
+from accord.evidence import services as evidence
+from accord.evidence.models import Domain
 
 SEED = "accord-demo-1"
 ORGANISATIONS = 200
@@ -108,21 +111,25 @@ def ensure_organisations(*, total: int, now: datetime) -> int:
     taken = {value for pair in existing for value in pair}
     missing = [o for o in wanted if o.name not in taken and o.slug not in taken]
     joined = {o.slug: join_moment(rng_for(o.slug), now) for o in missing}
-    created = Organisation.objects.bulk_create(
-        Organisation(
-            name=o.name,
-            slug=o.slug,
-            sector=o.sector,
-            country=o.country,
-            size_band=o.size_band,
-            is_demo=True,
-            created_at=joined[o.slug],
-        )
-        for o in missing
+    created = accounts.import_demo_organisations(
+        organisations=[
+            Organisation(
+                name=o.name,
+                slug=o.slug,
+                sector=o.sector,
+                country=o.country,
+                size_band=o.size_band,
+                is_demo=True,
+                created_at=joined[o.slug],
+            )
+            for o in missing
+        ]
     )
-    Domain.objects.bulk_create(
-        Domain(organisation=org, name=f"{org.slug}.example", added_at=org.created_at)
-        for org in created
+    evidence.import_demo_domains(
+        domains=[
+            Domain(organisation=org, name=f"{org.slug}.example", added_at=org.created_at)
+            for org in created
+        ]
     )
     return len(created)
 

@@ -1,7 +1,7 @@
 """Planning one demo organisation's history, and replaying the status rules over it.
 
 Pure but for `CatalogueView.load`: a plan is drawn from the organisation's own seeded
-generator, and `replay_status` runs `accord.adoption.status.derive_status` at each moment
+generator, and `replay_status` runs `accord.commitments.status.derive_status` at each moment
 the commitment's proof or evidence changed, as the services would have.
 """
 
@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from accord.accounts.models import Organisation
-from accord.adoption.models import EvidenceDocument, Status
-from accord.adoption.status import GRACE, combine_domains, derive_status
 from accord.catalogue.models import Practice, Profile
+from accord.commitments.models import EvidenceDocument, Status
+from accord.commitments.status import GRACE, combine_domains, derive_status
 from accord.demo.adoption.organisations import join_moment, rng_for
 from accord.engine.registry import CHECKS
 

@@ -1,0 +1,170 @@
+"""Reading what a badge and its verification page show.
+
+A badge exists only for an organisation that opted in (`PublicationPreference.badges`)
+and a profile of the catalogue; anything else is None, and the views answer 404, so a
+badge URL does not tell whether an organisation exists.
+
+The page is public and the same for every viewer, so evidence is linked only where it is
+already public: an attestation, or an accepted document, that the organisation marked
+public under a published profile (the proof querysets' `visible_to` for an anonymous
+visitor, which is the `PROOF_VIEW` rule); and for an automated practice the address the
+check read, when the organisation publishes its profile (its domains are member-zone
+data otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Prefetch
+from django.urls import reverse
+
+from accord.accounts.models import Organisation
+from accord.badges.render import verified_percent
+from accord.catalogue import selectors as catalogue
+from accord.catalogue.models import Practice, Profile
+from accord.commitments.models import (
+    Attestation,
+    Commitment,
+    EvidenceDocument,
+    Status,
+)
+from accord.commitments.selectors import latest_by_check, publication_of
+from accord.evidence.models import Observation
+
+NOT_COMMITTED = "not_committed"
+STATUS_LABELS = {**dict(Status.choices), NOT_COMMITTED: "Not committed"}
+
+
+@dataclass(frozen=True)
+class EvidenceLink:
+    """One piece of public evidence: what it is, and where to read it (if anywhere)."""
+
+    label: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class PracticeStanding:
+    """Where the organisation stands on one practice of the profile."""
+
+    practice: Practice
+    status: str
+    since: datetime | None = None
+    evidence: list[EvidenceLink] = field(default_factory=list)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class ProfileStanding:
+    """An organisation's standing on every practice of one profile, at `computed_at`."""
+
+    organisation: Organisation
+    profile: Profile
+    practices: list[PracticeStanding]
+    computed_at: datetime
+
+    @property
+    def total(self) -> int:
+        return len(self.practices)
+
+    @property
+    def verified(self) -> int:
+        return sum(1 for row in self.practices if row.status == Status.VERIFIED)
+
+    @property
+    def percent(self) -> int:
+        return verified_percent(self.verified, self.total)
+
+
+def badge_organisation(organisation_slug: str) -> Organisation | None:
+    """The organisation, if it serves badges."""
+    return (
+        Organisation.objects.select_related("publication")
+        .filter(slug=organisation_slug, publication__badges=True)
+        .first()
+    )
+
+
+def badge_profiles(organisation: Organisation) -> list[Profile]:
+    """The profiles the organisation has a badge for: those it committed to a practice of,
+    while it serves badges; none otherwise."""
+    if not publication_of(organisation).badges:
+        return []
+    committed = Commitment.objects.active().filter(organisation=organisation)
+    return list(Profile.objects.filter(practices__in=committed.values("practice")).distinct())
+
+
+def profile_standing(
+    *, organisation_slug: str, profile_slug: str, now: datetime, with_evidence: bool = True
+) -> ProfileStanding | None:
+    """The organisation's standing on the profile, or None when there is no badge to show."""
+    organisation = badge_organisation(organisation_slug)
+    profile = catalogue.get_profile(profile_slug) if organisation is not None else None
+    if organisation is None or profile is None:
+        return None
+    practices: list[Practice] = list(profile.current_practices)  # type: ignore[attr-defined]
+    commitments = _commitments(organisation, practices, with_evidence=with_evidence)
+    observed = _public_observations(organisation) if with_evidence else {}
+    rows = []
+    for practice in practices:
+        commitment = commitments.get(practice.pk)
+        if commitment is None:
+            rows.append(PracticeStanding(practice, NOT_COMMITTED))
+            continue
+        evidence = _evidence(commitment, observed) if with_evidence else []
+        rows.append(
+            PracticeStanding(practice, commitment.status, commitment.status_since, evidence)
+        )
+    return ProfileStanding(organisation, profile, rows, computed_at=now)
+
+
+def _commitments(
+    organisation: Organisation, practices: list[Practice], *, with_evidence: bool
+) -> dict[int, Commitment]:
+    active = Commitment.objects.active().filter(organisation=organisation, practice__in=practices)
+    active = active.select_related("practice")
+    if with_evidence:
+        # What an anonymous visitor may see of the proof (`PROOF_VIEW`).
+        anonymous = AnonymousUser()
+        active = active.prefetch_related(
+            Prefetch("attestations", queryset=Attestation.objects.visible_to(anonymous)),
+            Prefetch("documents", queryset=EvidenceDocument.objects.visible_to(anonymous)),
+        )
+    return {commitment.practice_id: commitment for commitment in active}
+
+
+def _public_observations(organisation: Organisation) -> dict[str, list[Observation]]:
+    publication = getattr(organisation, "publication", None)
+    if publication is None or not publication.public_profile:
+        return {}
+    return latest_by_check(organisation)
+
+
+def _evidence(commitment: Commitment, observed: dict[str, list[Observation]]) -> list[EvidenceLink]:
+    check_id = commitment.practice.check_id
+    links = [_observation_link(o) for o in observed.get(check_id, [])] if check_id else []
+    links += [_proof_link(a) for a in commitment.attestations.all()]
+    links += [_proof_link(d) for d in commitment.documents.all()]
+    return links
+
+
+def _observation_link(observation: Observation) -> EvidenceLink:
+    label = f"{observation.check_title} on {observation.domain_name}: {observation.status}"
+    url = str(observation.result.get("url") or "")
+    return EvidenceLink(label, url if url.startswith("https://") else "")
+
+
+def _proof_link(proof: Attestation | EvidenceDocument) -> EvidenceLink:
+    if isinstance(proof, EvidenceDocument):
+        return EvidenceLink(f"Document {proof.filename}, accepted", _document_url(proof))
+    return EvidenceLink(f"Attestation of {proof.declared_at:%Y-%m-%d}: {proof.text[:200]}")
+
+
+def _document_url(document: EvidenceDocument) -> str:
+    return reverse("commitments:document", args=[document.pk])

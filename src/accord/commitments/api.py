@@ -1,0 +1,169 @@
+"""Commitments API at /api/v1/commitments/ (bearer token).
+
+A token acts for one person within one organisation: every route answers about that
+organisation only, whatever is asked, and writes need the person to be one of its
+admins. A refused change answers with the status its error names (403, 409, 413, 415,
+422) and `{"detail": ...}`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+
+from accord.accounts.api import ErrorOut
+from accord.accounts.models import ApiToken
+from accord.commitments import selectors, services
+from accord.commitments.exceptions import AdoptionError
+from accord.commitments.models import Commitment
+
+router = Router(tags=["commitments"])
+
+ERRORS: dict[int, Any] = dict.fromkeys((401, 403, 404, 409, 422), ErrorOut)
+
+
+class StatusChangeOut(Schema):
+    from_status: str = Field(description="Empty for the first entry, the commitment itself")
+    to_status: str
+    changed_at: datetime
+    cause: str
+    observation_id: int | None = Field(description="The observation that caused it, if any")
+
+
+class CommitmentOut(Schema):
+    practice: str = Field(description="The practice's catalogue id")
+    title: str
+    verification: str = Field(description="automated:<check-id>, document or attestation")
+    status: str = Field(description="committed, implemented, verified or lapsed")
+    status_since: datetime
+    overdue: bool = Field(description="The target date has passed and it is not in place")
+    target_date: date
+    committed_at: datetime
+    first_verified_at: datetime | None
+
+    @staticmethod
+    def from_commitment(commitment: Commitment) -> dict[str, Any]:
+        practice = commitment.practice
+        return {
+            "practice": practice.slug,
+            "title": practice.title,
+            "verification": practice.verification_method,
+            "status": commitment.status,
+            "status_since": commitment.status_since,
+            "overdue": commitment.is_overdue(),
+            "target_date": commitment.target_date,
+            "committed_at": commitment.committed_at,
+            "first_verified_at": commitment.first_verified_at,
+        }
+
+
+class CommitmentDetailOut(CommitmentOut):
+    history: list[StatusChangeOut]
+
+
+class CommitIn(Schema):
+    practice: str | None = Field(None, description="A practice id, e.g. cvd.security-txt")
+    profile: str | None = Field(None, description="Or a profile id, e.g. cvd-baseline")
+    target_date: date
+
+
+class CommitOut(Schema):
+    created: list[CommitmentOut]
+    skipped: list[str] = Field(description="Practices the organisation was committed to already")
+
+
+class AttestationIn(Schema):
+    text: str = Field(max_length=services.MAX_ATTESTATION_LENGTH)
+    is_public: bool = False
+
+
+class AttestationOut(Schema):
+    id: int
+    text: str
+    declared_at: datetime
+    is_public: bool
+
+
+def _token(request: HttpRequest) -> ApiToken:
+    token = request.auth  # type: ignore[attr-defined]
+    assert isinstance(token, ApiToken)
+    return token
+
+
+def _refused(exc: AdoptionError) -> HttpError:
+    return HttpError(exc.http_status, str(exc))
+
+
+@router.get("/", response={200: list[CommitmentOut], **ERRORS}, summary="Our commitments")
+def list_commitments(request: HttpRequest) -> Any:
+    commitments = selectors.commitments_of(_token(request).organisation)
+    return [CommitmentOut.from_commitment(commitment) for commitment in commitments]
+
+
+@router.post("/", response={201: CommitOut, **ERRORS}, summary="Commit to a practice or a profile")
+def commit(request: HttpRequest, body: CommitIn) -> Any:
+    token = _token(request)
+    if bool(body.practice) == bool(body.profile):
+        raise HttpError(422, "Give either a practice or a profile.")
+    organisation, target_date = token.organisation, body.target_date
+    try:
+        if body.profile:
+            result = services.commit_to_profile(
+                organisation=organisation,
+                profile_slug=body.profile,
+                target_date=target_date,
+                actor=token.user,
+            )
+        else:
+            one = services.commit_to_practice(
+                organisation=organisation,
+                practice_id=str(body.practice),
+                target_date=target_date,
+                actor=token.user,
+            )
+            result = services.CommitResult(created=[one])
+    except AdoptionError as exc:
+        raise _refused(exc) from exc
+    created = [CommitmentOut.from_commitment(commitment) for commitment in result.created]
+    return Status(201, {"created": created, "skipped": result.skipped})
+
+
+def _commitment(request: HttpRequest, practice: str) -> Commitment:
+    found = selectors.commitment_of(_token(request).organisation, practice)
+    if found is None:
+        raise HttpError(404, f"Your organisation has no commitment to “{practice}”.")
+    return found
+
+
+@router.get(
+    "/{practice}",
+    response={200: CommitmentDetailOut, **ERRORS},
+    summary="One commitment, with its status history",
+)
+def get_commitment(request: HttpRequest, practice: str) -> Any:
+    commitment = _commitment(request, practice)
+    history = list(commitment.status_changes.all())
+    return {**CommitmentOut.from_commitment(commitment), "history": history}
+
+
+@router.post(
+    "/{practice}/attestations",
+    response={201: AttestationOut, **ERRORS},
+    summary="Attest that the practice is implemented",
+)
+def attest(request: HttpRequest, practice: str, body: AttestationIn) -> Any:
+    commitment = _commitment(request, practice)
+    try:
+        attestation = services.attest_implementation(
+            commitment=commitment,
+            text=body.text,
+            is_public=body.is_public,
+            actor=_token(request).user,
+        )
+    except AdoptionError as exc:
+        raise _refused(exc) from exc
+    return Status(201, attestation)

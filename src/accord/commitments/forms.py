@@ -1,0 +1,99 @@
+"""Forms for committing, proving, reviewing and publishing.
+
+They parse what was posted; whether it is acceptable (a target date not in the past, a
+file of an accepted type, the person's right to change anything) is the services' call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from accord.catalogue.models import Practice, Profile
+from accord.commitments.services import MAX_ATTESTATION_LENGTH, MAX_NOTE_LENGTH
+from accord.commitments.uploads import EXTENSIONS
+
+PUBLIC_HELP = "Shown publicly only while the organisation publishes its profile."
+
+
+class CommitForm(forms.Form):
+    """A profile, or one or more practices, and the date to carry them out by."""
+
+    profile = forms.ChoiceField(required=False, label="A whole profile")
+    practices = forms.MultipleChoiceField(
+        required=False, label="Or single practices", widget=forms.CheckboxSelectMultiple
+    )
+    target_date = forms.DateField(
+        label="Target date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(
+        self, *args: Any, profiles: list[Profile], practices: list[Practice], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        profile_field: Any = self.fields["profile"]
+        profile_field.choices = [("", "—"), *((p.slug, p.title) for p in profiles)]
+        practice_field: Any = self.fields["practices"]
+        practice_field.choices = [(p.slug, f"{p.slug}: {p.title}") for p in practices]
+        self.fields["target_date"].widget.attrs["min"] = timezone.localdate().isoformat()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if bool(cleaned.get("profile")) == bool(cleaned.get("practices")):
+            raise forms.ValidationError("Choose either a profile or one or more practices.")
+        return cleaned
+
+
+class AttestationForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "attest_%s")  # shares a page with DocumentForm
+        super().__init__(*args, **kwargs)
+
+    text = forms.CharField(
+        label="How the practice is implemented",
+        max_length=MAX_ATTESTATION_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    is_public = forms.BooleanField(required=False, label="Public", help_text=PUBLIC_HELP)
+
+
+class DocumentForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "document_%s")
+        super().__init__(*args, **kwargs)
+
+    file = forms.FileField(
+        label="Document (PDF, text, Markdown, PNG, JPEG or JSON)",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
+    )
+    is_public = forms.BooleanField(required=False, label="Public", help_text=PUBLIC_HELP)
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("accept", "Accept"), ("reject", "Reject")], widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=MAX_NOTE_LENGTH,
+        label="Note to the organisation (required to reject)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    @property
+    def accept(self) -> bool:
+        return self.cleaned_data["decision"] == "accept"
+
+
+class PublicationForm(forms.Form):
+    public_profile = forms.BooleanField(
+        required=False,
+        label="Publish our scorecard",
+        help_text="Anyone may see the organisation's commitments, statuses and the proof "
+        "marked public.",
+    )
+    badges = forms.BooleanField(
+        required=False, label="Serve public badges", help_text="A badge per profile we meet."
+    )

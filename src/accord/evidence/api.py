@@ -1,0 +1,61 @@
+"""Evidence API at /api/v1/evidence/ (bearer token): the domains of the token's
+organisation, each with the current verdict of every check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from accord.accounts.api import ErrorOut
+from accord.accounts.models import ApiToken
+from accord.evidence import selectors
+
+router = Router(tags=["evidence"])
+
+
+class VerdictOut(Schema):
+    check_id: str
+    title: str
+    verdict: str | None
+    since: datetime | None
+
+
+class DomainOut(Schema):
+    name: str
+    added_at: datetime
+    checks: list[VerdictOut]
+
+
+@router.get(
+    "/domains",
+    response={200: list[DomainOut], 401: ErrorOut, 403: ErrorOut},
+    summary="The domains of the token's organisation and their current verdicts",
+)
+def domains(request: HttpRequest) -> list[dict[str, Any]]:
+    token = request.auth  # type: ignore[attr-defined]
+    assert isinstance(token, ApiToken)
+    found = selectors.organisation_evidence(token.user, token.organisation)
+    if found is None:
+        raise HttpError(403, "This token no longer acts for its organisation.")
+    return [
+        {
+            "name": item.domain.name,
+            "added_at": item.domain.added_at,
+            "checks": [_verdict(row) for row in item.rows],
+        }
+        for item in found.domains
+    ]
+
+
+def _verdict(row: selectors.CheckRow) -> dict[str, Any]:
+    current = row.verdict
+    return {
+        "check_id": row.check_id,
+        "title": row.title,
+        "verdict": current.status if current is not None else None,
+        "since": current.since if current is not None else None,
+    }

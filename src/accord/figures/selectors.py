@@ -1,0 +1,416 @@
+"""Reading the published adoption figures: the dashboard, the open data and the report
+all call `adoption_figures` and `adoption_timeseries`, so they show the same numbers.
+
+Every read is a lookup on `DailySnapshot`'s unique index (segment, date): one row for
+a day's figures, one row per point for a time series. Nothing here counts raw records.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cached_property
+from typing import Any, Literal
+
+from django.db.models import Max, Min
+from django.db.models.fields.json import KeyTransform
+
+from accord.catalogue.models import Framework, Norm, Practice
+from accord.figures.metrics import DIMENSIONS, OVERALL, STATUSES
+from accord.figures.models import DailySnapshot, Dimension
+from accord.figures.suppression import THRESHOLD
+
+Interval = Literal["auto", "day", "week", "month"]
+MAX_POINTS = 1830  # five years of days
+_PICK_IN_DATABASE = 4  # up to this many subjects, the database extracts them
+
+SEGMENT_SUPPRESSED = (
+    f"Fewer than {THRESHOLD} organisations match this filter (or so few that the figures "
+    "of a smaller group could be worked out from it), so no figures are shown for it."
+)
+COMBINED_FILTERS = (
+    "Filter by one of sector, country or size band at a time: combined filters would let "
+    "figures be subtracted from each other to single out a member."
+)
+
+
+class NoFigures(Exception):
+    """No published figures for the date asked for (a message a person can read)."""
+
+
+class InvalidFilter(ValueError):
+    """A filter that cannot be answered."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The organisations figures describe: everyone, or one sector, country or size band."""
+
+    dimension: str = Dimension.ALL.value
+    value: str = ""
+
+    @classmethod
+    def from_filters(cls, *, sector: str = "", country: str = "", size_band: str = "") -> Segment:
+        given = {
+            dim: value.strip()
+            for dim, value in zip(DIMENSIONS, (sector, country, size_band), strict=True)
+            if value and value.strip()
+        }
+        if len(given) > 1:
+            raise InvalidFilter(COMBINED_FILTERS)
+        if not given:
+            return cls()
+        ((dimension, value),) = given.items()
+        if dimension == Dimension.COUNTRY:
+            value = value.upper()
+        if len(value) > 80:
+            raise InvalidFilter(f"The {dimension.replace('_', ' ')} is too long.")
+        return cls(str(dimension), value)
+
+    @property
+    def is_all(self) -> bool:
+        return self.dimension == Dimension.ALL
+
+    @property
+    def label(self) -> str:
+        if self.is_all:
+            return "All organisations"
+        return f"{Dimension(self.dimension).label}: {self.value}"
+
+    def params(self) -> dict[str, str]:
+        return {} if self.is_all else {self.dimension: self.value}
+
+
+ALL_ORGANISATIONS = Segment()
+
+
+@dataclass(frozen=True)
+class Cell:
+    """How many organisations stood at one status, and their share of the population;
+    both None when suppressed."""
+
+    count: int | None
+    share: float | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.count is None
+
+    @property
+    def percent(self) -> str:
+        return "" if self.share is None else f"{self.share * 100:.1f}%"
+
+
+SUPPRESSED_CELL = Cell(None, None)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One subject's figures: a practice, a norm, a framework, or all practices."""
+
+    key: str
+    kind: str
+    id: str
+    title: str
+    group: str
+    committed: Cell
+    implemented: Cell
+    verified: Cell
+    lapsed: Cell
+
+    @property
+    def cells(self) -> list[tuple[str, Cell]]:
+        return [(status, getattr(self, status)) for status in STATUSES]
+
+    @property
+    def any_suppressed(self) -> bool:
+        return any(cell.suppressed for _, cell in self.cells)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Everything published about one segment on one day."""
+
+    day: date
+    segment: Segment
+    population: int | None
+    includes_demo: bool
+    reason: str
+    overall: Row | None
+    median_days_to_verified: float | None
+    lapse_rate: float | None
+    frameworks: list[Row]
+    norms: list[Row]
+    practices: list[Row]
+    engaged_count: int | None = None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.population is None
+
+    @property
+    def lapse_percent(self) -> str:
+        return "" if self.lapse_rate is None else f"{self.lapse_rate * 100:.1f}%"
+
+    @property
+    def engaged(self) -> Cell:
+        """Organisations with at least one commitment."""
+        if self.engaged_count is None:
+            return SUPPRESSED_CELL
+        return Cell(self.engaged_count, _share(self.engaged_count, self.population))
+
+    def rows(self) -> Iterable[Row]:
+        yield from self.frameworks
+        yield from self.norms
+        yield from self.practices
+
+    @cached_property
+    def _by_key(self) -> dict[str, Row]:
+        rows = {row.key: row for row in self.rows()}
+        if self.overall is not None:
+            rows[OVERALL] = self.overall
+        return rows
+
+    def row(self, key: str) -> Row | None:
+        return self._by_key.get(key)
+
+
+@dataclass(frozen=True)
+class Timeseries:
+    segment: Segment
+    interval: str
+    points: list[Figures]
+
+
+def kept_range() -> tuple[date, date] | None:
+    """The first and last day with stored figures, or None before the first snapshot."""
+    span = DailySnapshot.objects.filter(dimension=Dimension.ALL, value="").aggregate(
+        first=Min("date"), last=Max("date")
+    )
+    if span["first"] is None:
+        return None
+    return span["first"], span["last"]
+
+
+def resolve_day(day: date | None) -> date:
+    """The day asked for (default: the latest), if figures are kept for it."""
+    return _resolve_day(day, kept_range())
+
+
+def _resolve_day(day: date | None, span: tuple[date, date] | None) -> date:
+    if span is None:
+        raise NoFigures("No adoption figures have been published yet.")
+    first, last = span
+    if day is None:
+        return last
+    if not first <= day <= last:
+        raise NoFigures(
+            f"No adoption figures for {day.isoformat()}: figures are kept from "
+            f"{first.isoformat()} to {last.isoformat()}."
+        )
+    return day
+
+
+def adoption_figures(*, day: date | None = None, segment: Segment = ALL_ORGANISATIONS) -> Figures:
+    """The published figures of `segment` at the end of `day` (default: the latest).
+
+    Raises NoFigures for a day outside the kept range. A segment too small to publish
+    gives Figures with `population` None and the reason.
+    """
+    day = resolve_day(day)
+    snapshot = (
+        DailySnapshot.objects.filter(dimension=segment.dimension, value=segment.value, date=day)
+        .values_list("population", "includes_demo", "figures")
+        .first()
+    )
+    return _figures(day, segment, snapshot, _Labels.load())
+
+
+def adoption_timeseries(
+    *,
+    segment: Segment = ALL_ORGANISATIONS,
+    start: date | None = None,
+    end: date | None = None,
+    interval: Interval = "auto",
+    subjects: Sequence[str] | None = None,
+) -> Timeseries:
+    """The figures of `segment` on a run of days ending with `end` (default: the latest),
+    one point per day, week (every 7th day back from `end`) or month (month ends, and
+    `end`). "auto" picks days up to two months, weeks up to a year, months beyond.
+    With `subjects`, each point holds only those subjects' rows (the database picks
+    them out of the stored documents, which keeps long daily series fast)."""
+    span = kept_range()
+    end = _resolve_day(end, span)
+    first, _ = span or (end, end)
+    start = max(start or first, first)
+    if start > end:
+        raise NoFigures(f"The series would start ({start}) after it ends ({end}).")
+    chosen = _interval(start, end) if interval == "auto" else interval
+    days = sample_days(start, end, chosen)
+    if len(days) > MAX_POINTS:
+        raise InvalidFilter(
+            f"That is {len(days)} points; ask for at most {MAX_POINTS} (a shorter span or "
+            "a longer interval)."
+        )
+    found = _snapshots(segment, days, subjects)
+    labels = _Labels.load()
+    points = [_figures(day, segment, found.get(day), labels) for day in days]
+    return Timeseries(segment=segment, interval=chosen, points=points)
+
+
+def _snapshots(
+    segment: Segment, days: list[date], subjects: Sequence[str] | None
+) -> dict[date, tuple[Any, ...]]:
+    rows = DailySnapshot.objects.filter(
+        dimension=segment.dimension, value=segment.value, date__in=days
+    )
+    if subjects is None or len(subjects) > _PICK_IN_DATABASE:
+        found = rows.values_list("date", "population", "includes_demo", "figures")
+        if subjects is None:
+            return {row[0]: row[1:] for row in found}
+        wanted = set(subjects)
+        return {
+            day: (population, demo, _only(document, wanted))
+            for day, population, demo, document in found
+        }
+    picked = {
+        f"subject_{i}": KeyTransform(key, KeyTransform("subjects", "figures"))
+        for i, key in enumerate(subjects)
+    }
+    values = rows.annotate(
+        median=KeyTransform("median_days_to_verified", "figures"),
+        lapse=KeyTransform("lapse_rate", "figures"),
+        **picked,
+    ).values("date", "population", "includes_demo", "median", "lapse", *picked)
+    documents = {}
+    for row in values:
+        document = {
+            "subjects": {
+                key: row[f"subject_{i}"]
+                for i, key in enumerate(subjects)
+                if row[f"subject_{i}"] is not None
+            },
+            "median_days_to_verified": row["median"],
+            "lapse_rate": row["lapse"],
+        }
+        documents[row["date"]] = (row["population"], row["includes_demo"], document)
+    return documents
+
+
+def _only(document: dict[str, Any], wanted: set[str]) -> dict[str, Any]:
+    subjects = document.get("subjects", {})
+    return {**document, "subjects": {key: subjects[key] for key in wanted if key in subjects}}
+
+
+def segment_choices(*, day: date) -> dict[str, list[str]]:
+    """The sectors, countries and size bands with published figures on `day`."""
+    choices: dict[str, list[str]] = {dim: [] for dim in DIMENSIONS}
+    for dimension, value in (
+        DailySnapshot.objects.filter(date=day)
+        .exclude(dimension=Dimension.ALL)
+        .order_by("dimension", "value")
+        .values_list("dimension", "value")
+    ):
+        choices[dimension].append(value)
+    return choices
+
+
+def sample_days(start: date, end: date, interval: str) -> list[date]:
+    """The days of a series, oldest first, always ending with `end`."""
+    if interval == "day":
+        return [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    if interval == "week":
+        count = (end - start).days // 7
+        return [end - timedelta(days=7 * i) for i in range(count, -1, -1)]
+    days = []
+    year, month = start.year, start.month
+    while (year, month) < (end.year, end.month):
+        month_end = date(year, month, calendar.monthrange(year, month)[1])
+        if month_end >= start:
+            days.append(month_end)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return [*days, end]
+
+
+def _interval(start: date, end: date) -> str:
+    span = (end - start).days
+    return "day" if span <= 62 else "week" if span <= 366 else "month"
+
+
+def _share(count: int | None, population: int | None) -> float | None:
+    if count is None or not population:
+        return None
+    return round(count / population, 4)
+
+
+def _figures(
+    day: date, segment: Segment, snapshot: tuple[Any, ...] | None, labels: _Labels
+) -> Figures:
+    if snapshot is None:
+        return Figures(day, segment, None, False, SEGMENT_SUPPRESSED, None, None, None, [], [], [])
+    population, includes_demo, document = snapshot
+    subjects: dict[str, list[int | None]] = document.get("subjects", {})
+    rows = [labels.row(key, subjects[key], population) for key in labels.order(subjects)]
+    by_kind: dict[str, list[Row]] = {"framework": [], "norm": [], "practice": []}
+    overall = None
+    for row in rows:
+        if row.kind == OVERALL:
+            overall = row
+        else:
+            by_kind[row.kind].append(row)
+    return Figures(
+        day=day,
+        segment=segment,
+        population=population,
+        includes_demo=includes_demo,
+        reason="",
+        overall=overall,
+        median_days_to_verified=document.get("median_days_to_verified"),
+        lapse_rate=document.get("lapse_rate"),
+        frameworks=by_kind["framework"],
+        norms=by_kind["norm"],
+        practices=by_kind["practice"],
+        engaged_count=document.get("engaged"),
+    )
+
+
+class _Labels:
+    """Titles of the catalogue's subjects, and their order (the catalogue's)."""
+
+    def __init__(self, entries: dict[str, tuple[str, str]]):
+        self.entries = entries  # key -> (title, group)
+
+    @classmethod
+    def load(cls) -> _Labels:
+        entries: dict[str, tuple[str, str]] = {OVERALL: ("All practices", "")}
+        for slug, title, short in Framework.objects.order_by("position", "slug").values_list(
+            "slug", "title", "short_title"
+        ):
+            entries[f"framework:{slug}"] = (title, short)
+        norms = Norm.objects.order_by("framework__position", "position").values_list(
+            "framework__slug", "key", "reference", "title", "framework__short_title"
+        )
+        for framework, key, reference, title, short in norms:
+            entries[f"norm:{framework}:{key}"] = (f"{reference}: {title}", short)
+        practices = Practice.objects.order_by("area__position", "position", "slug").values_list(
+            "slug", "title", "area__title"
+        )
+        for slug, title, area in practices:
+            entries[f"practice:{slug}"] = (title, area)
+        return cls(entries)
+
+    def order(self, keys: Iterable[str]) -> list[str]:
+        present = set(keys)
+        known = [key for key in self.entries if key in present]
+        return known + sorted(present - set(known))
+
+    def row(self, key: str, counts: list[int | None], population: int) -> Row:
+        kind, _, ident = key.partition(":")
+        title, group = self.entries.get(key, (ident or key, ""))
+        cells = [
+            SUPPRESSED_CELL if count is None else Cell(count, _share(count, population))
+            for count in counts
+        ]
+        return Row(key, kind, ident or kind, title, group, *cells)
