@@ -65,7 +65,8 @@ class OrganisationOut(Schema):
 AUTH_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut}
 
 
-def _token(request: HttpRequest) -> ApiToken:
+def request_token(request: HttpRequest) -> ApiToken:
+    """The token a request authenticated with (every router behind `BearerToken`)."""
     token = request.auth  # type: ignore[attr-defined]
     assert isinstance(token, ApiToken)
     return token
@@ -73,7 +74,7 @@ def _token(request: HttpRequest) -> ApiToken:
 
 @router.get("/me", response={200: MeOut, **AUTH_ERRORS}, summary="Who this token acts for")
 def me(request: HttpRequest) -> dict[str, Any]:
-    token = _token(request)
+    token = request_token(request)
     role = selectors.token_role(token)
     if role is None:
         raise HttpError(403, "This token no longer acts for its organisation.")
@@ -92,7 +93,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     summary="The organisation this token acts for",
 )
 def organisation(request: HttpRequest) -> dict[str, Any]:
-    view = selectors.token_organisation_view(_token(request))
+    view = selectors.token_organisation_view(request_token(request))
     if view is None:
         raise HttpError(403, "This token no longer acts for its organisation.")
     org = view.organisation

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
@@ -27,6 +27,25 @@ from accord.accounts.permissions import Permission, has_perm, role_in
 def organisations_for(user: Any) -> QuerySet[Organisation]:
     """Organisations whose member-zone pages the user may open."""
     return Organisation.objects.visible_to(user)
+
+
+def member_rows() -> list[tuple[int, str, str, str, bool, datetime]]:
+    """(id, sector, country, size band, is demo, created at) of every member
+    organisation, for the adoption figures."""
+    return list(Organisation.objects.filter(is_member=True).values_list(
+        "id", "sector", "country", "size_band", "is_demo", "created_at"
+    ))  # fmt: skip
+
+
+def organisation_with_slug(slug: str) -> Organisation | None:
+    """The organisation with `slug`, for a caller that applies its own rule next (a
+    published scorecard or badge is shown to anyone the organisation chose)."""
+    return Organisation.objects.filter(slug=slug).first()
+
+
+def organisation_with_id(organisation_id: int) -> Organisation | None:
+    """The organisation with this id, for a handler that was given only the id."""
+    return Organisation.objects.filter(pk=organisation_id).first()
 
 
 def get_organisation_for(user: Any, slug: str) -> Organisation | None:

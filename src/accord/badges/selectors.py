@@ -16,23 +16,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch
 from django.urls import reverse
 
-from accord.accounts.models import Organisation
+from accord.accounts import selectors as accounts
 from accord.badges.render import verified_percent
 from accord.catalogue import selectors as catalogue
-from accord.catalogue.models import Practice, Profile
-from accord.commitments.models import (
-    Attestation,
-    Commitment,
-    EvidenceDocument,
-    Status,
-)
-from accord.commitments.selectors import latest_by_check, publication_of
-from accord.evidence.models import Observation
+from accord.commitments import selectors as commitments
+from accord.commitments.status import Status
+
+if TYPE_CHECKING:
+    from accord.accounts.models import Organisation
+    from accord.catalogue.models import Practice, Profile
+    from accord.commitments.models import Attestation, Commitment, EvidenceDocument
+    from accord.evidence.models import Observation
 
 NOT_COMMITTED = "not_committed"
 STATUS_LABELS = {**dict(Status.choices), NOT_COMMITTED: "Not committed"}
@@ -84,20 +82,18 @@ class ProfileStanding:
 
 def badge_organisation(organisation_slug: str) -> Organisation | None:
     """The organisation, if it serves badges."""
-    return (
-        Organisation.objects.select_related("publication")
-        .filter(slug=organisation_slug, publication__badges=True)
-        .first()
-    )
+    organisation = accounts.organisation_with_slug(organisation_slug)
+    if organisation is None or not commitments.publication_of(organisation).badges:
+        return None
+    return organisation
 
 
 def badge_profiles(organisation: Organisation) -> list[Profile]:
     """The profiles the organisation has a badge for: those it committed to a practice of,
     while it serves badges; none otherwise."""
-    if not publication_of(organisation).badges:
+    if not commitments.publication_of(organisation).badges:
         return []
-    committed = Commitment.objects.active().filter(organisation=organisation)
-    return list(Profile.objects.filter(practices__in=committed.values("practice")).distinct())
+    return catalogue.profiles_with_practices(commitments.committed_practice_ids(organisation))
 
 
 def profile_standing(
@@ -109,11 +105,13 @@ def profile_standing(
     if organisation is None or profile is None:
         return None
     practices: list[Practice] = list(profile.current_practices)  # type: ignore[attr-defined]
-    commitments = _commitments(organisation, practices, with_evidence=with_evidence)
+    found = commitments.commitments_with_public_proof(
+        organisation, practices, with_proof=with_evidence
+    )
     observed = _public_observations(organisation) if with_evidence else {}
     rows = []
     for practice in practices:
-        commitment = commitments.get(practice.pk)
+        commitment = found.get(practice.pk)
         if commitment is None:
             rows.append(PracticeStanding(practice, NOT_COMMITTED))
             continue
@@ -124,33 +122,17 @@ def profile_standing(
     return ProfileStanding(organisation, profile, rows, computed_at=now)
 
 
-def _commitments(
-    organisation: Organisation, practices: list[Practice], *, with_evidence: bool
-) -> dict[int, Commitment]:
-    active = Commitment.objects.active().filter(organisation=organisation, practice__in=practices)
-    active = active.select_related("practice")
-    if with_evidence:
-        # What an anonymous visitor may see of the proof (`PROOF_VIEW`).
-        anonymous = AnonymousUser()
-        active = active.prefetch_related(
-            Prefetch("attestations", queryset=Attestation.objects.visible_to(anonymous)),
-            Prefetch("documents", queryset=EvidenceDocument.objects.visible_to(anonymous)),
-        )
-    return {commitment.practice_id: commitment for commitment in active}
-
-
 def _public_observations(organisation: Organisation) -> dict[str, list[Observation]]:
-    publication = getattr(organisation, "publication", None)
-    if publication is None or not publication.public_profile:
+    if not commitments.publication_of(organisation).public_profile:
         return {}
-    return latest_by_check(organisation)
+    return commitments.latest_by_check(organisation)
 
 
 def _evidence(commitment: Commitment, observed: dict[str, list[Observation]]) -> list[EvidenceLink]:
     check_id = commitment.practice.check_id
     links = [_observation_link(o) for o in observed.get(check_id, [])] if check_id else []
-    links += [_proof_link(a) for a in commitment.attestations.all()]
-    links += [_proof_link(d) for d in commitment.documents.all()]
+    links += [_attestation_link(a) for a in commitment.attestations.all()]
+    links += [_document_link(d) for d in commitment.documents.all()]
     return links
 
 
@@ -160,10 +142,14 @@ def _observation_link(observation: Observation) -> EvidenceLink:
     return EvidenceLink(label, url if url.startswith("https://") else "")
 
 
-def _proof_link(proof: Attestation | EvidenceDocument) -> EvidenceLink:
-    if isinstance(proof, EvidenceDocument):
-        return EvidenceLink(f"Document {proof.filename}, accepted", _document_url(proof))
-    return EvidenceLink(f"Attestation of {proof.declared_at:%Y-%m-%d}: {proof.text[:200]}")
+def _document_link(document: EvidenceDocument) -> EvidenceLink:
+    return EvidenceLink(f"Document {document.filename}, accepted", _document_url(document))
+
+
+def _attestation_link(attestation: Attestation) -> EvidenceLink:
+    return EvidenceLink(
+        f"Attestation of {attestation.declared_at:%Y-%m-%d}: {attestation.text[:200]}"
+    )
 
 
 def _document_url(document: EvidenceDocument) -> str:

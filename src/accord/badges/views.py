@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
@@ -16,11 +18,14 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from accord.accounts.models import Organisation
+from accord.accounts import selectors as accounts
 from accord.accounts.permissions import Permission, has_perm
 from accord.badges import selectors as badge_selectors
 from accord.badges.render import embed_snippets, render_badge, verified_badge
 from accord.badges.selectors import ProfileStanding
+
+if TYPE_CHECKING:
+    pass
 
 BADGE_MAX_AGE = 3600
 # An SVG opened on its own is a document that could run script; this one has none, and
@@ -76,7 +81,7 @@ def verification(request: HttpRequest, organisation: str, profile: str) -> HttpR
 
 @require_safe
 def assessment_results(request: HttpRequest, organisation: str) -> HttpResponse:
-    found = Organisation.objects.filter(slug=organisation).first()
+    found = accounts.organisation_with_slug(organisation)
     if found is None or not has_perm(request.user, Permission.ASSESSMENT_EXPORT, found):
         raise Http404("No such organisation.")
     # trestle takes a third of a second to import; only this download pays for it.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
@@ -26,6 +27,9 @@ from accord.catalogue.models import (
 )
 
 MAX_QUERY_LENGTH = 200
+
+# How a practice is verified: the vocabulary other apps compare a practice's with.
+Verification = Practice.Verification
 
 
 def current_version() -> CatalogueVersion | None:
@@ -131,6 +135,11 @@ def list_profiles() -> list[Profile]:
     return list(Profile.objects.prefetch_related(_profile_practices()))
 
 
+def profiles_with_practices(practice_ids: Iterable[int]) -> list[Profile]:
+    """The profiles that hold any of these practices."""
+    return list(Profile.objects.filter(practices__in=list(practice_ids)).distinct())
+
+
 def get_profile(slug: str) -> Profile | None:
     """One profile with `current_practices` (with their area)."""
     return Profile.objects.prefetch_related(_profile_practices()).filter(slug=slug).first()
@@ -202,3 +211,32 @@ def _hits(lookup: str, terms: list[str]) -> Combinable:
 def practices_for_export() -> QuerySet[Practice]:
     """Current practices in catalogue order, with area and mappings to norms."""
     return _current_practices().prefetch_related(_mappings_with_norms())
+
+
+# The catalogue's subjects as plain rows, in catalogue order, for the adoption figures.
+
+
+def framework_rows() -> list[tuple[str, str, str]]:
+    """(slug, title, short title) of every framework."""
+    return list(Framework.objects.order_by("position", "slug").values_list(
+        "slug", "title", "short_title"
+    ))  # fmt: skip
+
+
+def norm_rows() -> list[tuple[str, str, str, str, str]]:
+    """(framework slug, key, reference, title, framework short title) of every norm."""
+    return list(Norm.objects.order_by("framework__position", "position").values_list(
+        "framework__slug", "key", "reference", "title", "framework__short_title"
+    ))  # fmt: skip
+
+
+def practice_rows() -> list[tuple[int, str, str, str]]:
+    """(id, slug, title, area title) of every practice."""
+    return list(Practice.objects.order_by("area__position", "position", "slug").values_list(
+        "pk", "slug", "title", "area__title"
+    ))  # fmt: skip
+
+
+def mapping_rows() -> list[tuple[int, str, str]]:
+    """(practice id, framework slug, norm key) of every mapping of a practice to a norm."""
+    return list(Mapping.objects.values_list("practice_id", "norm__framework__slug", "norm__key"))

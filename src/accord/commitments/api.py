@@ -15,8 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
-from accord.accounts.api import ErrorOut
-from accord.accounts.models import ApiToken
+from accord.accounts.api import ErrorOut, request_token
 from accord.commitments import selectors, services
 from accord.commitments.exceptions import AdoptionError
 from accord.commitments.models import Commitment
@@ -88,25 +87,19 @@ class AttestationOut(Schema):
     is_public: bool
 
 
-def _token(request: HttpRequest) -> ApiToken:
-    token = request.auth  # type: ignore[attr-defined]
-    assert isinstance(token, ApiToken)
-    return token
-
-
 def _refused(exc: AdoptionError) -> HttpError:
     return HttpError(exc.http_status, str(exc))
 
 
 @router.get("/", response={200: list[CommitmentOut], **ERRORS}, summary="Our commitments")
 def list_commitments(request: HttpRequest) -> Any:
-    commitments = selectors.commitments_of(_token(request).organisation)
+    commitments = selectors.commitments_of(request_token(request).organisation)
     return [CommitmentOut.from_commitment(commitment) for commitment in commitments]
 
 
 @router.post("/", response={201: CommitOut, **ERRORS}, summary="Commit to a practice or a profile")
 def commit(request: HttpRequest, body: CommitIn) -> Any:
-    token = _token(request)
+    token = request_token(request)
     if bool(body.practice) == bool(body.profile):
         raise HttpError(422, "Give either a practice or a profile.")
     organisation, target_date = token.organisation, body.target_date
@@ -133,7 +126,7 @@ def commit(request: HttpRequest, body: CommitIn) -> Any:
 
 
 def _commitment(request: HttpRequest, practice: str) -> Commitment:
-    found = selectors.commitment_of(_token(request).organisation, practice)
+    found = selectors.commitment_of(request_token(request).organisation, practice)
     if found is None:
         raise HttpError(404, f"Your organisation has no commitment to “{practice}”.")
     return found
@@ -162,7 +155,7 @@ def attest(request: HttpRequest, practice: str, body: AttestationIn) -> Any:
             commitment=commitment,
             text=body.text,
             is_public=body.is_public,
-            actor=_token(request).user,
+            actor=request_token(request).user,
         )
     except AdoptionError as exc:
         raise _refused(exc) from exc

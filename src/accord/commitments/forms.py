@@ -6,14 +6,16 @@ file of an accepted type, the person's right to change anything) is the services
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
 
-from accord.catalogue.models import Practice, Profile
 from accord.commitments.services import MAX_ATTESTATION_LENGTH, MAX_NOTE_LENGTH
 from accord.commitments.uploads import EXTENSIONS
+
+if TYPE_CHECKING:
+    from accord.catalogue.models import Practice, Profile
 
 PUBLIC_HELP = "Shown publicly only while the organisation publishes its profile."
 

@@ -36,7 +36,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -44,12 +44,14 @@ from trestle.oscal import OSCAL_VERSION
 from trestle.oscal.assessment_results import AssessmentResults
 from trestle.oscal.common import Finding, Observation, Property
 
-from accord.accounts.models import Organisation
 from accord.catalogue import oscal as catalogue_oscal
 from accord.catalogue.selectors import current_version
 from accord.commitments.models import Attestation, Commitment, EvidenceDocument, Status
-from accord.evidence import models as evidence
 from accord.evidence.selectors import latest_observations
+
+if TYPE_CHECKING:
+    from accord.accounts.models import Organisation
+    from accord.evidence import models as evidence
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:accord:assessment-results")
 ACCORD_NS = "urn:accord:adoption"

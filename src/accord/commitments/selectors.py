@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from accord.accounts.models import Organisation
+from accord.accounts import selectors as accounts
 from accord.accounts.permissions import Permission, has_perm
 from accord.commitments.models import (
     Attestation,
@@ -39,7 +40,11 @@ from accord.commitments.status import (
     worst,
 )
 from accord.evidence import selectors as evidence
-from accord.evidence.models import Observation
+
+if TYPE_CHECKING:
+    from accord.accounts.models import Organisation
+    from accord.catalogue.models import Practice
+    from accord.evidence.models import Observation
 
 # Below this many committed organisations a practice's average would single them out.
 MIN_ORGANISATIONS_FOR_AVERAGE = 5
@@ -181,7 +186,7 @@ class Scorecard:
 
 def scorecard_organisation(user: Any, slug: str) -> Organisation | None:
     """The organisation if the user may see its scorecard; None whether or not it exists."""
-    organisation = Organisation.objects.filter(slug=slug).select_related("publication").first()
+    organisation = accounts.organisation_with_slug(slug)
     if organisation is None or not has_perm(user, Permission.SCORECARD_VIEW, organisation):
         return None
     return organisation
@@ -433,6 +438,54 @@ def publication_of(organisation: Organisation) -> PublicationPreference:
 
 
 # The API: one organisation, the token's ------------------------------------------------
+
+
+CommitmentRecord = tuple[int, int, int, datetime, datetime | None, datetime | None]
+
+
+def member_commitment_rows(*, before: datetime) -> list[CommitmentRecord]:
+    """(id, organisation id, practice id, committed at, withdrawn at, first verified at)
+    of the member organisations' commitments made before `before`, for the figures."""
+    return list(
+        Commitment.objects.filter(organisation__is_member=True, committed_at__lt=before)
+        .order_by("pk")
+        .values_list(
+            "id", "organisation_id", "practice_id", "committed_at", "withdrawn_at",
+            "first_verified_at",
+        )
+    )  # fmt: skip
+
+
+def status_change_rows(*, before: datetime) -> list[tuple[int, str, datetime]]:
+    """(commitment id, to status, changed at) of every status change before `before`,
+    in the order they happened."""
+    return list(
+        StatusChange.objects.filter(changed_at__lt=before)
+        .order_by("changed_at", "pk")
+        .values_list("commitment_id", "to_status", "changed_at")
+    )
+
+
+def committed_practice_ids(organisation: Organisation) -> list[int]:
+    """The practices the organisation stands committed to (not withdrawn)."""
+    active = Commitment.objects.active().filter(organisation=organisation)
+    return list(active.values_list("practice_id", flat=True))
+
+
+def commitments_with_public_proof(
+    organisation: Organisation, practices: list[Practice], *, with_proof: bool
+) -> dict[int, Commitment]:
+    """The organisation's active commitments to these practices, by practice id, with
+    the proof an anonymous visitor may see (`PROOF_VIEW`) prefetched if asked for."""
+    active = Commitment.objects.active().filter(organisation=organisation, practice__in=practices)
+    active = active.select_related("practice")
+    if with_proof:
+        anonymous = AnonymousUser()
+        active = active.prefetch_related(
+            Prefetch("attestations", queryset=Attestation.objects.visible_to(anonymous)),
+            Prefetch("documents", queryset=EvidenceDocument.objects.visible_to(anonymous)),
+        )
+    return {commitment.practice_id: commitment for commitment in active}
 
 
 def commitments_of(organisation: Organisation) -> QuerySet[Commitment]:

@@ -15,7 +15,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -23,11 +23,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accord.accounts.models import Organisation
+from accord.accounts import selectors as accounts
 from accord.accounts.permissions import Permission, has_perm
 from accord.audit.services import record_event
 from accord.catalogue import selectors as catalogue
-from accord.catalogue.models import Practice
 from accord.commitments import selectors
 from accord.commitments.exceptions import (
     AlreadyCommitted,
@@ -51,6 +50,10 @@ from accord.commitments.models import (
 from accord.commitments.status import derive_status
 from accord.commitments.uploads import ACCEPTED_DESCRIPTION, Refused, Sniffed, sniff
 from accord.evidence.hooks import ObservationRecorded
+
+if TYPE_CHECKING:
+    from accord.accounts.models import Organisation
+    from accord.catalogue.models import Practice
 
 __all__ = [
     "CommitResult",
@@ -382,7 +385,7 @@ def _accepted_upload(
 ) -> tuple[bytes, Sniffed]:
     _require_admin(actor, commitment.organisation)
     _active(commitment)
-    if commitment.practice.verification == Practice.Verification.AUTOMATED:
+    if commitment.practice.verification == catalogue.Verification.AUTOMATED:
         raise InvalidInput(
             "The evidence engine verifies this practice from your domains; documents are "
             "not reviewed for it. Attest the implementation instead."
@@ -547,7 +550,7 @@ def _change_status(
 def follow_observation(recorded: ObservationRecorded) -> int:
     """Re-derive the commitments the new observation's check verifies (subscribed to
     `evidence:observation:record`, so it runs once the observation is committed)."""
-    organisation = Organisation.objects.filter(pk=recorded.organisation_id).first()
+    organisation = accounts.organisation_with_id(recorded.organisation_id)
     if organisation is None:
         return 0
     with transaction.atomic():
@@ -565,7 +568,7 @@ def refresh_commitments_for(
     commitments = Commitment.objects.active().filter(organisation=organisation)
     if check_id is not None:
         commitments = commitments.filter(
-            practice__verification=Practice.Verification.AUTOMATED, practice__check_id=check_id
+            practice__verification=catalogue.Verification.AUTOMATED, practice__check_id=check_id
         )
     return sum(
         refresh_commitment(commitment=commitment, now=now) is not None

@@ -8,7 +8,7 @@ A refused change (`AdoptionError`) is answered with the status the error names.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +18,6 @@ from django.urls import URLPattern, path
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from accord.accounts.models import Organisation
 from accord.catalogue import selectors as catalogue
 from accord.commitments import selectors, services
 from accord.commitments.exceptions import AdoptionError, NotAllowed, UploadTooLarge
@@ -30,6 +29,9 @@ from accord.commitments.forms import (
     ReviewForm,
 )
 from accord.commitments.models import Commitment
+
+if TYPE_CHECKING:
+    from accord.accounts.models import Organisation
 
 # What a multipart body may add to the file itself before it is refused unread.
 MULTIPART_OVERHEAD = 64 * 1024

@@ -10,8 +10,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from accord.accounts.api import ErrorOut
-from accord.accounts.models import ApiToken
+from accord.accounts.api import ErrorOut, request_token
 from accord.evidence import selectors
 
 router = Router(tags=["evidence"])
@@ -36,8 +35,7 @@ class DomainOut(Schema):
     summary="The domains of the token's organisation and their current verdicts",
 )
 def domains(request: HttpRequest) -> list[dict[str, Any]]:
-    token = request.auth  # type: ignore[attr-defined]
-    assert isinstance(token, ApiToken)
+    token = request_token(request)
     found = selectors.organisation_evidence(token.user, token.organisation)
     if found is None:
         raise HttpError(403, "This token no longer acts for its organisation.")

@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from accord.accounts.models import Organisation
+from accord.accounts import selectors as accounts
 from accord.accounts.permissions import Permission, has_perm
 from accord.engine.registry import CHECKS
 from accord.evidence.models import CurrentVerdict, Domain, Observation, ScanRun, VerdictChange
 
 if TYPE_CHECKING:
+    from accord.accounts.models import Organisation
     from accord.catalogue.models import Practice
 
 RECENT_CHANGES = 10
@@ -151,7 +152,7 @@ def _evidence_of(domains: list[Domain]) -> list[DomainEvidence]:
 
 def domain_for(user: Any, domain_id: int) -> Domain | None:
     """The domain if the user may see its evidence; None whether or not it exists."""
-    visible = Organisation.objects.visible_to(user)
+    visible = accounts.organisations_for(user)
     domain = (
         Domain.objects.select_related("organisation")
         .filter(pk=domain_id, organisation__in=visible)

@@ -22,7 +22,7 @@ import json
 from collections.abc import AsyncIterator, Coroutine, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -31,7 +31,6 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from accord.accounts.models import Organisation
 from accord.accounts.permissions import Permission, has_perm
 from accord.audit.services import record_event
 from accord.engine.domains import InvalidDomain as DomainNameError
@@ -55,6 +54,9 @@ from accord.evidence.models import (
     ScanRun,
     VerdictChange,
 )
+
+if TYPE_CHECKING:
+    from accord.accounts.models import Organisation
 
 DEFAULT_INTERVAL = timedelta(days=1)
 SCHEDULE_BATCH = 1000

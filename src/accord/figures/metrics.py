@@ -41,9 +41,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accord.accounts.models import Organisation
-from accord.catalogue.models import Framework, Mapping, Norm, Practice
-from accord.commitments.models import Commitment, Status, StatusChange
+from accord.accounts import selectors as accounts
+from accord.catalogue import selectors as catalogue
+from accord.commitments import selectors as commitments
+from accord.commitments.status import Status
 from accord.figures.models import DailySnapshot, Dimension
 from accord.figures.suppression import (
     ALL,
@@ -71,22 +72,15 @@ OVERALL = "overall"
 def subject_keys() -> tuple[list[str], dict[int, list[int]]]:
     """Every subject in catalogue order, and the subjects each practice (by id) counts
     towards: itself, the norms it serves, their frameworks, and overall."""
-    frameworks = [f"framework:{slug}" for slug in Framework.objects.values_list("slug", flat=True)]
-    norms = [
-        f"norm:{fw}:{key}"
-        for fw, key in Norm.objects.order_by("framework__position", "position").values_list(
-            "framework__slug", "key"
-        )
-    ]
-    practices = Practice.objects.order_by("area__position", "position", "slug")
-    keys = [OVERALL, *frameworks, *norms, *(f"practice:{p.slug}" for p in practices)]
+    frameworks = [f"framework:{slug}" for slug, *_ in catalogue.framework_rows()]
+    norms = [f"norm:{fw}:{key}" for fw, key, *_ in catalogue.norm_rows()]
+    practices = [(pk, slug) for pk, slug, *_ in catalogue.practice_rows()]
+    keys = [OVERALL, *frameworks, *norms, *(f"practice:{slug}" for _, slug in practices)]
     index = {key: i for i, key in enumerate(keys)}
     counts_towards: dict[int, list[int]] = {
-        p.pk: [index[f"practice:{p.slug}"], index[OVERALL]] for p in practices
+        pk: [index[f"practice:{slug}"], index[OVERALL]] for pk, slug in practices
     }
-    for practice_id, fw, key in Mapping.objects.values_list(
-        "practice_id", "norm__framework__slug", "norm__key"
-    ):
+    for practice_id, fw, key in catalogue.mapping_rows():
         targets = counts_towards[practice_id]
         for subject in (index[f"norm:{fw}:{key}"], index[f"framework:{fw}"]):
             if subject not in targets:
@@ -184,30 +178,15 @@ class _History:
 
     def _load_orgs(self) -> None:
         zone = timezone.get_current_timezone()
-        rows = Organisation.objects.filter(is_member=True).values_list(
-            "id", "sector", "country", "size_band", "is_demo", "created_at"
-        )
-        for org_id, sector, country, size_band, is_demo, created_at in rows:
+        for org_id, sector, country, size_band, is_demo, created_at in accounts.member_rows():
             segments = (ALL, ("sector", sector), ("country", country), ("size_band", size_band))
             self.orgs[org_id] = _Org(segments, is_demo, _to_day(created_at, zone))
 
     def _load_commitments(self, end: datetime, zone: Any) -> None:
-        commitments = (
-            Commitment.objects.filter(organisation__is_member=True, committed_at__lt=end)
-            .order_by("pk")
-            .values_list(
-                "id", "organisation_id", "practice_id", "committed_at", "withdrawn_at",
-                "first_verified_at",
-            )
-        )  # fmt: skip
         changes: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-        for commitment_id, to_status, changed_at in (
-            StatusChange.objects.filter(changed_at__lt=end)
-            .order_by("changed_at", "pk")
-            .values_list("commitment_id", "to_status", "changed_at")
-        ):
+        for commitment_id, to_status, changed_at in commitments.status_change_rows(before=end):
             changes[commitment_id].append((changed_at, to_status))
-        for row in commitments:
+        for row in commitments.member_commitment_rows(before=end):
             self._add_commitment(row, changes.get(row[0], []), end, zone)
         for org_id, org in self.orgs.items():
             self.events[org.joined].insert(0, ("join", org_id))

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from django.db.models import Max, Min
 from django.db.models.fields.json import KeyTransform
 
-from accord.catalogue.models import Framework, Norm, Practice
+from accord.catalogue import selectors as catalogue
 from accord.figures.metrics import DIMENSIONS, OVERALL, STATUSES
 from accord.figures.models import DailySnapshot, Dimension
 from accord.figures.suppression import THRESHOLD
@@ -385,19 +385,11 @@ class _Labels:
     @classmethod
     def load(cls) -> _Labels:
         entries: dict[str, tuple[str, str]] = {OVERALL: ("All practices", "")}
-        for slug, title, short in Framework.objects.order_by("position", "slug").values_list(
-            "slug", "title", "short_title"
-        ):
+        for slug, title, short in catalogue.framework_rows():
             entries[f"framework:{slug}"] = (title, short)
-        norms = Norm.objects.order_by("framework__position", "position").values_list(
-            "framework__slug", "key", "reference", "title", "framework__short_title"
-        )
-        for framework, key, reference, title, short in norms:
+        for framework, key, reference, title, short in catalogue.norm_rows():
             entries[f"norm:{framework}:{key}"] = (f"{reference}: {title}", short)
-        practices = Practice.objects.order_by("area__position", "position", "slug").values_list(
-            "slug", "title", "area__title"
-        )
-        for slug, title, area in practices:
+        for _pk, slug, title, area in catalogue.practice_rows():
             entries[f"practice:{slug}"] = (title, area)
         return cls(entries)
 

@@ -6,14 +6,16 @@ shown only while the organisation serves badges.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.urls import reverse
 
-from accord.accounts.models import Organisation
 from accord.badges.render import embed_snippets
 from accord.badges.selectors import badge_profiles
+
+if TYPE_CHECKING:
+    from accord.accounts.models import Organisation
 
 register = template.Library()
 

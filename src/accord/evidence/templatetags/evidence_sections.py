@@ -6,13 +6,15 @@ their evidence by these tags in its template instead of calling evidence's selec
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 
-from accord.accounts.models import Organisation
 from accord.evidence import selectors
 from accord.evidence.forms import DomainForm
+
+if TYPE_CHECKING:
+    from accord.accounts.models import Organisation
 
 register = template.Library()
 
