@@ -12,6 +12,7 @@ from accord.accounts.api import router as accounts_router
 from accord.adoption.api import router as commitments_router
 from accord.adoption.open_data_api import router as open_data_router
 from accord.catalogue.api import router as catalogue_router
+from accord.errors import DomainError, Invalid
 
 api = NinjaAPI(
     title="Accord API",
@@ -51,3 +52,13 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """The one place a refused change becomes an API response: the status its kind names,
+    the message, and the field it is about (null when it is about no one field)."""
+    field = exc.field if isinstance(exc, Invalid) else None
+    return api.create_response(
+        request, {"detail": str(exc), "field": field}, status=exc.http_status
+    )

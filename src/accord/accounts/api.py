@@ -29,7 +29,10 @@ class BearerToken(HttpBearer):
 
 
 class ErrorOut(Schema):
+    """A refused request: what is wrong and, for a value that is not acceptable, its field."""
+
     detail: str
+    field: str | None = Field(None, description="The field the detail is about, if one")
 
 
 class TokenOut(Schema):

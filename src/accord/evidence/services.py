@@ -31,6 +31,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from accord import errors
 from accord.accounts.hooks import DomainAdded
 from accord.accounts.models import Domain
 from accord.accounts.permissions import Permission, has_perm
@@ -60,16 +61,22 @@ SCHEDULE_BATCH = 1000
 MANUAL_SCAN_COOLDOWN = timedelta(minutes=5)
 
 
-class EvidenceError(Exception):
+class EvidenceError(errors.DomainError):
     """A change to evidence that cannot be made; the message is meant for the person."""
 
 
-class NotAllowed(EvidenceError):
+class NotAllowed(EvidenceError, errors.NotAllowed):
     """The actor may not make this change."""
 
 
-class UnknownCheck(EvidenceError):
+class UnknownCheck(EvidenceError, errors.Invalid):
     """A check id that is not in `accord.engine.registry`."""
+
+    field = "check_id"
+
+
+class ScanNotDue(EvidenceError, errors.Conflict):
+    """A scan of the domain is queued already, or ran a few minutes ago."""
 
 
 # Storing observations -----------------------------------------------------------------
@@ -430,10 +437,10 @@ def request_manual_scan(*, domain: Domain, actor: Any, now: datetime | None = No
     moment = now or timezone.now()
     recent = domain.scan_runs.filter(requested_at__gt=moment - MANUAL_SCAN_COOLDOWN)
     if recent.exists():
-        raise EvidenceError("This domain was scanned a few minutes ago; try again later.")
+        raise ScanNotDue("This domain was scanned a few minutes ago; try again later.")
     run = request_scan(domain=domain, trigger=ScanRun.Trigger.MANUAL, now=moment)
     if run is None:
-        raise EvidenceError("A scan of this domain is already queued.")
+        raise ScanNotDue("A scan of this domain is already queued.")
     record_event(
         tag="evidence:scan:request",
         actor=actor,

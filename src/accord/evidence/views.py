@@ -1,14 +1,14 @@
 """The evidence pages: a domain's history, one observation, and asking for a scan.
 
 Who may see what is decided by `has_perm`, through the selectors; a domain or an
-observation the person may not see is answered as if it did not exist.
+observation the person may not see is answered as if it did not exist. A refused change
+(`accord.errors.DomainError`) is answered by `accord.web.middleware`.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -48,12 +48,6 @@ def observation(request: HttpRequest, observation_id: int) -> HttpResponse:
 @require_POST
 def domain_scan(request: HttpRequest, domain_id: int) -> HttpResponse:
     target = _visible_domain(request, domain_id)
-    try:
-        services.request_manual_scan(domain=target, actor=request.user)
-    except services.NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except services.EvidenceError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"A scan of {target.name} is queued.")
+    services.request_manual_scan(domain=target, actor=request.user)
+    messages.success(request, f"A scan of {target.name} is queued.")
     return redirect("evidence:domain", domain_id=target.pk)
