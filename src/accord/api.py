@@ -11,6 +11,7 @@ from accord.accounts.api import BearerToken
 from accord.accounts.api import router as accounts_router
 from accord.catalogue.api import router as catalogue_router
 from accord.commitments.api import router as commitments_router
+from accord.errors import DomainError, Invalid
 from accord.evidence.api import router as evidence_router
 from accord.figures.api import router as open_data_router
 
@@ -53,3 +54,13 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """The one place a refused change becomes an API response: the status its kind names,
+    the message, and the field it is about (null when it is about no one field)."""
+    field = exc.field if isinstance(exc, Invalid) else None
+    return api.create_response(
+        request, {"detail": str(exc), "field": field}, status=exc.http_status
+    )

@@ -113,7 +113,7 @@ def test_bad_domain_names_are_explained(
     client_for: Any, alice: User, org_a: Organisation, name: str, message: str
 ) -> None:
     response = client_for(alice).post("/evidence/organisations/alpha/domains/", {"name": name})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in text(response)
     assert not Domain.objects.exists()
 
@@ -130,20 +130,25 @@ def test_admin_adds_an_existing_user_as_member(
 
 
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("data", "status", "message"),
     [
-        ({"email": "nobody@example.org", "role": "member"}, "No active account"),
-        ({"email": "alice@alpha.example", "role": "member"}, "already a member"),
-        ({"email": "not-an-email", "role": "member"}, "valid email"),
-        ({"email": "dana@example.org", "role": "owner"}, "valid choice"),
-        ({}, "This field is required"),
+        ({"email": "nobody@example.org", "role": "member"}, 422, "No active account"),
+        ({"email": "alice@alpha.example", "role": "member"}, 409, "already a member"),
+        ({"email": "not-an-email", "role": "member"}, 422, "valid email"),
+        ({"email": "dana@example.org", "role": "owner"}, 422, "valid choice"),
+        ({}, 422, "This field is required"),
     ],
 )
 def test_bad_member_input_is_explained(
-    client_for: Any, alice: User, org_a: Organisation, data: dict[str, str], message: str
+    client_for: Any,
+    alice: User,
+    org_a: Organisation,
+    data: dict[str, str],
+    status: int,
+    message: str,
 ) -> None:
     response = client_for(alice).post("/accounts/organisations/alpha/members/", data)
-    assert response.status_code == 400
+    assert response.status_code == status
     assert message in text(response)
 
 
@@ -211,7 +216,7 @@ def test_bob_cannot_create_a_token_for_alpha(
     client_for: Any, bob: User, org_a: Organisation
 ) -> None:
     response = client_for(bob).post("/accounts/tokens/", {"name": "x", "organisation": "alpha"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "valid choice" in text(response)
     assert not ApiToken.objects.exists()
 
@@ -235,7 +240,7 @@ def test_bad_token_input_is_explained(
     client_for: Any, alice: User, org_a: Organisation, data: dict[str, str], message: str
 ) -> None:
     response = client_for(alice).post("/accounts/tokens/", data)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert message in text(response)
     assert not ApiToken.objects.exists()
 
@@ -275,7 +280,7 @@ def test_setup_shows_a_qr_code_and_the_secret(client_for: Any, alice: User) -> N
 @pytest.mark.parametrize("code", ["", "abcdef", "12345", "1234567", "12a456", *NON_ASCII_CODES])
 def test_setup_refuses_malformed_codes(client_for: Any, alice: User, code: str) -> None:
     response = client_for(alice).post("/accounts/two-factor/setup/", {"code": code})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert not TotpDevice.objects.get(user=alice).is_confirmed
 
 
@@ -284,7 +289,7 @@ def test_setup_refuses_a_wrong_code_and_accepts_the_right_one(client_for: Any, a
     client.get("/accounts/two-factor/setup/")
     secret = TotpDevice.objects.get(user=alice).secret
     wrong = client.post("/accounts/two-factor/setup/", {"code": wrong_code(secret)})
-    assert wrong.status_code == 400
+    assert wrong.status_code == 422
     assert "not right" in text(wrong)
     code = totp_code(secret)
     right = client.post("/accounts/two-factor/setup/", {"code": code[:3] + " " + code[3:]})
@@ -299,7 +304,7 @@ def test_disable_needs_a_right_code(alice: User) -> None:
     client = verified_client(alice)
     for code in ("", "abc", wrong_code(secret)):
         response = client.post("/accounts/two-factor/disable/", {"code": code})
-        assert response.status_code == 400
+        assert response.status_code == 422
         assert TotpDevice.objects.filter(user=alice).exists()
     response = client.post("/accounts/two-factor/disable/", {"code": totp_code(secret)})
     assert response.status_code == 302

@@ -290,10 +290,10 @@ class TestCommitting:
         ("data", "status", "message"),
         [
             ({"profile": "cvd-baseline", "target_date": "2020-01-01"}, 422, "in the past"),
-            ({"practices": ["cvd.nope"], "target_date": future()}, 400, "cvd.nope is not one"),
-            ({"profile": "nope", "target_date": future()}, 400, "nope is not one"),
-            ({"target_date": future()}, 400, "Choose either a profile or"),
-            ({"profile": "cvd-baseline", "target_date": "soon"}, 400, "Enter a valid date"),
+            ({"practices": ["cvd.nope"], "target_date": future()}, 422, "cvd.nope is not one"),
+            ({"profile": "nope", "target_date": future()}, 422, "nope is not one"),
+            ({"target_date": future()}, 422, "Choose either a profile or"),
+            ({"profile": "cvd-baseline", "target_date": "soon"}, 422, "Enter a valid date"),
         ],
     )
     def test_bad_input_is_refused_and_nothing_is_stored(
@@ -408,7 +408,7 @@ class TestProvingOverHttp:
     def test_attest(self, client_for: Any, alice: User, commitment: Commitment) -> None:
         url = reverse("commitments:attest", args=["alpha", DOCUMENT])
         client = client_for(alice)
-        assert client.post(url, {"text": ""}).status_code == 400
+        assert client.post(url, {"text": ""}).status_code == 422
         assert client.post(url, {"text": "Section 4 of our policy."}).status_code == 302
         commitment.refresh_from_db()
         assert commitment.status == Status.IMPLEMENTED

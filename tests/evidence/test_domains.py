@@ -96,7 +96,7 @@ def test_a_bad_name_comes_back_on_the_organisation_page_with_its_error(
         "/evidence/organisations/alpha/domains/", {"name": "10.0.0.1"}
     )
     page = response.content.decode()
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "IP address, not a domain name" in page
     assert "Add a member" in page  # the whole organisation page, not a bare form
     assert not Domain.objects.exists()

@@ -105,9 +105,9 @@ def test_the_page_shows_what_the_open_data_says(client: Client, figures: date) -
     ("params", "status", "message"),
     [
         ({"date": "2024-01-01"}, 404, "figures are kept from 2025-01-01 to 2025-05-01"),
-        ({"date": "not-a-date"}, 400, "is not a date"),
-        ({"sector": "energy", "country": "FR"}, 400, "one of sector, country or size band"),
-        ({"segment": "planet:mars"}, 400, "Choose a sector"),
+        ({"date": "not-a-date"}, 422, "is not a date"),
+        ({"sector": "energy", "country": "FR"}, 422, "one of sector, country or size band"),
+        ({"segment": "planet:mars"}, 422, "Choose a sector"),
     ],
 )
 def test_bad_filters_say_what_is_wrong(

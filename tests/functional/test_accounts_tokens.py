@@ -54,7 +54,7 @@ def test_bob_cannot_use_the_site_to_reach_alphas_tokens(
     assert token.prefix not in bob_client.get("/accounts/").content.decode()
     assert bob_client.post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 404
     refused = bob_client.post("/accounts/tokens/", {"name": "b", "organisation": "alpha"})
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert bob_client.get("/accounts/organisations/alpha/").status_code == 404
 
     assert ApiToken.objects.count() == 1

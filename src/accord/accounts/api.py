@@ -11,11 +11,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from accord.accounts import selectors, services
 from accord.accounts.models import ApiToken
+from accord.errors import NotAllowed
 
 router = Router(tags=["accounts"])
 
@@ -29,7 +29,10 @@ class BearerToken(HttpBearer):
 
 
 class ErrorOut(Schema):
+    """A refused request: what is wrong and, for a value that is not acceptable, its field."""
+
     detail: str
+    field: str | None = Field(None, description="The field the detail is about, if one")
 
 
 class TokenOut(Schema):
@@ -77,7 +80,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
     token = request_token(request)
     role = selectors.token_role(token)
     if role is None:
-        raise HttpError(403, "This token no longer acts for its organisation.")
+        raise NotAllowed("This token no longer acts for its organisation.")
     return {
         "email": token.user.email,
         "full_name": token.user.full_name,
@@ -95,7 +98,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 def organisation(request: HttpRequest) -> dict[str, Any]:
     view = selectors.token_organisation_view(request_token(request))
     if view is None:
-        raise HttpError(403, "This token no longer acts for its organisation.")
+        raise NotAllowed("This token no longer acts for its organisation.")
     org = view.organisation
     return {
         "name": org.name,

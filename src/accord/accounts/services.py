@@ -19,6 +19,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accord import errors
 from accord.accounts.models import (
     ApiToken,
     LoginAttempt,
@@ -41,28 +42,46 @@ PENDING_TOTP_LIFETIME = timedelta(hours=1)
 _TOTP_CODE = re.compile(r"[0-9]{6}")
 
 
-class AccountError(Exception):
+class AccountError(errors.DomainError):
     """A change to accounts that cannot be made; the message is meant for the person."""
 
 
-class NotAllowed(AccountError):
+class NotAllowed(AccountError, errors.NotAllowed):
     """The actor may not make this change."""
 
 
-class EmailTaken(AccountError):
+class InvalidInput(AccountError, errors.Invalid):
+    """A value that is not acceptable: an email address, a name, a country, an expiry."""
+
+
+class EmailTaken(AccountError, errors.Invalid):
     """Another account already uses this email address."""
 
+    field = "email"
 
-class WeakPassword(AccountError):
+
+class WeakPassword(AccountError, errors.Invalid):
     """The password fails the instance's password rules."""
 
+    field = "password"
 
-class AlreadyMember(AccountError):
+
+class AlreadyMember(AccountError, errors.Conflict):
     """The person already belongs to the organisation."""
 
 
-class InvalidCode(AccountError):
+class NotAMember(AccountError, errors.Conflict):
+    """The person does not belong to the organisation."""
+
+
+class InvalidCode(AccountError, errors.Invalid):
     """A two-factor code that is wrong, expired or already used."""
+
+    field = "code"
+
+
+class TwoFactorState(AccountError, errors.Conflict):
+    """Two-factor authentication is already on, or its set-up was not started."""
 
 
 def _messages(exc: ValidationError) -> str:
@@ -73,7 +92,8 @@ def _validated(instance: models.Model) -> None:
     try:
         instance.full_clean()
     except ValidationError as exc:
-        raise AccountError(_messages(exc)) from exc
+        fields = [name for name in getattr(exc, "error_dict", {}) if name != "__all__"]
+        raise InvalidInput(_messages(exc), field=fields[0] if fields else None) from exc
 
 
 def _require(actor: Any, permission: Permission, obj: Any, message: str) -> None:
@@ -106,7 +126,7 @@ def _create_user(
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise AccountError("Enter a valid email address.") from exc
+        raise InvalidInput("Enter a valid email address.", field="email") from exc
     if User.objects.filter(email__iexact=email).exists():
         raise EmailTaken("An account with this email address already exists.")
     user = User(email=email, full_name=full_name.strip(), instance_role=instance_role)
@@ -163,7 +183,7 @@ def create_organisation(
         is_demo=is_demo,
     )
     if Organisation.objects.filter(name__iexact=organisation.name).exists():
-        raise AccountError("An organisation with this name already exists.")
+        raise InvalidInput("An organisation with this name already exists.", field="name")
     _validated(organisation)
     organisation.save()
     record_event(
@@ -179,7 +199,9 @@ def create_organisation(
 def _country_code(country: str) -> str:
     code = country.strip().upper()
     if code and not (len(code) == 2 and code.isalpha()):
-        raise AccountError("Country must be a two-letter ISO 3166-1 code, such as NL.")
+        raise InvalidInput(
+            "Country must be a two-letter ISO 3166-1 code, such as NL.", field="country"
+        )
     return code
 
 
@@ -196,9 +218,9 @@ def add_member(
             "Only the organisation's admins can add members.",
         )
     if role not in Membership.Role.values:
-        raise AccountError("Choose a role: organisation admin or member.")
+        raise InvalidInput("Choose a role: organisation admin or member.", field="role")
     if not user.is_active:
-        raise AccountError("This account is deactivated.")
+        raise InvalidInput("This account is deactivated.", field="email")
     if Membership.objects.filter(organisation=organisation, user=user).exists():
         raise AlreadyMember(f"{user.email} is already a member of {organisation.name}.")
     membership = Membership.objects.create(organisation=organisation, user=user, role=role)
@@ -225,7 +247,7 @@ def add_member_by_email(
     )
     user = User.objects.filter(email__iexact=normal_email(email), is_active=True).first()
     if user is None:
-        raise AccountError("No active account uses that email address.")
+        raise InvalidInput("No active account uses that email address.", field="email")
     return add_member(organisation=organisation, user=user, role=role, actor=actor)
 
 
@@ -240,7 +262,7 @@ def remove_member(*, organisation: Organisation, user: User, actor: Any) -> None
     )
     membership = Membership.objects.filter(organisation=organisation, user=user).first()
     if membership is None:
-        raise AccountError(f"{user.email} is not a member of {organisation.name}.")
+        raise NotAMember(f"{user.email} is not a member of {organisation.name}.")
     revoked = ApiToken.objects.active().filter(user=user, organisation=organisation)
     revoked_count = revoked.update(revoked_at=timezone.now())
     membership.delete()
@@ -287,7 +309,7 @@ def create_api_token(
     )
     name = _token_name(name)
     if expires_at is not None and expires_at <= timezone.now():
-        raise AccountError("A token's expiry must be in the future.")
+        raise InvalidInput("A token's expiry must be in the future.", field="expires")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -311,7 +333,7 @@ def _token_name(name: str) -> str:
     name = name.strip()
     max_length = ApiToken._meta.get_field("name").max_length or 100
     if not name or len(name) > max_length:
-        raise AccountError(f"Give the token a name of 1 to {max_length} characters.")
+        raise InvalidInput(f"Give the token a name of 1 to {max_length} characters.", field="name")
     return name
 
 
@@ -370,7 +392,7 @@ def start_totp_enrolment(*, user: User) -> TotpDevice:
     """
     device = TotpDevice.objects.select_for_update().filter(user=user).first()
     if device is not None and device.is_confirmed:
-        raise AccountError("Two-factor authentication is already on.")
+        raise TwoFactorState("Two-factor authentication is already on.")
     if device is not None and device.created_at > timezone.now() - PENDING_TOTP_LIFETIME:
         return device
     if device is not None:
@@ -383,9 +405,9 @@ def confirm_totp(*, user: User, code: str) -> TotpDevice:
     """Turn two-factor sign-in on once the first code from the authenticator verifies."""
     device = TotpDevice.objects.select_for_update().filter(user=user).first()
     if device is None:
-        raise AccountError("Start two-factor set-up first.")
+        raise TwoFactorState("Start two-factor set-up first.")
     if device.is_confirmed:
-        raise AccountError("Two-factor authentication is already on.")
+        raise TwoFactorState("Two-factor authentication is already on.")
     if not _accept_code(device, code):
         raise InvalidCode("That code is not right. Check your device's clock and try again.")
     device.confirmed_at = timezone.now()

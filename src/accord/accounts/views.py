@@ -1,7 +1,9 @@
 """Signing in and out, the account page, two-factor set-up, API tokens, organisation pages.
 
 Views parse the form, call one service or selector, and render. Who may do what is
-decided by `permissions.has_perm`, through the selectors and services.
+decided by `permissions.has_perm`, through the selectors and services. A refused change
+(`accord.errors.DomainError`) is answered by `accord.web.middleware`; a form that is not
+acceptable (`Invalid`) is shown again, with the message next to its field, as 422.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -35,6 +36,10 @@ from accord.accounts.sessions import (
     pending_login,
     start_pending_login,
 )
+from accord.errors import Invalid
+
+# A form shown again because what was entered is not acceptable.
+UNACCEPTABLE = Invalid.http_status
 
 LOCKED_MESSAGE = "Too many failed sign-in attempts. Wait 15 minutes, then try again."
 
@@ -157,7 +162,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     organisations = selectors.token_organisations(request.user)
     form = TokenCreateForm(request.POST, organisations=organisations)
     if not form.is_valid():
-        return _render_account(request, token_form=form, status=400)
+        return _render_account(request, token_form=form, status=UNACCEPTABLE)
     try:
         token, secret = services.create_api_token(
             user=request.user,  # type: ignore[arg-type]
@@ -165,11 +170,9 @@ def token_create(request: HttpRequest) -> HttpResponse:
             name=form.cleaned_data["name"],
             expires_at=form.expires_at(),
         )
-    except services.NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except services.AccountError as exc:
-        form.add_error(None, str(exc))
-        return _render_account(request, token_form=form, status=400)
+    except Invalid as exc:
+        form.add_error(exc.field_in(form.fields), str(exc))
+        return _render_account(request, token_form=form, status=UNACCEPTABLE)
     # The secret goes into this one response and nowhere else.
     return render(request, "accounts/token_created.html", {"token": token, "secret": secret})
 
@@ -178,10 +181,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(selectors.tokens_for(request.user), pk=token_id)
-    try:
-        services.revoke_api_token(token=token, actor=request.user)
-    except services.NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from exc
+    services.revoke_api_token(token=token, actor=request.user)
     messages.success(request, f"The token “{token.name}” is revoked.")
     return redirect("accounts:account")
 
@@ -201,14 +201,14 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             services.confirm_totp(user=user, code=form.cleaned_data["code"])
-        except services.AccountError as exc:
+        except Invalid as exc:
             form.add_error("code", str(exc))
         else:
             mark_two_factor_passed(request, user)
             messages.success(request, "Two-factor authentication is on.")
             return redirect("accounts:account")
     context = {"provisioning": selectors.totp_provisioning(user, device), "form": form}
-    status = 400 if form.errors else 200
+    status = UNACCEPTABLE if form.errors else 200
     return render(request, "accounts/two_factor_setup.html", context, status=status)
 
 
@@ -220,11 +220,9 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
         if not form.is_valid():
             raise services.InvalidCode("Enter the 6-digit code from your app.")
         services.disable_totp(user=request.user, code=form.cleaned_data["code"])  # type: ignore[arg-type]
-    except services.NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except services.AccountError as exc:
+    except Invalid as exc:
         messages.error(request, str(exc))
-        return _render_account(request, status=400)
+        return _render_account(request, status=UNACCEPTABLE)
     messages.success(request, "Two-factor authentication is off.")
     return redirect("accounts:account")
 
@@ -273,11 +271,9 @@ def organisation_member_add(request: HttpRequest, slug: str) -> HttpResponse:
             membership = services.add_member_by_email(
                 organisation=organisation, actor=request.user, **form.cleaned_data
             )
-        except services.NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except services.AccountError as exc:
-            form.add_error(None, str(exc))
+        except Invalid as exc:
+            form.add_error(exc.field_in(form.fields), str(exc))
         else:
             messages.success(request, f"{membership.user.email} is now a member.")
             return redirect("accounts:organisation", slug=organisation.slug)
-    return render_organisation(request, organisation, member_form=form, status=400)
+    return render_organisation(request, organisation, member_form=form, status=UNACCEPTABLE)

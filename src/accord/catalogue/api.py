@@ -21,11 +21,10 @@ from accord.catalogue.selectors import MAX_QUERY_LENGTH
 
 router = Router(tags=["catalogue"])
 
-NOT_LOADED = str(CatalogueNotLoaded())
-
 
 class CatalogueError(Schema):
     detail: str
+    field: str | None = Field(None, description="The parameter the detail is about, if one")
 
 
 class CatalogueInvalidRequest(Schema):
@@ -184,7 +183,7 @@ class ProfileOut(Schema):
 def summary(request: HttpRequest) -> Any:
     found = selectors.catalogue_summary()
     if found is None:
-        raise HttpError(404, NOT_LOADED)
+        raise CatalogueNotLoaded
     return found
 
 
@@ -276,10 +275,7 @@ def export(
     request: HttpRequest,
     fmt: Literal["json", "yaml", "oscal"] = Query("json", alias="format"),
 ) -> HttpResponse:
-    try:
-        text = export_catalogue(fmt=fmt)
-    except CatalogueNotLoaded as exc:
-        raise HttpError(404, str(exc)) from exc
+    text = export_catalogue(fmt=fmt)
     response = HttpResponse(text, content_type=f"{MEDIA_TYPES[fmt]}; charset=utf-8")
     name = "catalogue.oscal.json" if fmt == "oscal" else f"catalogue.{fmt}"
     response["Content-Disposition"] = f'inline; filename="{name}"'

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from accord import errors
+
 if TYPE_CHECKING:
     from accord.catalogue.validation import Problem
 
 
-class CatalogueError(Exception):
+class CatalogueError(errors.DomainError):
     """Base class of the errors a catalogue user can act on."""
 
 
@@ -24,16 +26,16 @@ class CatalogueInvalid(CatalogueError):
         super().__init__(f"The catalogue has {count} problem(s){first}{more}")
 
 
-class CatalogueNotLoaded(CatalogueError):
+class CatalogueNotLoaded(CatalogueError, errors.NotFound):
     """No catalogue version has been loaded into this instance yet."""
 
     def __init__(self) -> None:
         super().__init__("No catalogue is loaded yet: run `accord init` first.")
 
 
-class SearchQueryTooLong(CatalogueError):
+class SearchQueryTooLong(CatalogueError, errors.Invalid):
     """A search query over the length the search accepts."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        super().__init__(f"Search for at most {limit} characters.")
+        super().__init__(f"Search for at most {limit} characters.", field="q")

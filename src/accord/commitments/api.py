@@ -2,8 +2,8 @@
 
 A token acts for one person within one organisation: every route answers about that
 organisation only, whatever is asked, and writes need the person to be one of its
-admins. A refused change answers with the status its error names (403, 409, 413, 415,
-422) and `{"detail": ...}`.
+admins. A refused change answers, through the one handler in `accord.api`, with the
+status its kind names (403, 404, 409 or 422) and `{"detail": ..., "field": ...}`.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 
 from accord.accounts.api import ErrorOut, request_token
 from accord.commitments import selectors, services
-from accord.commitments.exceptions import AdoptionError
 from accord.commitments.models import Commitment
+from accord.errors import Invalid, NotFound
 
 router = Router(tags=["commitments"])
 
@@ -87,10 +86,6 @@ class AttestationOut(Schema):
     is_public: bool
 
 
-def _refused(exc: AdoptionError) -> HttpError:
-    return HttpError(exc.http_status, str(exc))
-
-
 @router.get("/", response={200: list[CommitmentOut], **ERRORS}, summary="Our commitments")
 def list_commitments(request: HttpRequest) -> Any:
     commitments = selectors.commitments_of(request_token(request).organisation)
@@ -101,26 +96,23 @@ def list_commitments(request: HttpRequest) -> Any:
 def commit(request: HttpRequest, body: CommitIn) -> Any:
     token = request_token(request)
     if bool(body.practice) == bool(body.profile):
-        raise HttpError(422, "Give either a practice or a profile.")
+        raise Invalid("Give either a practice or a profile.", field="practice")
     organisation, target_date = token.organisation, body.target_date
-    try:
-        if body.profile:
-            result = services.commit_to_profile(
-                organisation=organisation,
-                profile_slug=body.profile,
-                target_date=target_date,
-                actor=token.user,
-            )
-        else:
-            one = services.commit_to_practice(
-                organisation=organisation,
-                practice_id=str(body.practice),
-                target_date=target_date,
-                actor=token.user,
-            )
-            result = services.CommitResult(created=[one])
-    except AdoptionError as exc:
-        raise _refused(exc) from exc
+    if body.profile:
+        result = services.commit_to_profile(
+            organisation=organisation,
+            profile_slug=body.profile,
+            target_date=target_date,
+            actor=token.user,
+        )
+    else:
+        one = services.commit_to_practice(
+            organisation=organisation,
+            practice_id=str(body.practice),
+            target_date=target_date,
+            actor=token.user,
+        )
+        result = services.CommitResult(created=[one])
     created = [CommitmentOut.from_commitment(commitment) for commitment in result.created]
     return Status(201, {"created": created, "skipped": result.skipped})
 
@@ -128,7 +120,7 @@ def commit(request: HttpRequest, body: CommitIn) -> Any:
 def _commitment(request: HttpRequest, practice: str) -> Commitment:
     found = selectors.commitment_of(request_token(request).organisation, practice)
     if found is None:
-        raise HttpError(404, f"Your organisation has no commitment to “{practice}”.")
+        raise NotFound(f"Your organisation has no commitment to “{practice}”.")
     return found
 
 
@@ -150,13 +142,10 @@ def get_commitment(request: HttpRequest, practice: str) -> Any:
 )
 def attest(request: HttpRequest, practice: str, body: AttestationIn) -> Any:
     commitment = _commitment(request, practice)
-    try:
-        attestation = services.attest_implementation(
-            commitment=commitment,
-            text=body.text,
-            is_public=body.is_public,
-            actor=request_token(request).user,
-        )
-    except AdoptionError as exc:
-        raise _refused(exc) from exc
+    attestation = services.attest_implementation(
+        commitment=commitment,
+        text=body.text,
+        is_public=body.is_public,
+        actor=request_token(request).user,
+    )
     return Status(201, attestation)

@@ -1,68 +1,54 @@
-"""The adoption app's domain exceptions, and the HTTP status each one answers with.
+"""The adoption app's domain exceptions, each a kind of `accord.errors.DomainError`.
 
 Services raise them with a message meant for the person; the pages and the API turn
-them into a response with `http_status`, so both answer the same mistake the same way.
+them into a response in one place each, by the status their kind names.
 """
 
 from __future__ import annotations
 
+from accord import errors
 
-class AdoptionError(Exception):
+
+class AdoptionError(errors.DomainError):
     """A change to commitments that cannot be made; the message is meant for the person."""
 
-    http_status = 400
 
-
-class NotAllowed(AdoptionError):
+class NotAllowed(AdoptionError, errors.NotAllowed):
     """The actor may not make this change."""
 
-    http_status = 403
 
-
-class UnknownPractice(AdoptionError):
+class UnknownPractice(AdoptionError, errors.Invalid):
     """No current practice in the catalogue has this id."""
 
-    http_status = 422
+    field = "practice"
 
 
-class UnknownProfile(AdoptionError):
+class UnknownProfile(AdoptionError, errors.Invalid):
     """No profile in the catalogue has this id."""
 
-    http_status = 422
+    field = "profile"
 
 
-class AlreadyCommitted(AdoptionError):
+class AlreadyCommitted(AdoptionError, errors.Conflict):
     """The organisation already has an active commitment to the practice."""
 
-    http_status = 409
 
-
-class CommitmentWithdrawn(AdoptionError):
+class CommitmentWithdrawn(AdoptionError, errors.Conflict):
     """The commitment was withdrawn; it takes no more proof."""
 
-    http_status = 409
 
-
-class AlreadyReviewed(AdoptionError):
+class AlreadyReviewed(AdoptionError, errors.Conflict):
     """The document has been reviewed already."""
 
-    http_status = 409
 
-
-class InvalidInput(AdoptionError):
+class InvalidInput(AdoptionError, errors.Invalid):
     """A value that is well-formed but not acceptable: a past target date, an empty
     attestation, a rejection without a note, proof a practice does not take."""
 
-    http_status = 422
 
-
-class UploadTooLarge(AdoptionError):
+class UploadTooLarge(AdoptionError, errors.TooLarge):
     """The uploaded file is larger than ACCORD_UPLOAD_MAX_BYTES."""
 
-    http_status = 413
 
-
-class UnsupportedFileType(AdoptionError):
+class UnsupportedFileType(AdoptionError, errors.UnsupportedType):
     """The uploaded file is not one of the accepted types, whatever its name says."""
-
-    http_status = 415

@@ -109,10 +109,13 @@ def _check_target_date(target_date: date, now: datetime) -> None:
     today = timezone.localdate(now)
     if target_date < today:
         raise InvalidInput(
-            f"The target date {target_date.isoformat()} is in the past; choose today or later."
+            f"The target date {target_date.isoformat()} is in the past; choose today or later.",
+            field="target_date",
         )
     if target_date.year > today.year + MAX_YEARS_AHEAD:
-        raise InvalidInput(f"Choose a target date within {MAX_YEARS_AHEAD} years.")
+        raise InvalidInput(
+            f"Choose a target date within {MAX_YEARS_AHEAD} years.", field="target_date"
+        )
 
 
 def _current_practice(slug: str) -> Practice:
@@ -191,7 +194,7 @@ def commit_to_practices(
     moment = now or timezone.now()
     _require_admin(actor, organisation)
     if not practice_ids:
-        raise InvalidInput("Choose at least one practice.")
+        raise InvalidInput("Choose at least one practice.", field="practices")
     practices = [_current_practice(slug) for slug in dict.fromkeys(practice_ids)]
     _check_target_date(target_date, moment)
     return _commit_all(organisation, practices, target_date, actor, moment, None)
@@ -303,9 +306,11 @@ def attest_implementation(
     _active(commitment)
     text = text.strip()
     if not text:
-        raise InvalidInput("Say how the practice is implemented.")
+        raise InvalidInput("Say how the practice is implemented.", field="text")
     if len(text) > MAX_ATTESTATION_LENGTH:
-        raise InvalidInput(f"Keep the attestation under {MAX_ATTESTATION_LENGTH} characters.")
+        raise InvalidInput(
+            f"Keep the attestation under {MAX_ATTESTATION_LENGTH} characters.", field="text"
+        )
     moment = now or timezone.now()
     attestation = Attestation.objects.create(
         commitment=commitment, text=text, declared_by=actor, declared_at=moment, is_public=is_public
@@ -330,7 +335,7 @@ def _read_upload(uploaded_file: UploadedFile) -> bytes:
     if len(data) > limit:
         raise too_large
     if not data:
-        raise InvalidInput("The file is empty.")
+        raise InvalidInput("The file is empty.", field="file")
     return data
 
 
@@ -453,9 +458,11 @@ def review_document(
 def _review_note(note: str, *, accept: bool) -> str:
     note = note.strip()
     if not accept and not note:
-        raise InvalidInput("Say why the document is rejected, so the organisation can fix it.")
+        raise InvalidInput(
+            "Say why the document is rejected, so the organisation can fix it.", field="note"
+        )
     if len(note) > MAX_NOTE_LENGTH:
-        raise InvalidInput(f"Keep the note under {MAX_NOTE_LENGTH} characters.")
+        raise InvalidInput(f"Keep the note under {MAX_NOTE_LENGTH} characters.", field="note")
     return note
 
 

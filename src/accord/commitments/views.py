@@ -3,7 +3,7 @@
 Views parse the form, call one service or selector, and render. Who may see or change
 what is decided by `has_perm`, through the selectors and services: a scorecard, a
 commitment or a document the person may not see is answered as if it did not exist.
-A refused change (`AdoptionError`) is answered with the status the error names.
+A refused change (`accord.errors.DomainError`) is answered by `accord.web.middleware`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accord.catalogue import selectors as catalogue
 from accord.commitments import selectors, services
-from accord.commitments.exceptions import AdoptionError, NotAllowed, UploadTooLarge
+from accord.commitments.exceptions import NotAllowed, UploadTooLarge
 from accord.commitments.forms import (
     AttestationForm,
     CommitForm,
@@ -29,17 +29,13 @@ from accord.commitments.forms import (
     ReviewForm,
 )
 from accord.commitments.models import Commitment
+from accord.errors import Invalid
 
 if TYPE_CHECKING:
     from accord.accounts.models import Organisation
 
 # What a multipart body may add to the file itself before it is refused unread.
 MULTIPART_OVERHEAD = 64 * 1024
-
-
-def _refused(request: HttpRequest, exc: AdoptionError) -> HttpResponse:
-    context = {"status": exc.http_status, "title": "Not done", "message": str(exc)}
-    return render(request, "web/error.html", context, status=exc.http_status)
 
 
 def _organisation(request: HttpRequest, slug: str) -> Organisation:
@@ -97,11 +93,10 @@ def attest(request: HttpRequest, slug: str, practice: str) -> HttpResponse:
     target = _commitment(request, slug, practice)
     form = AttestationForm(request.POST)
     if not form.is_valid():
-        return _render_commitment(request, slug, practice, status=400, attestation_form=form)
-    try:
-        services.attest_implementation(commitment=target, actor=request.user, **form.cleaned_data)
-    except AdoptionError as exc:
-        return _refused(request, exc)
+        return _render_commitment(
+            request, slug, practice, status=Invalid.http_status, attestation_form=form
+        )
+    services.attest_implementation(commitment=target, actor=request.user, **form.cleaned_data)
     messages.success(request, "Your attestation is recorded.")
     return _to_commitment(target)
 
@@ -111,7 +106,7 @@ def attest(request: HttpRequest, slug: str, practice: str) -> HttpResponse:
 def document_upload(request: HttpRequest, slug: str, practice: str) -> HttpResponse:
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     if declared > services.upload_max_bytes() + MULTIPART_OVERHEAD:
-        return _refused(request, UploadTooLarge("The file is larger than the upload limit."))
+        raise UploadTooLarge("The file is larger than the upload limit.")
     return _document_upload(request, slug, practice)
 
 
@@ -121,16 +116,15 @@ def _document_upload(request: HttpRequest, slug: str, practice: str) -> HttpResp
     target = _commitment(request, slug, practice)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _render_commitment(request, slug, practice, status=400, document_form=form)
-    try:
-        services.upload_document(
-            commitment=target,
-            uploaded_file=form.cleaned_data["file"],
-            is_public=form.cleaned_data["is_public"],
-            actor=request.user,
+        return _render_commitment(
+            request, slug, practice, status=Invalid.http_status, document_form=form
         )
-    except AdoptionError as exc:
-        return _refused(request, exc)
+    services.upload_document(
+        commitment=target,
+        uploaded_file=form.cleaned_data["file"],
+        is_public=form.cleaned_data["is_public"],
+        actor=request.user,
+    )
     messages.success(request, "The document is uploaded and awaits the secretariat's review.")
     return _to_commitment(target)
 
@@ -139,10 +133,7 @@ def _document_upload(request: HttpRequest, slug: str, practice: str) -> HttpResp
 @require_POST
 def withdraw(request: HttpRequest, slug: str, practice: str) -> HttpResponse:
     target = _commitment(request, slug, practice)
-    try:
-        services.withdraw_commitment(commitment=target, actor=request.user)
-    except AdoptionError as exc:
-        return _refused(request, exc)
+    services.withdraw_commitment(commitment=target, actor=request.user)
     messages.success(request, f"The commitment to {target.practice.slug} is withdrawn.")
     return redirect("commitments:scorecard", slug=slug)
 
@@ -192,14 +183,14 @@ def _commit(organisation: Organisation, user: Any, data: dict[str, Any]) -> serv
 def commit(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = _organisation(request, slug)
     if not selectors.can_manage(request.user, organisation):
-        return _refused(request, NotAllowed("Only the organisation's admins commit."))
+        raise NotAllowed("Only the organisation's admins commit.")
     form = _commit_form(request.POST if request.method == "POST" else None)
-    status = 400 if form.is_bound else 200
+    status = Invalid.http_status if form.is_bound else 200
     if form.is_valid():
         try:
             result = _commit(organisation, request.user, form.cleaned_data)
-        except AdoptionError as exc:
-            form.add_error(None, str(exc))
+        except Invalid as exc:
+            form.add_error(exc.field_in(form.fields), str(exc))
             status = exc.http_status
         else:
             messages.success(request, _committed_message(result))
@@ -222,23 +213,17 @@ def _committed_message(result: services.CommitResult) -> str:
 def publication(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = _organisation(request, slug)
     if not selectors.can_manage(request.user, organisation):
-        return _refused(request, NotAllowed("Only the organisation's admins decide this."))
+        raise NotAllowed("Only the organisation's admins decide this.")
     current = selectors.publication_of(organisation)
     initial = {"public_profile": current.public_profile, "badges": current.badges}
     form = PublicationForm(request.POST if request.method == "POST" else None, initial=initial)
     if form.is_valid():
-        try:
-            services.set_publication(
-                organisation=organisation, actor=request.user, **form.cleaned_data
-            )
-        except AdoptionError as exc:
-            return _refused(request, exc)
+        services.set_publication(organisation=organisation, actor=request.user, **form.cleaned_data)
         messages.success(request, "Publication settings saved.")
         return redirect("commitments:scorecard", slug=organisation.slug)
     context = {"organisation": organisation, "form": form}
-    return render(
-        request, "commitments/publication.html", context, status=400 if form.errors else 200
-    )
+    status = Invalid.http_status if form.errors else 200
+    return render(request, "commitments/publication.html", context, status=status)
 
 
 # The secretariat's review queue --------------------------------------------------------
@@ -248,7 +233,7 @@ def publication(request: HttpRequest, slug: str) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     queue = selectors.review_queue(request.user)
     if queue is None:
-        return _refused(request, NotAllowed("Only the secretariat reviews documents."))
+        raise NotAllowed("Only the secretariat reviews documents.")
     return render(request, "commitments/review.html", {"queue": queue})
 
 
@@ -257,20 +242,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def review(request: HttpRequest, document_id: int) -> HttpResponse:
     found = selectors.document_to_review(request.user, document_id)
     if found is None:
-        return _refused(request, NotAllowed("Only the secretariat reviews documents."))
+        raise NotAllowed("Only the secretariat reviews documents.")
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose to accept or reject the document.")
         return redirect("commitments:review_queue")
-    try:
-        services.review_document(
-            document=found,
-            accept=form.accept,
-            note=form.cleaned_data["note"],
-            reviewer=request.user,
-        )
-    except AdoptionError as exc:
-        return _refused(request, exc)
+    services.review_document(
+        document=found, accept=form.accept, note=form.cleaned_data["note"], reviewer=request.user
+    )
     messages.success(request, f"“{found.filename}” is {found.review}.")
     return redirect("commitments:review_queue")
 

@@ -31,6 +31,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from accord import errors
 from accord.accounts.permissions import Permission, has_perm
 from accord.audit.services import record_event
 from accord.engine.domains import InvalidDomain as DomainNameError
@@ -64,20 +65,28 @@ SCHEDULE_BATCH = 1000
 MANUAL_SCAN_COOLDOWN = timedelta(minutes=5)
 
 
-class EvidenceError(Exception):
+class EvidenceError(errors.DomainError):
     """A change to evidence that cannot be made; the message is meant for the person."""
 
 
-class NotAllowed(EvidenceError):
+class NotAllowed(EvidenceError, errors.NotAllowed):
     """The actor may not make this change."""
 
 
-class UnknownCheck(EvidenceError):
+class UnknownCheck(EvidenceError, errors.Invalid):
     """A check id that is not in `accord.engine.registry`."""
 
+    field = "check_id"
 
-class InvalidDomain(EvidenceError):
+
+class ScanNotDue(EvidenceError, errors.Conflict):
+    """A scan of the domain is queued already, or ran a few minutes ago."""
+
+
+class InvalidDomain(EvidenceError, errors.Invalid):
     """A domain name that cannot be registered: malformed, or registered already."""
+
+    field = "name"
 
 
 # Domains ------------------------------------------------------------------------------
@@ -518,10 +527,10 @@ def request_manual_scan(*, domain: Domain, actor: Any, now: datetime | None = No
     moment = now or timezone.now()
     recent = domain.scan_runs.filter(requested_at__gt=moment - MANUAL_SCAN_COOLDOWN)
     if recent.exists():
-        raise EvidenceError("This domain was scanned a few minutes ago; try again later.")
+        raise ScanNotDue("This domain was scanned a few minutes ago; try again later.")
     run = request_scan(domain=domain, trigger=ScanRun.Trigger.MANUAL, now=moment)
     if run is None:
-        raise EvidenceError("A scan of this domain is already queued.")
+        raise ScanNotDue("A scan of this domain is already queued.")
     record_event(
         tag="evidence:scan:request",
         actor=actor,

@@ -1,14 +1,14 @@
 """The evidence pages: registering a domain, its history, one observation, asking for a scan.
 
 Who may see what is decided by `has_perm`, through the selectors; a domain or an
-observation the person may not see is answered as if it did not exist.
+observation the person may not see is answered as if it did not exist. A refused change
+(`accord.errors.DomainError`) is answered by `accord.web.middleware`.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accord.accounts import selectors as accounts
 from accord.accounts.views import render_organisation
+from accord.errors import Invalid
 from accord.evidence import selectors, services
 from accord.evidence.forms import DomainForm
 from accord.evidence.models import Domain
@@ -51,14 +52,8 @@ def observation(request: HttpRequest, observation_id: int) -> HttpResponse:
 @require_POST
 def domain_scan(request: HttpRequest, domain_id: int) -> HttpResponse:
     target = _visible_domain(request, domain_id)
-    try:
-        services.request_manual_scan(domain=target, actor=request.user)
-    except services.NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except services.EvidenceError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"A scan of {target.name} is queued.")
+    services.request_manual_scan(domain=target, actor=request.user)
+    messages.success(request, f"A scan of {target.name} is queued.")
     return redirect("evidence:domain", domain_id=target.pk)
 
 
@@ -74,11 +69,9 @@ def domain_add(request: HttpRequest, slug: str) -> HttpResponse:
             domain = services.add_domain(
                 organisation=organisation, name=form.cleaned_data["name"], actor=request.user
             )
-        except services.NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except services.InvalidDomain as exc:
-            form.add_error("name", str(exc))
+        except Invalid as exc:
+            form.add_error(exc.field_in(form.fields), str(exc))
         else:
             messages.success(request, f"{domain.name} is registered.")
             return redirect("accounts:organisation", slug=organisation.slug)
-    return render_organisation(request, organisation, domain_form=form, status=400)
+    return render_organisation(request, organisation, domain_form=form, status=Invalid.http_status)

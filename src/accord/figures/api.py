@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
-from ninja.errors import HttpError
 
+from accord.errors import NotFound
 from accord.figures import selectors as figures_of
 from accord.figures.metrics import OVERALL, STATUSES
 from accord.figures.selectors import (
@@ -30,8 +30,6 @@ from accord.figures.selectors import (
 from accord.figures.selectors import (
     Cell,
     Figures,
-    InvalidFilter,
-    NoFigures,
     Row,
     Segment,
     Timeseries,
@@ -45,6 +43,7 @@ KINDS = {"practices": "practice", "norms": "norm", "frameworks": "framework"}
 
 class ErrorOut(Schema):
     detail: str
+    field: str | None = Field(None, description="The query parameter the detail is about")
 
 
 class CellOut(Schema):
@@ -129,12 +128,9 @@ class FiguresQuery(Schema):
     format: Format = Field("json", description="`csv` for CSV with a header row")
 
     def segment(self) -> Segment:
-        try:
-            return Segment.from_filters(
-                sector=self.sector, country=self.country, size_band=self.size_band
-            )
-        except InvalidFilter as exc:
-            raise HttpError(422, str(exc)) from exc
+        return Segment.from_filters(
+            sector=self.sector, country=self.country, size_band=self.size_band
+        )
 
 
 class TimeseriesQuery(FiguresQuery):
@@ -195,21 +191,16 @@ def frameworks(request: HttpRequest, query: Query[FiguresQuery]) -> Any:
 def timeseries(request: HttpRequest, query: Query[TimeseriesQuery]) -> Any:
     segment = query.segment()
     end = query.end or query.date
-    try:
-        series = figures_of.adoption_timeseries(
-            segment=segment,
-            start=query.start,
-            end=end,
-            interval=query.interval,
-            subjects=[query.subject],
-        )
-    except NoFigures as exc:
-        raise HttpError(404, str(exc)) from exc
-    except InvalidFilter as exc:
-        raise HttpError(422, str(exc)) from exc
+    series = figures_of.adoption_timeseries(
+        segment=segment,
+        start=query.start,
+        end=end,
+        interval=query.interval,
+        subjects=[query.subject],
+    )
     body = timeseries_json(series, query.subject)
     if body is None:
-        raise HttpError(404, f"No subject {query.subject!r}; see /api/v1/adoption/practices.")
+        raise NotFound(f"No subject {query.subject!r}; see /api/v1/adoption/practices.")
     name = f"adoption-{query.subject.replace(':', '-')}-{series.points[-1].day}"
     return _respond(body, query.format, name)
 
@@ -375,11 +366,7 @@ def _respond(body: dict[str, Any], fmt: Format, name: str) -> HttpResponse:
 
 
 def _figures(query: FiguresQuery) -> Figures:
-    segment = query.segment()
-    try:
-        return figures_of.adoption_figures(day=query.date, segment=segment)
-    except NoFigures as exc:
-        raise HttpError(404, str(exc)) from exc
+    return figures_of.adoption_figures(day=query.date, segment=query.segment())
 
 
 def _table(query: FiguresQuery, table: str) -> Any:

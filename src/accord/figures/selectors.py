@@ -17,6 +17,7 @@ from typing import Any, Literal
 from django.db.models import Max, Min
 from django.db.models.fields.json import KeyTransform
 
+from accord import errors
 from accord.catalogue import selectors as catalogue
 from accord.figures.metrics import DIMENSIONS, OVERALL, STATUSES
 from accord.figures.models import DailySnapshot, Dimension
@@ -36,11 +37,11 @@ COMBINED_FILTERS = (
 )
 
 
-class NoFigures(Exception):
+class NoFigures(errors.NotFound):
     """No published figures for the date asked for (a message a person can read)."""
 
 
-class InvalidFilter(ValueError):
+class InvalidFilter(errors.Invalid, ValueError):
     """A filter that cannot be answered."""
 
 
@@ -66,7 +67,7 @@ class Segment:
         if dimension == Dimension.COUNTRY:
             value = value.upper()
         if len(value) > 80:
-            raise InvalidFilter(f"The {dimension.replace('_', ' ')} is too long.")
+            raise InvalidFilter(f"The {dimension.replace('_', ' ')} is too long.", field=dimension)
         return cls(str(dimension), value)
 
     @property
@@ -252,7 +253,8 @@ def adoption_timeseries(
     if len(days) > MAX_POINTS:
         raise InvalidFilter(
             f"That is {len(days)} points; ask for at most {MAX_POINTS} (a shorter span or "
-            "a longer interval)."
+            "a longer interval).",
+            field="interval",
         )
     found = _snapshots(segment, days, subjects)
     labels = _Labels.load()

@@ -68,7 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         charted = [row.key for row in (*figures.frameworks, *figures.norms)]
         series = figures_of.adoption_timeseries(segment=segment, end=figures.day, subjects=charted)
     except InvalidFilter as exc:
-        return _problem(request, str(exc), status=400)
+        return _problem(request, str(exc), status=exc.http_status)
     except NoFigures as exc:
         return _problem(request, str(exc), status=404 if request.GET.get("date") else 200)
     context = {
@@ -86,13 +86,15 @@ def _parse(request: HttpRequest) -> tuple[date | None, Segment]:
     try:
         day = date.fromisoformat(raw_day) if raw_day else None
     except ValueError as exc:
-        raise InvalidFilter(f"{raw_day[:40]!r} is not a date: use YYYY-MM-DD.") from exc
+        raise InvalidFilter(
+            f"{raw_day[:40]!r} is not a date: use YYYY-MM-DD.", field="date"
+        ) from exc
     filters = {dim: request.GET.get(dim, "") for dim in DIMENSIONS}
     chosen = request.GET.get("segment", "")
     if chosen:
         dimension, _, value = chosen.partition(":")
         if dimension not in filters:
-            raise InvalidFilter("Choose a sector, a country or a size band.")
+            raise InvalidFilter("Choose a sector, a country or a size band.", field="segment")
         filters[dimension] = filters[dimension] or value
     return day, Segment.from_filters(**filters)
 
