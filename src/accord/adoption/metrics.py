@@ -51,6 +51,7 @@ from accord.adoption.suppression import (
     SegmentKey,
     suppress,
 )
+from accord.audit.services import record_event
 from accord.catalogue.models import Framework, Mapping, Norm, Practice
 
 PERIOD_DAYS = 365
@@ -102,7 +103,7 @@ def rebuild_snapshots(*, since: date | None = None, until: date) -> int:
     """Compute and store the figures of every day from `since` (default: the first
     commitment) to `until`, replacing what was stored for those days. Idempotent.
 
-    Returns the number of rows written.
+    Returns the number of rows written; records the audit event `adoption:snapshot:rebuild`.
     """
     history = _History.load(until=until)
     if history.first_day is None or history.first_day > until:
@@ -113,7 +114,7 @@ def rebuild_snapshots(*, since: date | None = None, until: date) -> int:
         stale = stale.filter(date__gte=since)
     written = 0
     with transaction.atomic():
-        stale.delete()
+        replaced, _ = stale.delete()
         batch: list[DailySnapshot] = []
         for day, rows in history.replay(start=start, until=until):
             batch += rows
@@ -121,6 +122,8 @@ def rebuild_snapshots(*, since: date | None = None, until: date) -> int:
                 written += len(DailySnapshot.objects.bulk_create(batch))
                 batch = []
         written += len(DailySnapshot.objects.bulk_create(batch))
+        data = {"since": start, "until": until, "rows": written, "replaced": replaced}
+        record_event(tag="adoption:snapshot:rebuild", data=data)
     return written
 
 
