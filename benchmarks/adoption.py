@@ -195,7 +195,7 @@ def _setup(args: argparse.Namespace) -> dict[str, Any]:
     from django.core.management import call_command
 
     from accord.catalogue.services import load_catalogue
-    from accord.figures.metrics import rebuild_snapshots, take_daily_snapshot
+    from accord.figures.services import rebuild_snapshots, take_daily_snapshot
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.test import Client
 
 from accord.accounts.models import TotpDevice, User
+from accord.audit.models import Event
 from tests.accounts.helpers import (
     give_confirmed_totp,
     is_signed_in,
@@ -44,6 +45,14 @@ def test_a_password_only_session_of_an_enrolled_admin_is_signed_out(secretariat:
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/accounts/organisations/alpha/"
     assert not is_signed_in(client)
+
+
+def test_a_session_signed_out_for_a_missing_code_step_is_recorded(alice: User) -> None:
+    give_confirmed_totp(alice)
+    password_only_client(alice).get("/accounts/")
+
+    [event] = Event.objects.filter(tag="accounts:session:end")
+    assert (event.actor, event.data["reason"]) == (alice, "two_factor_required")
 
 
 def test_the_same_holds_for_anyone_with_two_factor_on(alice: User) -> None:

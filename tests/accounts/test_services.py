@@ -289,6 +289,19 @@ def test_enrolment_starts_unconfirmed_and_keeps_a_recent_pending_secret(alice: U
     assert TotpDevice.objects.count() == 1
 
 
+def test_each_new_enrolment_is_recorded_without_its_secret(alice: User) -> None:
+    device = services.start_totp_enrolment(user=alice)
+    services.start_totp_enrolment(user=alice)  # the same pending set-up: no new event
+    TotpDevice.objects.filter(pk=device.pk).update(created_at=timezone.now() - timedelta(hours=2))
+    replacement = services.start_totp_enrolment(user=alice)
+
+    first, second = events("accounts:totp:enrol")
+    assert (first.actor, first.object_id) == (alice, str(alice.pk))
+    assert (first.data, second.data) == ({"replaced_pending": False}, {"replaced_pending": True})
+    assert device.secret not in audit_text()
+    assert replacement.secret not in audit_text()
+
+
 def test_confirm_totp(alice: User) -> None:
     device = services.start_totp_enrolment(user=alice)
     with pytest.raises(services.InvalidCode):

@@ -9,7 +9,7 @@ import pytest
 
 from accord.catalogue.services import load_catalogue
 from accord.commitments.models import Status
-from accord.figures.metrics import rebuild_snapshots
+from accord.figures.services import rebuild_snapshots
 from tests.figures.factories_metrics import commit, make_orgs, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)

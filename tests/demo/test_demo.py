@@ -28,7 +28,7 @@ from accord.commitments.models import (
 from accord.commitments.status import GRACE
 from accord.demo import adoption as adoption_demo
 from accord.evidence.models import CurrentVerdict, Observation, VerdictChange
-from accord.figures import metrics
+from accord.figures.models import DailySnapshot
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 SMALL = 40
@@ -227,31 +227,17 @@ class TestSeedDemo:
     def test_it_seeds_people_history_and_figures(
         self, catalogue: CatalogueVersion, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     ) -> None:
-        calls: list[dict[str, Any]] = []
-
-        def rebuild(**kwargs: Any) -> int:
-            calls.append(kwargs)
-            return 7
-
-        monkeypatch.setattr(metrics, "rebuild_snapshots", rebuild)
         monkeypatch.setattr(demo, "_credentials_file", lambda: tmp_path / "credentials.txt")
         lines = list(demo.seed_demo(now=NOW, organisations=SMALL))
-        assert calls == [{"since": None, "until": date(2026, 11, 1)}]
+        rows = DailySnapshot.objects.count()
+        assert DailySnapshot.objects.latest("date").date == date(2026, 11, 1)
         assert Organisation.objects.filter(is_demo=True).count() == SMALL
         aurora = Organisation.objects.get(slug="aurora-cloud")
         assert aurora.commitments.exists()
         assert aurora.commitments.exclude(committed_by=None).exists()
         assert any(line.startswith("Demo adoption history: 40 organisations") for line in lines)
-        assert any("7 rows" in line for line in lines)
+        assert any(f"{rows} rows" in line for line in lines)
         again = list(demo.seed_demo(now=NOW, organisations=SMALL))
         assert "Demo adoption history is in place already. (" in " ".join(again)
         assert "Adoption figures are in place already." in again
-        assert len(calls) == 1
-
-    def test_without_the_metrics_it_says_the_figures_were_not_computed(
-        self, catalogue: CatalogueVersion, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-    ) -> None:
-        monkeypatch.delattr(metrics, "rebuild_snapshots")
-        monkeypatch.setattr(demo, "_credentials_file", lambda: tmp_path / "credentials.txt")
-        lines = list(demo.seed_demo(now=NOW, organisations=SMALL))
-        assert any("figures were not computed" in line for line in lines)
+        assert Event.objects.filter(tag="figures:snapshot:rebuild").count() == 1

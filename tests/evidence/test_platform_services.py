@@ -503,3 +503,142 @@ def test_asking_again_right_away_is_refused(alice: User, domain: Domain, site: F
     with pytest.raises(services.EvidenceError, match="few minutes"):
         services.request_manual_scan(domain=domain, actor=alice, now=T0 + timedelta(minutes=2))
     assert services.request_manual_scan(domain=domain, actor=alice, now=T0 + timedelta(minutes=6))
+
+
+# The audit trail of observations and scan runs ----------------------------------------
+
+
+def audit(prefix: str) -> list[Event]:
+    return list(Event.objects.filter(tag__startswith=prefix).order_by("seq"))
+
+
+def test_every_observation_is_in_the_audit_chain_with_its_evidence(domain: Domain) -> None:
+    first = record(domain, result(Status.FAIL, errors=("no_contact",)), T0)
+    second = record(domain, result(Status.FAIL, errors=("no_contact",)), T0 + timedelta(days=1))
+
+    events = audit("evidence:observation:")
+    assert [(e.tag, e.object_id) for e in events] == [
+        ("evidence:observation:record", str(first.pk)),
+        ("evidence:observation:record", str(second.pk)),
+    ]
+    assert events[0].organisation_id == domain.organisation_id
+    assert events[0].actor_label == "system"
+    assert events[0].data == {
+        "domain": "alpha.example",
+        "check_id": "security-txt-fresh",
+        "verdict": "fail",
+        "observation_id": first.pk,
+        "sha256": "",
+    }
+    assert not audit("evidence:verdict:")  # the first verdict is recorded, not a change
+
+
+def test_an_observations_event_names_the_digest_of_its_body(domain: Domain) -> None:
+    body = GOOD_SECURITY_TXT.encode()
+    meta = RetrievedEvidence(url_chain=(SECURITY_TXT_URL,), http_status=200, body=body)
+    observation = record(domain, result(Status.PASS), T0, retrieved_meta=meta)
+
+    [event] = audit("evidence:observation:record")
+    assert event.data["sha256"] == hashlib.sha256(body).hexdigest() == observation.content_sha256
+
+
+def test_a_scan_run_records_each_state_it_enters(domain: Domain, site: FakeFetcher) -> None:
+    run = services.request_scan(domain=domain, trigger=ScanRun.Trigger.SCHEDULED, now=T0)
+    assert run is not None
+    stored = services.run_scan(run_id=run.pk, fetcher=site, now=T0)
+
+    events = audit("evidence:scan:")
+    assert [e.tag for e in events] == [
+        "evidence:scan:queue",
+        "evidence:scan:start",
+        "evidence:scan:finish",
+    ]
+    assert {(e.object_type, e.object_id, e.organisation_id) for e in events} == {
+        ("evidence.scanrun", str(run.pk), domain.organisation_id)
+    }
+    base = {"domain": "alpha.example", "trigger": "scheduled"}
+    assert [e.data for e in events] == [
+        {**base, "state": "queued"},
+        {**base, "state": "running"},
+        {**base, "state": "done", "observations": stored},
+    ]
+    assert len(audit("evidence:observation:record")) == stored == len(CHECKS)
+
+
+def broken_fetcher() -> Any:
+    """A scan fetcher that cannot be made: the instance is misconfigured."""
+    raise RuntimeError("no route to the scanning proxy")
+
+
+def test_a_failed_scan_run_records_its_error(domain: Domain, settings: Any) -> None:
+    settings.ACCORD_SCAN_FETCHER = f"{__name__}.broken_fetcher"
+    run = services.request_scan(domain=domain, trigger=ScanRun.Trigger.MANUAL, now=T0)
+    assert run is not None
+    with pytest.raises(RuntimeError):
+        services.run_scan(run_id=run.pk, now=T0)
+
+    [event] = audit("evidence:scan:fail")
+    assert (event.object_id, event.organisation_id) == (str(run.pk), domain.organisation_id)
+    assert event.data == {
+        "domain": "alpha.example",
+        "trigger": "manual",
+        "state": "failed",
+        "error": "RuntimeError: no route to the scanning proxy",
+    }
+    assert not audit("evidence:scan:finish")
+
+
+def test_a_run_delivered_twice_records_its_start_once(domain: Domain, site: FakeFetcher) -> None:
+    run = services.request_scan(domain=domain, trigger=ScanRun.Trigger.SCHEDULED, now=T0)
+    assert run is not None
+    services.run_scan(run_id=run.pk, fetcher=site, now=T0)
+    services.run_scan(run_id=run.pk, fetcher=site, now=T0)
+
+    assert len(audit("evidence:scan:start")) == len(audit("evidence:scan:finish")) == 1
+
+
+def test_an_abandoned_run_and_its_replacement_are_recorded(domain: Domain) -> None:
+    lost = services.request_scan(domain=domain, trigger=ScanRun.Trigger.SCHEDULED, now=T0)
+    late = services.request_scan(
+        domain=domain, trigger=ScanRun.Trigger.SCHEDULED, now=T0 + timedelta(hours=25)
+    )
+    assert lost is not None
+    assert late is not None
+
+    events = audit("evidence:scan:")
+    assert [(e.tag, e.object_id) for e in events] == [
+        ("evidence:scan:queue", str(lost.pk)),
+        ("evidence:scan:abandon", str(lost.pk)),
+        ("evidence:scan:queue", str(late.pk)),
+    ]
+    assert events[1].data == {
+        "domain": "alpha.example",
+        "trigger": "scheduled",
+        "state": "abandoned",
+        "error": "no result in time; re-queued",
+    }
+
+
+def test_scans_the_scheduler_queues_are_recorded_per_domain(
+    domain: Domain, org_b: Organisation
+) -> None:
+    beta = Domain.objects.create(organisation=org_b, name="beta.example")
+    services.schedule_due_scans(now=T0)
+
+    events = audit("evidence:scan:queue")
+    assert sorted((e.organisation_id, e.data["domain"], e.data["trigger"]) for e in events) == [
+        (domain.organisation_id, "alpha.example", "scheduled"),
+        (beta.organisation_id, "beta.example", "scheduled"),
+    ]
+    assert {e.actor_label for e in events} == {"system"}
+    services.schedule_due_scans(now=T0)
+    assert len(audit("evidence:scan:queue")) == 2  # nothing queued, nothing recorded
+
+
+def test_a_manual_scan_records_the_request_and_the_queued_run(alice: User, domain: Domain) -> None:
+    run = services.request_manual_scan(domain=domain, actor=alice, now=T0)
+
+    assert [(e.tag, e.object_id) for e in audit("evidence:scan:")] == [
+        ("evidence:scan:queue", str(run.pk)),
+        ("evidence:scan:request", str(run.pk)),
+    ]

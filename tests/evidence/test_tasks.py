@@ -23,6 +23,7 @@ from tests.engine.checks.fakes import FakeFetcher
 
 from accord.accounts import services as accounts
 from accord.accounts.models import Organisation
+from accord.audit.models import Event
 from accord.engine.registry import CHECKS
 from accord.evidence import services as evidence
 from accord.evidence.models import Domain, Observation, ScanRun
@@ -75,6 +76,24 @@ def test_adding_a_domain_scans_it_once_committed(
     run = ScanRun.objects.get(domain=domain)
     assert (run.trigger, run.state) == (ScanRun.Trigger.DOMAIN_ADDED, ScanRun.State.DONE)
     assert "https://alpha.example/.well-known/security.txt" in site.requests
+
+
+@pytest.mark.usefixtures("immediate")
+def test_the_scan_queued_for_an_added_domain_is_in_the_audit_log(
+    org_a: Organisation, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        domain = evidence.add_domain(organisation=org_a, name="alpha.example", actor=None)
+
+    run = ScanRun.objects.get(domain=domain)
+    tags = Event.objects.filter(object_id=str(run.pk), tag__startswith="evidence:scan:")
+    assert list(tags.values_list("tag", flat=True)) == [
+        "evidence:scan:queue",
+        "evidence:scan:start",
+        "evidence:scan:finish",
+    ]
+    queued = tags.get(tag="evidence:scan:queue")
+    assert (queued.organisation_id, queued.data["trigger"]) == (org_a.pk, "domain_added")
 
 
 @pytest.mark.usefixtures("immediate")
@@ -251,6 +270,18 @@ def test_each_tick_queues_the_scans_that_are_due(
     # Other callbacks (the daily adoption snapshot) may be queued too; count the scans.
     scans = [c for c in callbacks if getattr(c, "func", c).__name__ == "_enqueue_scan"]
     assert len(scans) == 2
+
+
+def test_the_scans_a_tick_queues_are_in_the_audit_log(org_a: Organisation) -> None:
+    domain = Domain.objects.create(organisation=org_a, name="alpha.example")
+    scheduler = Scheduler(every=300, interval=timedelta(days=1), clock=lambda: T0)
+
+    assert scheduler.tick() == 1
+
+    [event] = Event.objects.filter(tag="evidence:scan:queue")
+    run = ScanRun.objects.get(domain=domain)
+    assert (event.object_id, event.actor_label) == (str(run.pk), "system")
+    assert event.data == {"domain": "alpha.example", "trigger": "scheduled", "state": "queued"}
 
 
 def test_a_tick_that_fails_is_logged_and_the_next_one_tries_again(

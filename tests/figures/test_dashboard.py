@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from accord.commitments.models import Status
-from accord.figures.metrics import rebuild_snapshots
+from accord.figures.services import rebuild_snapshots
 from tests.figures.dashboard_html import DashboardPage, cell_from_page
 from tests.figures.factories_metrics import commit, make_orgs, verify
 

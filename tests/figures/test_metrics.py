@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from accord.audit.models import Event
 from accord.commitments.models import Status
-from accord.figures.metrics import rebuild_snapshots, take_daily_snapshot
 from accord.figures.models import DailySnapshot
 from accord.figures.selectors import (
     NoFigures,
@@ -18,6 +18,7 @@ from accord.figures.selectors import (
     sample_days,
     segment_choices,
 )
+from accord.figures.services import rebuild_snapshots, take_daily_snapshot
 from tests.figures.factories_metrics import commit, make_org, make_orgs, verify
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +111,32 @@ def test_rebuilding_is_idempotent_and_a_day_can_be_taken_again(catalogue: object
     assert take_daily_snapshot(day=START + timedelta(days=4)) > 0
     again = list(DailySnapshot.objects.values_list("date", "dimension", "value", "figures"))
     assert sorted(again) == sorted(rows)
+
+
+def test_each_rebuild_of_the_published_figures_is_in_the_audit_log(catalogue: object) -> None:
+    verify(make_orgs(6), TXT, on=START, verified=START + timedelta(days=2))
+    written = rebuild_snapshots(until=START + timedelta(days=9))
+    retaken = take_daily_snapshot(day=START + timedelta(days=4))
+
+    first, second = Event.objects.filter(tag="figures:snapshot:rebuild").order_by("seq")
+    assert first.data == {
+        "since": "2025-03-01",
+        "until": "2025-03-10",
+        "rows": written,
+        "replaced": 0,
+    }
+    assert second.data == {
+        "since": "2025-03-05",
+        "until": "2025-03-05",
+        "rows": retaken,
+        "replaced": retaken,
+    }
+    assert (first.actor_label, first.organisation_id) == ("system", None)
+
+
+def test_nothing_to_build_is_no_rebuild(catalogue: object) -> None:
+    assert rebuild_snapshots(until=START) == 0
+    assert not Event.objects.filter(tag="figures:snapshot:rebuild").exists()
 
 
 def test_past_days_keep_their_figures_when_later_days_are_added(catalogue: object) -> None:

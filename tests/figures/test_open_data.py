@@ -13,7 +13,7 @@ from ninja import Schema
 
 from accord.commitments.models import Status
 from accord.figures.api import DatesOut, SummaryOut, TableOut, TimeseriesOut
-from accord.figures.metrics import rebuild_snapshots
+from accord.figures.services import rebuild_snapshots
 from tests.figures.factories_metrics import commit, make_orgs, verify
 
 pytestmark = pytest.mark.django_db

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from accord.commitments.models import Status
 from accord.figures.cli import report
-from accord.figures.metrics import rebuild_snapshots
 from accord.figures.report import build_report, render_report_html
 from accord.figures.selectors import adoption_figures
+from accord.figures.services import rebuild_snapshots
 from tests.figures.factories_metrics import commit, make_orgs, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -132,6 +132,21 @@ def test_sign_out_is_post_only(client: Client, alice: User, password: str) -> No
     assert not is_signed_in(client)
 
 
+def test_signing_out_is_recorded(client: Client, alice: User, password: str) -> None:
+    post_login(client, alice.email, password)
+    response = client.post("/accounts/logout/", REMOTE_ADDR="192.0.2.7")
+
+    assert response["Location"] == "/"
+    [event] = Event.objects.filter(tag="accounts:session:end")
+    assert (event.actor, event.object_id) == (alice, str(alice.pk))
+    assert event.data == {"email": alice.email, "ip": "192.0.2.7", "reason": "signed_out"}
+
+
+def test_signing_out_when_signed_out_records_nothing(db: None, client: Client) -> None:
+    assert client.post("/accounts/logout/").status_code == 302
+    assert not Event.objects.filter(tag="accounts:session:end").exists()
+
+
 # Lockout -------------------------------------------------------------------------------
 
 

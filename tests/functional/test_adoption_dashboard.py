@@ -14,8 +14,8 @@ from django.test import Client
 
 from accord.catalogue.services import load_catalogue
 from accord.commitments.models import Status
-from accord.figures.metrics import rebuild_snapshots
 from accord.figures.models import DailySnapshot
+from accord.figures.services import rebuild_snapshots
 from accord.figures.tasks import schedule_adoption_snapshot
 from tests.figures.dashboard_html import DashboardPage, cell_from_page
 from tests.figures.factories_metrics import at, commit, make_orgs, verify

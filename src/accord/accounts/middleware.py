@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
 from accord.accounts.selectors import confirmed_totp_device
+from accord.accounts.services import TWO_FACTOR_REQUIRED, sign_out
 from accord.accounts.sessions import two_factor_passed
 
 
@@ -43,7 +43,7 @@ class TwoFactorEnrolmentMiddleware:
             return self.get_response(request)
         enrolled = confirmed_totp_device(user) is not None
         if enrolled and not passed:
-            logout(request)
+            sign_out(request=request, reason=TWO_FACTOR_REQUIRED)
             return redirect_to_login(request.get_full_path())
         if not enrolled and user.is_secretariat and not request.path.startswith(_open_paths()):
             return redirect(reverse("accounts:two_factor_setup"))

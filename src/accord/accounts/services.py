@@ -1,6 +1,6 @@
 """Changing accounts: people, organisations, memberships, domains, API tokens, two-factor
-authentication and the sign-in record. Every change that matters records an audit event;
-no secret, password or token ever goes into one.
+authentication, the sign-in record and sign-out. Every change that matters records an
+audit event; no secret, password or token ever goes into one.
 """
 
 from __future__ import annotations
@@ -12,11 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
+from django.contrib.auth import logout
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accord import errors
@@ -29,7 +32,7 @@ from accord.accounts.models import (
     User,
 )
 from accord.accounts.permissions import Permission, has_perm
-from accord.accounts.selectors import login_locked, normal_email, valid_ip
+from accord.accounts.selectors import client_ip, login_locked, normal_email, valid_ip
 from accord.audit.services import record_event
 
 TOKEN_PREFIX = "acc_"  # noqa: S105 (the public prefix, not a secret)
@@ -64,6 +67,11 @@ class WeakPassword(AccountError, errors.Invalid):
     """The password fails the instance's password rules."""
 
     field = "password"
+
+
+class WouldLockOut(AccountError, errors.Conflict):
+    """The change would leave an organisation without an admin, or the instance without
+    a secretariat admin."""
 
 
 class AlreadyMember(AccountError, errors.Conflict):
@@ -397,6 +405,9 @@ def start_totp_enrolment(*, user: User) -> TotpDevice:
         return device
     if device is not None:
         device.delete()
+    # The secret stays out of the log; that a set-up began, and replaced one, goes in.
+    data = {"replaced_pending": device is not None}
+    record_event(tag="accounts:totp:enrol", actor=user, target=user, data=data)
     return TotpDevice.objects.create(user=user, secret=pyotp.random_base32())
 
 
@@ -514,3 +525,181 @@ def fail_login_attempt(*, attempt: LoginAttempt) -> None:
     was_locked = login_locked(email=attempt.email, ip=attempt.ip_address, exclude_id=attempt.pk)
     if not was_locked and login_locked(email=attempt.email, ip=attempt.ip_address):
         record_event(tag="accounts:login:lockout", data=data)
+
+
+# Signing out ---------------------------------------------------------------------------
+
+SIGNED_OUT = "signed_out"
+TWO_FACTOR_REQUIRED = "two_factor_required"
+
+
+@transaction.atomic
+def sign_out(*, request: HttpRequest, reason: str = SIGNED_OUT) -> None:
+    """End the request's session, recording `accounts:session:end` if someone was in it.
+
+    `reason` says why: the person signed out, or the session had not passed the
+    two-factor step its account requires.
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        data = {"email": user.email, "ip": client_ip(request.META), "reason": reason}
+        record_event(tag="accounts:session:end", actor=user, target=user, data=data)
+    logout(request)
+
+
+# Roles, deactivation and organisation details -------------------------------------------
+
+
+def _other_admins(organisation: Organisation, user: User) -> list[Membership]:
+    # Locks the organisation's admin memberships, so two demotions at once cannot both
+    # pass this check and leave no admin behind.
+    admins = Membership.objects.select_for_update().filter(
+        organisation=organisation, role=Membership.Role.ORG_ADMIN
+    )
+    return [m for m in admins.select_related("user") if m.user_id != user.pk and m.user.is_active]
+
+
+@transaction.atomic
+def change_role(*, organisation: Organisation, user: User, role: str, actor: Any) -> Membership:
+    """Give a member another role in the organisation; the last admin stays an admin."""
+    _require(
+        actor,
+        Permission.ORGANISATION_MANAGE,
+        organisation,
+        "Only the organisation's admins can change roles.",
+    )
+    if role not in Membership.Role.values:
+        raise AccountError("Choose a role: organisation admin or member.")
+    membership = (
+        Membership.objects.select_for_update().filter(organisation=organisation, user=user).first()
+    )
+    if membership is None:
+        raise AccountError(f"{user.email} is not a member of {organisation.name}.")
+    if membership.role == role:
+        return membership
+    demoted = membership.role == Membership.Role.ORG_ADMIN
+    if demoted and not _other_admins(organisation, user):
+        raise WouldLockOut(
+            f"{organisation.name} needs another admin before {user.email} steps down."
+        )
+    previous, membership.role = membership.role, role
+    membership.save(update_fields=["role"])
+    record_event(
+        tag="accounts:membership:role",
+        actor=actor,
+        target=membership,
+        organisation=organisation,
+        data={"email": user.email, "from": previous, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def deactivate_user(*, user: User, actor: Any) -> User:
+    """Close a person's account: they can no longer sign in, their sessions end and their
+    API tokens are revoked. Their memberships and history stay. Deactivating an account
+    that is already closed changes nothing.
+    """
+    _require(
+        actor, Permission.INSTANCE_ADMIN, None, "Only the secretariat can deactivate accounts."
+    )
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        return locked
+    _refuse_lock_out(locked)
+    locked.is_active = False
+    locked.save(update_fields=["is_active"])
+    tokens = ApiToken.objects.active().filter(user=locked).update(revoked_at=timezone.now())
+    sessions = _end_sessions(locked)
+    record_event(
+        tag="accounts:user:deactivate",
+        actor=actor,
+        target=locked,
+        data={"email": locked.email, "tokens_revoked": tokens, "sessions_ended": sessions},
+    )
+    return locked
+
+
+def _refuse_lock_out(user: User) -> None:
+    if user.is_secretariat:
+        others = User.objects.select_for_update().filter(
+            instance_role=User.InstanceRole.SECRETARIAT, is_active=True
+        )
+        if not others.exclude(pk=user.pk).exists():
+            raise WouldLockOut("The instance needs another secretariat admin first.")
+    administered = Organisation.objects.filter(
+        memberships__user=user, memberships__role=Membership.Role.ORG_ADMIN
+    )
+    orphaned = [org.name for org in administered if not _other_admins(org, user)]
+    if orphaned:
+        names = ", ".join(sorted(orphaned))
+        raise WouldLockOut(f"{user.email} is the last admin of {names}; appoint another first.")
+
+
+def _end_sessions(user: User) -> int:
+    """Delete the user's stored sessions (database-backed engines; with any engine, an
+    inactive account's session no longer authenticates). Returns how many ended."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get("_auth_user_id") == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def edit_organisation(
+    *,
+    organisation: Organisation,
+    actor: Any,
+    name: str | None = None,
+    sector: str | None = None,
+    country: str | None = None,
+    size_band: str | None = None,
+    website: str | None = None,
+) -> Organisation:
+    """Change the organisation's details; a field left as None keeps its value.
+
+    The slug is not editable: it names the organisation in public URLs, badges and the
+    open data, which must keep working. Membership and demo status are not details.
+    """
+    _require(
+        actor,
+        Permission.ORGANISATION_MANAGE,
+        organisation,
+        "Only the organisation's admins can edit its details.",
+    )
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    wanted = {
+        "name": None if name is None else name.strip(),
+        "sector": None if sector is None else sector.strip(),
+        "country": None if country is None else _country_code(country),
+        "size_band": size_band,
+        "website": None if website is None else website.strip(),
+    }
+    changes = {
+        field: {"from": getattr(locked, field), "to": value}
+        for field, value in wanted.items()
+        if value is not None and value != getattr(locked, field)
+    }
+    if not changes:
+        return locked
+    _apply_details(locked, {field: change["to"] for field, change in changes.items()})
+    record_event(
+        tag="accounts:organisation:edit",
+        actor=actor,
+        target=locked,
+        organisation=locked,
+        data={"changes": changes},
+    )
+    return locked
+
+
+def _apply_details(organisation: Organisation, values: dict[str, str]) -> None:
+    for field, value in values.items():
+        setattr(organisation, field, value)
+    taken = Organisation.objects.filter(name__iexact=organisation.name).exclude(pk=organisation.pk)
+    if "name" in values and taken.exists():
+        raise AccountError("An organisation with this name already exists.")
+    _validated(organisation)
+    organisation.save(update_fields=list(values))

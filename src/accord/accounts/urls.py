@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accord.accounts import views
@@ -9,7 +8,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/verify/", views.login_totp, name="login_totp"),
     # Django's LogoutView accepts POST only.
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
     path("two-factor/disable/", views.two_factor_disable, name="two_factor_disable"),
     path("tokens/", views.token_create, name="token_create"),

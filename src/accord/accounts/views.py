@@ -13,8 +13,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -132,6 +133,17 @@ def _complete_login(request: HttpRequest, pending: PendingLogin) -> HttpResponse
     login(request, pending.user, backend=pending.backend or None)
     mark_two_factor_passed(request, pending.user)
     return redirect(_safe_next(request, pending.next_url))
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's sign-out (POST only), with the session ended by `services.sign_out`."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        services.sign_out(request=request)
+        redirect_to = self.get_success_url()
+        if redirect_to != request.get_full_path():
+            return HttpResponseRedirect(redirect_to)
+        return super().get(request, *args, **kwargs)
 
 
 # The account page and API tokens -------------------------------------------------------

@@ -20,6 +20,7 @@ from django.utils import timezone
 from accord.accounts import services as accounts
 from accord.accounts.models import Membership, Organisation, User
 from accord.evidence import services as evidence
+from accord.figures import services as figures
 
 DEMO_ORGANISATIONS = [
     # name, slug, sector, country, size band, domain
@@ -127,15 +128,8 @@ def _figures(today: date, *, rebuild: bool) -> str:
     """Compute the daily adoption figures over the history just written."""
     if not rebuild:
         return "Adoption figures are in place already."
-    try:
-        from accord.figures.metrics import rebuild_snapshots
-    except ImportError:
-        return (
-            "Adoption figures were not computed: accord.figures.metrics.rebuild_snapshots "
-            "is not available in this version."
-        )
     started = time.monotonic()
-    rows = rebuild_snapshots(since=None, until=today)
+    rows = figures.rebuild_snapshots(since=None, until=today)
     return f"Adoption figures computed for every day up to {today}: {rows} rows " + (
         f"({time.monotonic() - started:.1f} s)."
     )

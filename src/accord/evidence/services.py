@@ -215,8 +215,10 @@ def record_observation(
 ) -> Observation:
     """Store one check's result on the domain, observed at `now`, with its evidence.
 
-    When the status differs from the latest earlier observation of this check on this
-    domain, records a `VerdictChange` and the audit event `evidence:verdict:change`.
+    Records the audit event `evidence:observation:record`, so an organisation's first
+    verdict and the evidence behind it are in the chain. When the status differs from
+    the latest earlier observation of this check on this domain, records a
+    `VerdictChange` and the audit event `evidence:verdict:change` too.
     """
     if check_id not in CHECKS:
         raise UnknownCheck(f"unknown check {check_id!r}")
@@ -240,6 +242,7 @@ def record_observation(
         fetch_truncated=meta.truncated,
         scan_run=scan_run,
     )
+    _record_observed(domain, observation)
     _update_verdict(domain, observation)
     OBSERVATION_RECORDED.announce(
         ObservationRecorded(
@@ -250,6 +253,22 @@ def record_observation(
         )
     )
     return observation
+
+
+def _record_observed(domain: Domain, observation: Observation) -> None:
+    # Kept small: one event per observation; the evidence itself is in the row.
+    record_event(
+        tag="evidence:observation:record",
+        target=observation,
+        organisation=domain.organisation,
+        data={
+            "domain": domain.name,
+            "check_id": observation.check_id,
+            "verdict": observation.status,
+            "observation_id": observation.pk,
+            "sha256": observation.content_sha256,
+        },
+    )
 
 
 def check_version(check_id: str) -> str:
@@ -493,13 +512,13 @@ def request_scan(
     The task is enqueued once the transaction commits, so no worker looks for a run that
     a rollback took back. An open run requested more than `stale_after` ago is taken as
     lost (its worker died, or the queue dropped it) and abandoned, so one lost task
-    cannot stop a domain's scans for good.
+    cannot stop a domain's scans for good. Records `evidence:scan:queue` for the new run
+    and `evidence:scan:abandon` for each run given up.
     """
     moment = now or timezone.now()
     open_runs = ScanRun.objects.filter(domain=domain, state__in=ScanRun.OPEN_STATES)
-    open_runs.filter(requested_at__lt=moment - stale_after).update(
-        state=ScanRun.State.ABANDONED, finished_at=moment, error="no result in time; re-queued"
-    )
+    for lost in open_runs.filter(requested_at__lt=moment - stale_after):
+        _abandon_run(lost, moment, domain)
     if open_runs.exists():
         return None
     try:
@@ -507,10 +526,29 @@ def request_scan(
             run = ScanRun.objects.create(domain=domain, trigger=trigger, requested_at=moment)
     except IntegrityError:  # another scheduler queued it in the meantime
         return None
+    _record_run(run, "queue", domain=domain)
     # robust: a broker that is down must not undo the change that asked for the scan;
     # the run stays queued, and is re-queued once it is stale.
     transaction.on_commit(functools.partial(_enqueue_scan, run.pk), robust=True)
     return run
+
+
+def _record_run(run: ScanRun, action: str, *, domain: Domain, **data: Any) -> None:
+    """The audit event `evidence:scan:<action>` for a run entering a new state."""
+    record_event(
+        tag=f"evidence:scan:{action}",
+        target=run,
+        organisation=domain.organisation,
+        data={"domain": domain.name, "trigger": run.trigger, "state": run.state, **data},
+    )
+
+
+def _abandon_run(run: ScanRun, moment: datetime, domain: Domain) -> None:
+    error = "no result in time; re-queued"
+    still_open = ScanRun.objects.filter(pk=run.pk, state__in=ScanRun.OPEN_STATES)
+    if still_open.update(state=ScanRun.State.ABANDONED, finished_at=moment, error=error):
+        run.state, run.finished_at, run.error = ScanRun.State.ABANDONED, moment, error
+        _record_run(run, "abandon", domain=domain, error=error)
 
 
 def _enqueue_scan(run_id: int) -> None:
@@ -546,27 +584,40 @@ def run_scan(*, run_id: int, fetcher: Fetcher | None = None, now: datetime | Non
 
     A run that is no longer queued (done, running elsewhere, abandoned, or gone with its
     domain) is left alone, so a task delivered twice scans once. Returns the number of
-    observations stored.
+    observations stored. Each change of the run's state records an audit event:
+    `evidence:scan:start`, then `evidence:scan:finish` or `evidence:scan:fail`.
     """
-    claimed = ScanRun.objects.filter(pk=run_id, state=ScanRun.State.QUEUED).update(
-        state=ScanRun.State.RUNNING, started_at=now or timezone.now()
-    )
-    run = ScanRun.objects.filter(pk=run_id).first() if claimed else None
+    run = _claim_run(run_id, now or timezone.now())
     if run is None:
         return 0
     try:
         observations = scan_domain(domain_id=run.domain_id, fetcher=fetcher, now=now, scan_run=run)
     except Exception as exc:
-        _close_run(run_id, ScanRun.State.FAILED, f"{type(exc).__name__}: {exc}", now)
+        _close_run(run, ScanRun.State.FAILED, f"{type(exc).__name__}: {exc}", now)
         raise
-    _close_run(run_id, ScanRun.State.DONE, "", now)
+    _close_run(run, ScanRun.State.DONE, "", now, observations=len(observations))
     return len(observations)
 
 
-def _close_run(run_id: int, state: str, error: str, now: datetime | None) -> None:
-    ScanRun.objects.filter(pk=run_id, state=ScanRun.State.RUNNING).update(
-        state=state, error=error[:2000], finished_at=now or timezone.now()
-    )
+@transaction.atomic
+def _claim_run(run_id: int, moment: datetime) -> ScanRun | None:
+    queued = ScanRun.objects.filter(pk=run_id, state=ScanRun.State.QUEUED)
+    if not queued.update(state=ScanRun.State.RUNNING, started_at=moment):
+        return None
+    run = ScanRun.objects.select_related("domain__organisation").get(pk=run_id)
+    _record_run(run, "start", domain=run.domain)
+    return run
+
+
+@transaction.atomic
+def _close_run(run: ScanRun, state: str, error: str, now: datetime | None, **data: Any) -> None:
+    running = ScanRun.objects.filter(pk=run.pk, state=ScanRun.State.RUNNING)
+    if not running.update(state=state, error=error[:2000], finished_at=now or timezone.now()):
+        return
+    run.state, run.error = state, error[:2000]
+    action = "fail" if state == ScanRun.State.FAILED else "finish"
+    extra = {"error": run.error} if run.error else {}
+    _record_run(run, action, domain=run.domain, **extra, **data)
 
 
 def schedule_due_scans(
@@ -585,7 +636,7 @@ def schedule_due_scans(
     )
     requested = ScanRun.objects.filter(domain=OuterRef("pk"), requested_at__gt=cutoff)
     # Demo organisations' domains are fictional; their seeded evidence stays as seeded.
-    candidates = Domain.objects.filter(organisation__is_demo=False)
+    candidates = Domain.objects.filter(organisation__is_demo=False).select_related("organisation")
     due = candidates.filter(~Exists(observed), ~Exists(requested)).order_by("pk")[:limit]
     queued = 0
     for domain in due:

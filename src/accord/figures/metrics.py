@@ -1,10 +1,10 @@
 """Adoption figures: computed from the raw records, once, and kept as daily snapshots.
 
-This module is the one place where figures are computed. `rebuild_snapshots` replays
-the commitments and their status changes day by day and stores, for every day and
-published segment, a `DailySnapshot` (suppression already applied, see
-`suppression`). The dashboard, the open data and the yearly report only read those
-rows (`metrics_selectors`), so they show the same numbers by construction.
+This module is the one place where figures are computed. `replay` replays the
+commitments and their status changes day by day and makes, for every day and published
+segment, a `DailySnapshot` (suppression already applied, see `suppression`), which
+`services.rebuild_snapshots` stores. The dashboard, the open data and the yearly report
+only read those rows (`selectors`), so they show the same numbers by construction.
 
 Definitions (the dashboard's method note says the same in words):
 
@@ -38,7 +38,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from accord.accounts import selectors as accounts
@@ -65,7 +64,6 @@ STATUSES: tuple[str, ...] = (
 _INDEX = {status: i for i, status in enumerate(STATUSES)}
 # Most advanced first: verified, implemented, committed, lapsed.
 _ADVANCE = (_INDEX[Status.VERIFIED], _INDEX[Status.IMPLEMENTED], 0, _INDEX[Status.LAPSED])
-_BATCH_DAYS = 60
 OVERALL = "overall"
 
 
@@ -92,35 +90,17 @@ def subject_keys() -> tuple[list[str], dict[int, list[int]]]:
 # Building
 
 
-def rebuild_snapshots(*, since: date | None = None, until: date) -> int:
-    """Compute and store the figures of every day from `since` (default: the first
-    commitment) to `until`, replacing what was stored for those days. Idempotent.
-
-    Returns the number of rows written.
-    """
+def replay(
+    *, since: date | None = None, until: date
+) -> tuple[date, Iterator[tuple[date, list[DailySnapshot]]]] | None:
+    """The figures of every day from `since` (default: the first commitment) to `until`,
+    as unsaved rows day by day, with the first day; None when there is nothing to count.
+    `services.rebuild_snapshots` stores them."""
     history = _History.load(until=until)
     if history.first_day is None or history.first_day > until:
-        return 0
+        return None
     start = max(since or history.first_day, history.first_day)
-    stale = DailySnapshot.objects.filter(date__lte=until)
-    if since is not None:
-        stale = stale.filter(date__gte=since)
-    written = 0
-    with transaction.atomic():
-        stale.delete()
-        batch: list[DailySnapshot] = []
-        for day, rows in history.replay(start=start, until=until):
-            batch += rows
-            if (day - start).days % _BATCH_DAYS == _BATCH_DAYS - 1:
-                written += len(DailySnapshot.objects.bulk_create(batch))
-                batch = []
-        written += len(DailySnapshot.objects.bulk_create(batch))
-    return written
-
-
-def take_daily_snapshot(*, day: date) -> int:
-    """Compute and store the figures of one day (again, if already stored)."""
-    return rebuild_snapshots(since=day, until=day)
+    return start, history.replay(start=start, until=until)
 
 
 def _to_day(moment: datetime, zone: Any) -> date:

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.tasks import task
 from django.utils import timezone
 
-from accord.figures import metrics
+from accord.figures import services
 from accord.figures.models import DailySnapshot, Dimension
 from accord.figures.selectors import kept_range
 
@@ -55,7 +55,7 @@ def snapshot_adoption_task(today: str = "") -> int:
     if first is not None and first > last:
         return 0
     try:
-        return metrics.rebuild_snapshots(since=first, until=last)
+        return services.rebuild_snapshots(since=first, until=last)
     except IntegrityError:  # another worker stored the same days just now
         logger.info("adoption snapshot for %s already stored by another worker", last)
         return 0
