@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
 from accord.engine.cli import assess, scan
-from accord.figures.cli import report
+
+# The exit status when the data directory is not set up for the command (as click's
+# usage errors): the one-line message says to run `accord init`.
+NOT_INITIALISED = 2
 
 
 def _setup_django() -> None:
@@ -22,6 +26,56 @@ def _setup_django() -> None:
     import django
 
     django.setup()
+
+
+def _setup_database() -> None:
+    """Set Django up for a command that reads or writes the instance's database, or exit
+    with one line saying to run `accord init` when that has not been done."""
+    _setup_django()
+    problem = _database_problem()
+    if problem is not None:
+        click.echo(f"accord: {problem}", err=True)
+        raise click.exceptions.Exit(NOT_INITIALISED)
+
+
+def _database_problem() -> str | None:
+    from django.conf import settings
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    if connection.vendor == "sqlite" and not _sqlite_file_exists():
+        return f"{settings.DATA_DIR} has no database yet: run `accord init` first."
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"cannot read the database ({reason}); check ACCORD_DATABASE_URL."
+    if not pending:
+        return None
+    if not executor.loader.applied_migrations:
+        return "the database has no tables yet: run `accord init` first."
+    return "the database is not up to date: run `accord init` to upgrade it."
+
+
+def _sqlite_file_exists() -> bool:
+    # Connecting would create an empty file; look before connecting.
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    in_memory = name == ":memory:" or name.startswith("file:")
+    return in_memory or Path(name).is_file()
+
+
+def _uninitialised_sqlite() -> bool:
+    """Whether the instance uses the default SQLite file and it does not exist yet (asked
+    before Django is set up, which fixes the database for the process)."""
+    from django.apps import apps
+
+    if apps.ready or os.environ.get("ACCORD_DATABASE_URL"):
+        return False
+    data_dir = Path(os.environ.get("ACCORD_DATA_DIR", "var")).resolve()
+    return not (data_dir / "accord.sqlite3").is_file()
 
 
 def _call_command(*args: Any, **kwargs: Any) -> None:
@@ -43,7 +97,6 @@ def main() -> None:
 
 main.add_command(assess)
 main.add_command(scan)
-main.add_command(report)
 
 
 @main.command()
@@ -54,11 +107,12 @@ def init(quiet: bool) -> None:
     _initialise(verbosity=0 if quiet else 1)
 
 
-def _initialise(verbosity: int) -> None:
+def _initialise(verbosity: int, *, static: bool = True) -> None:
     from accord.catalogue.services import load_catalogue
 
     _call_command("migrate", interactive=False, verbosity=verbosity)
-    _call_command("collectstatic", interactive=False, verbosity=0)
+    if static:
+        _call_command("collectstatic", interactive=False, verbosity=0)
     version = load_catalogue()
     if verbosity:
         click.echo(f"Catalogue {version.version} loaded.")
@@ -76,6 +130,7 @@ def _initialise(verbosity: int) -> None:
 )
 def serve(host: str, port: int, workers: int, task_worker: bool | None) -> None:
     """Serve the site with gunicorn (a production WSGI server)."""
+    _setup_database()
     _serve(host, port, workers, task_worker=task_worker)
 
 
@@ -121,7 +176,7 @@ def worker(schedule: bool) -> None:
     Takes tasks from the queue ACCORD_TASK_BACKEND names: the database (the default) or
     Redis at ACCORD_REDIS_URL. Run one or more on each machine; several may --schedule.
     """
-    _setup_django()
+    _setup_database()
     from accord.worker import run_worker
 
     try:
@@ -158,7 +213,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
 )
 def createadmin(email: str, password: str) -> None:
     """Create a secretariat admin (two-factor set-up is required at first sign-in)."""
-    _setup_django()
+    _setup_database()
     from accord.accounts.services import AccountError, create_secretariat_admin
 
     try:
@@ -184,8 +239,18 @@ def catalogue() -> None:
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
 def catalogue_export(fmt: str, out: Path | None) -> None:
-    """Print the loaded catalogue in an open format."""
-    _setup_django()
+    """Print the loaded catalogue in an open format.
+
+    Before `accord init` has set up the default SQLite database, the bundled catalogue
+    is exported instead, through a database held in memory for the command.
+    """
+    if _uninitialised_sqlite():
+        os.environ["ACCORD_DATABASE_URL"] = "sqlite://:memory:"
+        _setup_django()
+        _initialise(verbosity=0, static=False)
+        click.echo("accord: exported the bundled catalogue (no `accord init` yet).", err=True)
+    else:
+        _setup_database()
     from accord.catalogue.exports import CatalogueNotLoaded, export_catalogue
 
     try:
@@ -231,7 +296,7 @@ def audit() -> None:
 )
 def audit_verify(anchor: str | None) -> None:
     """Check the hash chain; exit 1 naming the first broken event."""
-    _setup_django()
+    _setup_database()
     from accord.audit.selectors import verify_chain
 
     report = verify_chain(anchor=_parse_anchor(anchor) if anchor else None)
@@ -253,11 +318,59 @@ def _parse_anchor(text: str) -> tuple[int, str]:
 @audit.command("head")
 def audit_head() -> None:
     """Print the newest event as SEQ:SEAL, to keep outside Accord for `verify --anchor`."""
-    _setup_django()
+    _setup_database()
     from accord.audit.selectors import chain_head
 
     seq, seal = chain_head()
     click.echo(f"{seq}:{seal}")
+
+
+@main.command()
+@click.option(
+    "--year",
+    type=click.IntRange(2000, 2100),
+    default=lambda: date.today().year,
+    show_default="this year",
+    help="The year the report covers.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "pdf"]),
+    default="html",
+    show_default=True,
+    help="html: one self-contained file; pdf: A4, for print.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="The file to write.",
+)
+def report(year: int, fmt: str, out: Path) -> None:
+    """Write the coalition's yearly adoption report: method, headline figures, charts,
+    per-norm tables, changes since the previous year and what the data cannot show.
+
+    Its figures are the published ones (the dashboard's and the open data's) at the end
+    of the year, or on the latest day kept while the year is not over.
+    """
+    _setup_database()
+    from accord.figures.report import (
+        NoFigures,
+        build_report,
+        render_report_html,
+        render_report_pdf,
+    )
+
+    try:
+        built = build_report(year=year)
+    except NoFigures as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fmt == "pdf":
+        out.write_bytes(render_report_pdf(built))
+    else:
+        out.write_text(render_report_html(built), encoding="utf-8")
+    click.echo(f"Wrote the {year} adoption report to {out} ({fmt}).", err=True)
 
 
 if __name__ == "__main__":

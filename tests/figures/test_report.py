@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from accord.cli import report
 from accord.commitments.models import Status
-from accord.figures.cli import report
 from accord.figures.report import build_report, render_report_html
 from accord.figures.selectors import adoption_figures
 from accord.figures.services import rebuild_snapshots
