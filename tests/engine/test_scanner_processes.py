@@ -29,14 +29,22 @@ STUBS = "accord.engine.testing.stub_checks"
 SRC = str(Path(scanner.__file__).resolve().parents[2])
 
 
+# Nothing here waits for a timeout: the dead host resets connections at once, and the
+# timeouts are long enough for a fake internet starved of CPU (both cores busy) to answer.
+# A short timeout once turned a slow answer under load into `error` statuses.
+TIMEOUT = 30.0
+
+
 @pytest.fixture(scope="module")
 def net() -> Iterator[FakeInternet]:
-    with FakeInternet(default=security_txt_site, dead_hosts=["dead.example"]) as net:
+    with FakeInternet(
+        default=security_txt_site, dead_hosts=["dead.example"], dead_mode="reset"
+    ) as net:
         yield net
 
 
 def job(net: FakeInternet, assess: str = STUB_ASSESS, **options: Any) -> WorkerJob:
-    fetcher = {**net.fetcher_options(), "read_timeout": 0.5, "total_timeout": 1.0}
+    fetcher = {**net.fetcher_options(), "read_timeout": TIMEOUT, "total_timeout": TIMEOUT}
     return WorkerJob(fetcher=fetcher, assess=assess, **options)
 
 
@@ -173,7 +181,9 @@ def test_scan_with_processes_writes_each_domain_once_and_the_same_summary(
     listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "results.jsonl"
 
-    result = invoke("scan", str(listing), "--out", str(out), "--processes", "2", *lab(net))
+    result = invoke(
+        "scan", str(listing), "--out", str(out), "--processes", "2", *lab(net, timeout=TIMEOUT)
+    )
 
     assert result.exit_code == 0, result.output
     assert f"{listing}:6: skipped:" in result.stderr
@@ -191,7 +201,16 @@ def test_scan_with_processes_resumes_and_repairs_a_torn_line(
     listing = tmp_path / "domains.txt"
     listing.write_text("".join(f"d{n}.example\n" for n in range(30)), encoding="utf-8")
     out = tmp_path / "results.jsonl"
-    invoke("scan", str(listing), "--out", str(out), "--quiet", "--processes", "2", *lab(net))
+    invoke(
+        "scan",
+        str(listing),
+        "--out",
+        str(out),
+        "--quiet",
+        "--processes",
+        "2",
+        *lab(net, timeout=TIMEOUT),
+    )
     kept = [
         line
         for line in out.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -199,7 +218,9 @@ def test_scan_with_processes_resumes_and_repairs_a_torn_line(
     ]
     out.write_text("".join(kept) + '{"domain":"d3.example","assessed_a', encoding="utf-8")
 
-    result = invoke("scan", str(listing), "--out", str(out), "--processes", "3", *lab(net))
+    result = invoke(
+        "scan", str(listing), "--out", str(out), "--processes", "3", *lab(net, timeout=TIMEOUT)
+    )
 
     assert result.exit_code == 0
     assert "3 domains assessed" in result.stdout
@@ -216,7 +237,9 @@ def test_scan_with_a_failing_worker_exits_1_and_says_how_to_resume(
     listing.write_text("d1.example\ndie.example\nd2.example\n", encoding="utf-8")
     out = tmp_path / "results.jsonl"
 
-    result = invoke("scan", str(listing), "--out", str(out), "--processes", "2", *lab(net))
+    result = invoke(
+        "scan", str(listing), "--out", str(out), "--processes", "2", *lab(net, timeout=TIMEOUT)
+    )
 
     assert result.exit_code == 1
     assert "ended unexpectedly" in result.stderr
