@@ -1,4 +1,5 @@
-"""csaf-provider and csaf-security-txt, over sites built from the corpus's real CSAF files."""
+"""csaf-provider and csaf-security-txt, over sites built from the corpus's real CSAF files
+(the logic is also tested without the corpus, in test_checks_csaf_fixtures)."""
 
 from __future__ import annotations
 
