@@ -63,7 +63,7 @@ def history(commitment: Commitment) -> list[tuple[str, str]]:
     return [(c.from_status, c.to_status) for c in commitment.status_changes.all()]
 
 
-def tags(prefix: str = "adoption:") -> list[str]:
+def tags(prefix: str = "commitments:") -> list[str]:
     return list(
         Event.objects.filter(tag__startswith=prefix).order_by("seq").values_list("tag", flat=True)
     )
@@ -85,7 +85,7 @@ class TestCommitting:
         assert commitment.committed_by == alice
         assert history(commitment) == [("", Status.COMMITTED)]
         assert "target date" in commitment.status_changes.get().cause
-        assert tags() == ["adoption:commitment:create"]
+        assert tags() == ["commitments:commitment:create"]
 
     @pytest.mark.parametrize("who", ["carol", "bob", "secretariat"])
     def test_only_the_organisations_admins_commit(
@@ -131,7 +131,7 @@ class TestCommitting:
 
         assert second.pk != first.pk
         assert list(Commitment.objects.active()) == [second]
-        assert "adoption:commitment:withdraw" in tags()
+        assert "commitments:commitment:withdraw" in tags()
         with pytest.raises(CommitmentWithdrawn):
             services.withdraw_commitment(commitment=first, actor=alice)
 
@@ -217,7 +217,7 @@ class TestFollowingTheEvidence:
         assert change is not None
         assert change.observation == observation
         assert change.changed_at == t0 + DAY
-        assert tags()[-1] == "adoption:commitment:status"
+        assert tags()[-1] == "commitments:commitment:status"
 
     def test_evidence_of_another_check_changes_nothing(
         self, alice: User, org_a: Organisation, alpha_domain: Domain, observe: Any, t0: datetime
@@ -259,7 +259,7 @@ class TestFollowingTheEvidence:
             ("lapsed", "verified"),
         ]
         assert "passes again with recommendations" in commitment.status_changes.last().cause  # type: ignore[union-attr]
-        assert tags().count("adoption:commitment:status") == 3
+        assert tags().count("commitments:commitment:status") == 3
 
     def test_the_daily_refresh_lapses_without_new_evidence_and_is_idempotent(
         self, alice: User, org_a: Organisation, alpha_domain: Domain, observe: Any, t0: datetime
@@ -335,7 +335,7 @@ class TestAttesting:
         assert not attestation.is_public
         commitment.refresh_from_db()
         assert commitment.status == Status.IMPLEMENTED
-        assert tags()[-2:] == ["adoption:attestation:create", "adoption:commitment:status"]
+        assert tags()[-2:] == ["commitments:attestation:create", "commitments:commitment:status"]
 
     def test_an_empty_attestation_is_refused(self, alice: User, org_a: Organisation) -> None:
         commitment = commit(org_a, alice, DOCUMENT)
@@ -375,7 +375,7 @@ class TestUploading:
         assert "Safe" not in stored.name  # stored under a random name
         commitment.refresh_from_db()
         assert commitment.status == Status.IMPLEMENTED
-        assert "adoption:document:upload" in tags()
+        assert "commitments:document:upload" in tags()
 
     @pytest.mark.parametrize(
         ("name", "data"),
@@ -450,7 +450,7 @@ class TestReviewing:
         commitment.refresh_from_db()
         assert commitment.status == Status.VERIFIED
         assert "accepted by the secretariat" in commitment.status_changes.last().cause  # type: ignore[union-attr]
-        assert tags()[-2:] == ["adoption:document:review", "adoption:commitment:status"]
+        assert tags()[-2:] == ["commitments:document:review", "commitments:commitment:status"]
 
     def test_a_rejection_needs_a_note(self, document: EvidenceDocument, secretariat: User) -> None:
         with pytest.raises(InvalidInput, match="Say why"):
@@ -516,7 +516,7 @@ class TestPublication:
         assert preference.public_profile
         assert not preference.badges
         assert PublicationPreference.objects.get(organisation=org_a).public_profile
-        assert tags() == ["adoption:publication:update"]
+        assert tags() == ["commitments:publication:update"]
 
     @pytest.mark.parametrize("who", ["carol", "bob", "secretariat"])
     def test_only_the_organisations_admins_publish(

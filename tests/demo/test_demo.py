@@ -179,10 +179,10 @@ class TestSeed:
         assert reviews["rejected"]
 
     def test_one_audit_event_records_the_counts(self, seeded: dict[str, int]) -> None:
-        events = Event.objects.filter(tag="adoption:demo:seed")
+        events = Event.objects.filter(tag="demo:adoption:seed")
         assert events.count() == 1
         assert events.get().data["commitments"] == Commitment.objects.count()
-        assert not Event.objects.filter(tag="adoption:commitment:status").exists()
+        assert not Event.objects.filter(tag="commitments:commitment:status").exists()
 
     def test_a_second_run_changes_nothing(self, seeded: dict[str, int]) -> None:
         before = row_counts()

@@ -151,5 +151,5 @@ def test_commit_verify_lapse_recover_and_review(
     assert detail["history"][1]["observation_id"] is not None
 
     # Every change is in the audit log.
-    statuses = Event.objects.filter(tag="adoption:commitment:status")
+    statuses = Event.objects.filter(tag="commitments:commitment:status")
     assert statuses.filter(data__practice="cvd.security-txt").count() == 3

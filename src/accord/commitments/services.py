@@ -4,7 +4,7 @@ commitment's derived status current.
 A commitment's status is never set by hand. `refresh_commitment` derives it (the rules
 are in `accord.commitments.status`) from the commitment's attestations, reviewed documents
 and the evidence engine's observations, and keeps every change as a `StatusChange` with
-the audit event `adoption:commitment:status`. It runs after each change of proof here,
+the audit event `commitments:commitment:status`. It runs after each change of proof here,
 after each observation the evidence engine records, and daily for all commitments
 (`tasks.refresh_all_commitments_task`), since a lapse comes with time alone.
 """
@@ -262,7 +262,7 @@ def _record_commitment(commitment: Commitment, actor: Any, profile: str | None) 
         cause=f"committed{via}, target date {target_date.isoformat()}",
     )
     record_event(
-        tag="adoption:commitment:create",
+        tag="commitments:commitment:create",
         actor=actor,
         target=commitment,
         organisation=commitment.organisation,
@@ -280,7 +280,7 @@ def withdraw_commitment(
     commitment.withdrawn_at = now or timezone.now()
     commitment.save(update_fields=["withdrawn_at"])
     record_event(
-        tag="adoption:commitment:withdraw",
+        tag="commitments:commitment:withdraw",
         actor=actor,
         target=commitment,
         organisation=commitment.organisation,
@@ -316,7 +316,7 @@ def attest_implementation(
         commitment=commitment, text=text, declared_by=actor, declared_at=moment, is_public=is_public
     )
     record_event(
-        tag="adoption:attestation:create",
+        tag="commitments:attestation:create",
         actor=actor,
         target=attestation,
         organisation=commitment.organisation,
@@ -404,7 +404,7 @@ def _accepted_upload(
 
 def _record_upload(document: EvidenceDocument, actor: Any) -> None:
     record_event(
-        tag="adoption:document:upload",
+        tag="commitments:document:upload",
         actor=actor,
         target=document,
         organisation=document.commitment.organisation,
@@ -445,7 +445,7 @@ def review_document(
     document.save(update_fields=["review", "reviewed_by", "reviewed_at", "review_note"])
     commitment = document.commitment
     record_event(
-        tag="adoption:document:review",
+        tag="commitments:document:review",
         actor=reviewer,
         target=document,
         organisation=commitment.organisation,
@@ -483,7 +483,7 @@ def set_publication(
     preference.updated_at = timezone.now()
     preference.save()
     record_event(
-        tag="adoption:publication:update",
+        tag="commitments:publication:update",
         actor=actor,
         target=preference,
         organisation=organisation,
@@ -540,7 +540,7 @@ def _change_status(
         commitment.first_verified_at = now
     commitment.save(update_fields=["status", "status_since", "first_verified_at"])
     record_event(
-        tag="adoption:commitment:status",
+        tag="commitments:commitment:status",
         target=commitment,
         organisation=commitment.organisation,
         data={

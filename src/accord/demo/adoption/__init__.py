@@ -30,7 +30,7 @@ The same seed and `now` give the same history (each organisation draws from its 
 seeded generator). Organisations that already have commitments are left alone, so a
 second run changes nothing. Rows are written by each app's bulk import service
 (`evidence.services.import_demo_evidence`, `commitments.services.import_demo_history`),
-and one audit event (`adoption:demo:seed`) records the counts.
+and one audit event (`demo:adoption:seed`) records the counts.
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def seed_adoption(*, now: datetime, total: int = ORGANISATIONS) -> dict[str, int
     _write(rows)
     counts = rows.counts() | {"organisations_created": created}
     if any(counts.values()):
-        record_event(tag="adoption:demo:seed", data=counts)
+        record_event(tag="demo:adoption:seed", data=counts)
     return counts
 
 
