@@ -39,11 +39,11 @@ run: install ## Install, migrate, load catalogue and demo data, serve on http://
 	$(BIN)/accord demo
 
 .PHONY: test
-test: $(VENV)/.installed-dev frontend/node_modules/.installed ## Run the whole suite (SQLite, then PostgreSQL when reachable) with branch coverage
+test: $(VENV)/.installed-dev frontend/node_modules/.installed ## Run the whole suite on SQLite, then PostgreSQL (when reachable), with branch coverage and its floor
 	scripts/run-tests
 
 .PHONY: lint
-lint: $(VENV)/.installed-dev ## ruff, format, mypy, import contracts, migrations check, deploy check
+lint: $(VENV)/.installed-dev ## ruff, format check, mypy, import-linter app contracts, makemigrations --check, check --deploy
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
