@@ -323,7 +323,7 @@ def test_the_scan_interval_comes_from_settings(settings: Any) -> None:
     assert (scheduler.interval, scheduler.every) == (timedelta(hours=6), 60)
 
 
-def test_accord_worker_refuses_the_immediate_backend(settings: Any) -> None:
+def test_accord_worker_refuses_the_immediate_backend(db: None, settings: Any) -> None:
     from accord.cli import main
 
     settings.ACCORD_TASK_BACKEND = "immediate"
