@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accord.accounts.permissions import Permission, has_perm
 from accord.accounts.selectors import confirmed_totp_device
 from accord.accounts.services import TWO_FACTOR_REQUIRED, sign_out
 from accord.accounts.sessions import two_factor_passed
@@ -39,12 +40,14 @@ class TwoFactorEnrolmentMiddleware:
         if user is None or not user.is_authenticated:
             return self.get_response(request)
         passed = two_factor_passed(request, user)
-        if passed and not user.is_secretariat:
+        # Whoever may not turn two-factor off (the secretariat) must have it.
+        required = not has_perm(user, Permission.TWO_FACTOR_DISABLE)
+        if passed and not required:
             return self.get_response(request)
         enrolled = confirmed_totp_device(user) is not None
         if enrolled and not passed:
             sign_out(request=request, reason=TWO_FACTOR_REQUIRED)
             return redirect_to_login(request.get_full_path())
-        if not enrolled and user.is_secretariat and not request.path.startswith(_open_paths()):
+        if not enrolled and required and not request.path.startswith(_open_paths()):
             return redirect(reverse("accounts:two_factor_setup"))
         return self.get_response(request)

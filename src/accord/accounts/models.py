@@ -8,9 +8,10 @@ from typing import Any, ClassVar
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from accord.accounts.rules import ApiTokenQuerySet, MembershipQuerySet, OrganisationQuerySet, Role
 
 
 class UserManager(BaseUserManager["User"]):
@@ -76,16 +77,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_active and self.instance_role == self.InstanceRole.OBSERVER
 
 
-class OrganisationQuerySet(models.QuerySet["Organisation"]):
-    def visible_to(self, user: Any) -> OrganisationQuerySet:
-        """Organisations whose member-zone data the user may read."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_secretariat:
-            return self.all()
-        return self.filter(memberships__user=user).distinct()
-
-
 class Organisation(models.Model):
     """A member organisation of the coalition (or a supplier that is not a member)."""
 
@@ -120,9 +111,7 @@ class Organisation(models.Model):
 class Membership(models.Model):
     """A person's role within one organisation."""
 
-    class Role(models.TextChoices):
-        ORG_ADMIN = "org_admin", "Organisation admin"
-        MEMBER = "member", "Member"
+    Role = Role
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     organisation = models.ForeignKey(
@@ -131,6 +120,8 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "organisation"], name="unique_membership")
@@ -138,19 +129,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organisation} ({self.role})"
-
-
-class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
-    def active(self) -> ApiTokenQuerySet:
-        return self.filter(revoked_at__isnull=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
-        )
-
-    def visible_to(self, user: Any) -> ApiTokenQuerySet:
-        """A token is seen only by the person who created it."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        return self.filter(user=user)
 
 
 class ApiToken(models.Model):

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from accord.access import scope_of
 from accord.accounts.models import (
     ApiToken,
     LoginAttempt,
@@ -21,7 +22,7 @@ from accord.accounts.models import (
     TotpDevice,
     User,
 )
-from accord.accounts.permissions import Permission, has_perm, role_in
+from accord.accounts.permissions import Permission, has_perm
 
 
 def organisations_for(user: Any) -> QuerySet[Organisation]:
@@ -35,6 +36,11 @@ def member_rows() -> list[tuple[int, str, str, str, bool, datetime]]:
     return list(Organisation.objects.filter(is_member=True).values_list(
         "id", "sector", "country", "size_band", "is_demo", "created_at"
     ))  # fmt: skip
+
+
+def organisations_managed_by(user: Any) -> QuerySet[Organisation]:
+    """Organisations the user runs: the secretariat all, an org admin their own."""
+    return Organisation.objects.manageable_by(user)
 
 
 def organisation_with_slug(slug: str) -> Organisation | None:
@@ -57,7 +63,7 @@ def get_organisation_for(user: Any, slug: str) -> Organisation | None:
 def memberships_of(user: Any) -> QuerySet[Membership]:
     """The user's own memberships, with their organisations."""
     return (
-        Membership.objects.filter(user=user, organisation__in=organisations_for(user))
+        Membership.objects.held_by(user)
         .select_related("organisation")
         .order_by("organisation__name")
     )
@@ -65,7 +71,7 @@ def memberships_of(user: Any) -> QuerySet[Membership]:
 
 def token_organisations(user: Any) -> QuerySet[Organisation]:
     """Organisations the user may create an API token for: those they belong to."""
-    return organisations_for(user).filter(memberships__user=user).distinct()
+    return scope_of(user, Permission.TOKEN_CREATE, Organisation)
 
 
 def tokens_for(user: Any) -> QuerySet[ApiToken]:
@@ -117,7 +123,7 @@ def token_organisation_view(token: ApiToken) -> OrganisationView | None:
 
 def token_role(token: ApiToken) -> str | None:
     """The token owner's role in the token's organisation, or None once they have left."""
-    return role_in(token.user, token.organisation)
+    return Membership.objects.role_of(token.user, token.organisation)
 
 
 def _organisation_view(

@@ -9,15 +9,16 @@ The published figures derived from them live in `accord.figures`.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
-from accord.accounts.models import Organisation
-from accord.catalogue.models import Practice
+from accord.commitments.rules import (
+    AttestationQuerySet,
+    CommitmentQuerySet,
+    EvidenceDocumentQuerySet,
+)
 
 
 class Status(models.TextChoices):
@@ -31,7 +32,7 @@ class PublicationPreference(models.Model):
     """What an organisation agrees to show publicly, beyond anonymous aggregates."""
 
     organisation = models.OneToOneField(
-        Organisation, on_delete=models.CASCADE, related_name="publication"
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="publication"
     )
     public_profile = models.BooleanField(
         default=False, help_text="Show this organisation's commitments and statuses by name"
@@ -43,48 +44,15 @@ class PublicationPreference(models.Model):
         return f"publication of {self.organisation}"
 
 
-class CommitmentQuerySet(models.QuerySet["Commitment"]):
-    def active(self) -> CommitmentQuerySet:
-        return self.filter(withdrawn_at__isnull=True)
-
-    def visible_to(self, user: Any) -> CommitmentQuerySet:
-        """Commitments on the scorecards the user may see: their own organisations' (all,
-        for the secretariat) and those of organisations that publish their profile: the
-        reach of `SCORECARD_VIEW`."""
-        members = Q(organisation__in=Organisation.objects.visible_to(user))
-        return self.filter(members | Q(organisation__publication__public_profile=True))
-
-
-def _proof_visible(user: Any, *, reviewed: bool) -> Q:
-    """The one definition of `PROOF_VIEW` (the permission rule asks this queryset too):
-    attestations or documents of the user's own organisations (all, for the secretariat),
-    and, for anyone, those marked public of organisations that publish their profile; a
-    document (`reviewed`) only once the secretariat has accepted it."""
-    members = Q(commitment__organisation__in=Organisation.objects.visible_to(user))
-    published = Q(is_public=True, commitment__organisation__publication__public_profile=True)
-    if reviewed:
-        published &= Q(review=EvidenceDocument.Review.ACCEPTED)
-    return members | published
-
-
-class AttestationQuerySet(models.QuerySet["Attestation"]):
-    def visible_to(self, user: Any) -> AttestationQuerySet:
-        return self.filter(_proof_visible(user, reviewed=False))
-
-
-class EvidenceDocumentQuerySet(models.QuerySet["EvidenceDocument"]):
-    def visible_to(self, user: Any) -> EvidenceDocumentQuerySet:
-        """Documents the user may see; the public never sees one not accepted."""
-        return self.filter(_proof_visible(user, reviewed=True))
-
-
 class Commitment(models.Model):
     """An organisation's commitment to carry out one practice by a target date."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="commitments"
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="commitments"
     )
-    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="commitments")
+    practice = models.ForeignKey(
+        "catalogue.Practice", on_delete=models.PROTECT, related_name="commitments"
+    )
     target_date = models.DateField()
     committed_at = models.DateTimeField(default=timezone.now)
     committed_by = models.ForeignKey(

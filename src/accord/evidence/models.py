@@ -8,14 +8,13 @@ organisation's history stays whole when it drops a domain.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accord.accounts.models import Organisation
 from accord.engine.registry import CHECKS
+from accord.evidence.rules import DomainQuerySet, ObservationQuerySet
 
 
 def check_title(check_id: str) -> str:
@@ -26,9 +25,13 @@ def check_title(check_id: str) -> str:
 class Domain(models.Model):
     """A domain name an organisation registers as its own, for evidence checks."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="domains")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="domains"
+    )
     name = models.CharField(max_length=253)
     added_at = models.DateTimeField(default=timezone.now)
+
+    objects = DomainQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -117,12 +120,6 @@ class EvidenceBody(models.Model):
         return len(self.content) < self.size
 
 
-class ObservationQuerySet(models.QuerySet["Observation"]):
-    def visible_to(self, user: Any) -> ObservationQuerySet:
-        """Observations of the organisations whose member-zone data the user may read."""
-        return self.filter(organisation__in=Organisation.objects.visible_to(user))
-
-
 class Observation(models.Model):
     """One check's verdict on one domain at one moment, with the evidence behind it.
 
@@ -133,7 +130,7 @@ class Observation(models.Model):
     """
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="observations"
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="observations"
     )
     domain = models.ForeignKey(
         Domain, on_delete=models.SET_NULL, null=True, blank=True, related_name="observations"
@@ -230,7 +227,7 @@ class VerdictChange(models.Model):
     """A check's verdict on a domain differed from the one observed before it."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="verdict_changes"
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="verdict_changes"
     )
     domain = models.ForeignKey(
         Domain, on_delete=models.SET_NULL, null=True, blank=True, related_name="verdict_changes"

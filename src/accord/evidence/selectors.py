@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from accord.accounts import selectors as accounts
+from accord.access import scope_of
 from accord.accounts.permissions import Permission, has_perm
 from accord.engine.registry import CHECKS
 from accord.evidence.models import CurrentVerdict, Domain, Observation, ScanRun, VerdictChange
@@ -152,15 +152,8 @@ def _evidence_of(domains: list[Domain]) -> list[DomainEvidence]:
 
 def domain_for(user: Any, domain_id: int) -> Domain | None:
     """The domain if the user may see its evidence; None whether or not it exists."""
-    visible = accounts.organisations_for(user)
-    domain = (
-        Domain.objects.select_related("organisation")
-        .filter(pk=domain_id, organisation__in=visible)
-        .first()
-    )
-    if domain is None or not has_perm(user, Permission.EVIDENCE_VIEW, domain):
-        return None
-    return domain
+    visible = scope_of(user, Permission.EVIDENCE_VIEW, Domain)
+    return visible.select_related("organisation").filter(pk=domain_id).first()
 
 
 @dataclass(frozen=True)
@@ -196,12 +189,9 @@ def domain_history(user: Any, domain: Domain, *, check_id: str | None = None) ->
 
 def observation_for(user: Any, observation_id: int) -> Observation | None:
     """The observation, with its evidence, if the user may see it; None otherwise."""
-    observation = (
-        Observation.objects.visible_to(user)
+    return (
+        scope_of(user, Permission.EVIDENCE_VIEW, Observation)
         .select_related("organisation", "domain", "body", "scan_run")
         .filter(pk=observation_id)
         .first()
     )
-    if observation is None or not has_perm(user, Permission.EVIDENCE_VIEW, observation):
-        return None
-    return observation

@@ -111,6 +111,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accord.web.context_processors.site",
             ],
+            # `{% can "perm" obj as may %}` in every template, without a `load`.
+            "builtins": ["accord.access.templatetags"],
         },
     },
 ]

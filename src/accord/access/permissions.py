@@ -1,0 +1,32 @@
+"""Every permission of the instance, named `app:resource:action`.
+
+The names only: the app named first in each declares its rule in its `rules.py`. A
+permission without a declared rule is refused to everyone.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Permission(enum.StrEnum):
+    """Named `app:resource:action`."""
+
+    ORGANISATION_CREATE = "accounts:organisation:create"
+    ORGANISATION_VIEW = "accounts:organisation:view"
+    ORGANISATION_MANAGE = "accounts:organisation:manage"
+    MEMBER_CONTACTS_VIEW = "accounts:membership:contacts"
+    TWO_FACTOR_DISABLE = "accounts:totp:disable"
+    TOKEN_CREATE = "accounts:token:create"  # noqa: S105 (a permission name)
+    TOKEN_REVOKE = "accounts:token:revoke"  # noqa: S105
+    TOKEN_USE = "accounts:token:use"  # noqa: S105
+    AUDIT_VIEW = "audit:event:view"
+    EVIDENCE_VIEW = "evidence:observation:view"
+    EVIDENCE_SCAN = "evidence:scan:request"
+    CATALOGUE_PUBLISH = "catalogue:version:publish"
+    COMMITMENT_MANAGE = "commitments:commitment:manage"
+    SCORECARD_VIEW = "commitments:scorecard:view"
+    PROOF_VIEW = "commitments:proof:view"
+    DOCUMENT_REVIEW = "commitments:document:review"
+    ASSESSMENT_EXPORT = "commitments:assessment:export"
+    INSTANCE_ADMIN = "accounts:instance:admin"
