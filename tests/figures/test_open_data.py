@@ -12,6 +12,7 @@ from django.test import Client
 from ninja import Schema
 
 from accord.commitments.models import Status
+from accord.figures import selectors as figures_selectors
 from accord.figures.api import DatesOut, SummaryOut, TableOut, TimeseriesOut
 from accord.figures.services import rebuild_snapshots
 from tests.figures.factories_metrics import commit, make_orgs, verify
@@ -189,3 +190,8 @@ def test_every_body_matches_its_documented_schema(
 ) -> None:
     body = client.get(f"{API}/{endpoint}", params).json()
     assert schema.model_validate(body).model_dump(mode="json") == body
+
+
+def test_a_series_that_would_start_after_it_ends_is_refused(figures: date) -> None:
+    with pytest.raises(figures_selectors.NoFigures, match="after it ends"):
+        figures_selectors.adoption_timeseries(start=figures, end=figures - timedelta(days=1))
