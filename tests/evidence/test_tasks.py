@@ -31,7 +31,11 @@ from accord.evidence.tasks import scan_domain_task
 from accord.worker import Scheduler, prune_finished_tasks, scheduler_from_settings
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-REDIS_URL = os.environ.get("ACCORD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# A Redis database picked by process, so that two suites running at once on one machine
+# (a CI run beside a local one) do not take each other's jobs off the shared queue.
+REDIS_URL = (
+    os.environ.get("ACCORD_TEST_REDIS_URL") or f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}"
+)
 DB_BACKEND = {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
 IMMEDIATE_BACKEND = {
     "BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
