@@ -21,6 +21,8 @@ class Permission(enum.StrEnum):
     TOKEN_REVOKE = "accounts:token:revoke"  # noqa: S105
     TOKEN_USE = "accounts:token:use"  # noqa: S105
     AUDIT_VIEW = "audit:event:view"
+    NOTIFICATION_VIEW = "notifications:notification:view"
+    OUTBOX_VIEW = "notifications:outbox:view"
     EVIDENCE_VIEW = "evidence:observation:view"
     EVIDENCE_SCAN = "evidence:scan:request"
     CATALOGUE_PUBLISH = "catalogue:version:publish"

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "accord.web",
     "accord.accounts",
     "accord.audit",
+    "accord.notifications",
     "accord.catalogue",
     "accord.evidence",
     "accord.commitments",
@@ -230,6 +231,11 @@ ACCORD_SCAN_CONNECT_TO = [
     rule.strip() for rule in os.environ.get("ACCORD_SCAN_CONNECT_TO", "").split(",") if rule.strip()
 ]
 ACCORD_SCAN_CA_BUNDLE = os.environ.get("ACCORD_SCAN_CA_BUNDLE") or None
+
+# Email: with ACCORD_EMAIL_URL unset, messages are kept in the outbox the secretariat reads.
+ACCORD_EMAIL_ENABLED = False
+ACCORD_EMAIL_TIMEOUT = float(os.environ.get("ACCORD_EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("ACCORD_EMAIL_FROM", "accord@localhost")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,1 @@
+"""Telling people what happened: an in-app inbox, email, and each person's preferences."""

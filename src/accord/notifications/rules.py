@@ -1,0 +1,47 @@
+"""Who may read what: each person their own inbox; the secretariat the outbox.
+
+Notifications sit below accounts, so the outbox is granted by the instance-wide
+permission rather than a role.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
+from accord.access import Permission, Viewer, active, declare, everything_if, has_perm
+
+if TYPE_CHECKING:
+    # The querysets' type parameters.
+    from accord.notifications.models import Message, Notification  # noqa: F401
+
+
+class NotificationQuerySet(QuerySet["Notification"]):
+    def visible_to(self, user: Viewer) -> NotificationQuerySet:
+        if user is None or not active(user):
+            return self.none()
+        return self.filter(recipient_id=user.pk)
+
+
+class MessageQuerySet(QuerySet["Message"]):
+    def visible_to(self, user: Viewer) -> MessageQuerySet:
+        return self if _instance_admin(user) else self.none()
+
+
+def _instance_admin(user: Viewer) -> bool:
+    return has_perm(user, Permission.INSTANCE_ADMIN)
+
+
+declare(
+    Permission.NOTIFICATION_VIEW,
+    owner=__name__,
+    allows=active,
+    scopes={"notifications.Notification": lambda objects, user: objects.visible_to(user)},
+)
+declare(
+    Permission.OUTBOX_VIEW,
+    owner=__name__,
+    allows=_instance_admin,
+    scopes={"notifications.Message": everything_if(_instance_admin)},
+)

@@ -1,0 +1,83 @@
+"""The notification service: the inbox, the outbox without SMTP, and retries with it."""
+
+from __future__ import annotations
+
+import smtplib
+
+import pytest
+from django.test import override_settings
+
+from accord.access import Permission, has_perm
+from accord.notifications import mail, selectors, services
+from accord.notifications.models import Message, Preference
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_notification_reaches_the_inbox_and_without_smtp_is_kept_in_the_outbox(
+    settings, alice, carol, secretariat, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notify(
+            recipients=[alice, alice, carol],
+            kind="commitments:document:reject",
+            subject="Your document was rejected",
+            body="The reviewer said: the policy has no date.",
+            link="/adoption/commitments/",
+        )
+    assert selectors.unread_count(alice) == 1
+    assert selectors.unread_count(carol) == 1
+    kept = list(selectors.outbox(secretariat))
+    assert {m.to_address for m in kept} == {alice.email, carol.email}
+    assert {m.state for m in kept} == {Message.State.KEPT}
+    assert "/adoption/commitments/" in kept[0].body
+    assert not selectors.outbox(alice).exists()
+
+
+def test_only_the_recipient_reads_a_notification(alice, carol):
+    (note,) = services.notify(recipients=[alice], kind="k:k:k", subject="s", body="b")
+    assert has_perm(alice, Permission.NOTIFICATION_VIEW, note)
+    assert not has_perm(carol, Permission.NOTIFICATION_VIEW, note)
+    with pytest.raises(services.NotFound):
+        services.mark_read(notification=note, actor=carol)
+    services.mark_read(notification=note, actor=alice)
+    assert selectors.unread_count(alice) == 0
+
+
+def test_digest_readers_are_not_emailed_at_once(alice):
+    Preference.objects.create(user=alice, delivery=Preference.Delivery.DIGEST)
+    services.notify(recipients=[alice], kind="k:k:k", subject="s", body="b")
+    assert not Message.objects.exists()
+    assert selectors.unread_count(alice) == 1
+
+
+@override_settings(ACCORD_EMAIL_ENABLED=True)
+def test_a_refused_message_is_retried_then_failed_and_audited(monkeypatch, alice):
+    def refuse(message):
+        raise smtplib.SMTPServerDisconnected("connection unexpectedly closed")
+
+    monkeypatch.setattr(mail, "send", refuse)
+    message = services.email_address(to="x@example.org", subject="s", body="b", kind="k:k:k")
+    for _ in range(services.MAX_ATTEMPTS):
+        services.deliver_message(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.state == Message.State.FAILED
+    assert message.attempts == services.MAX_ATTEMPTS
+    assert "SMTPServerDisconnected" in message.last_error
+
+
+@override_settings(ACCORD_EMAIL_ENABLED=True)
+def test_a_one_time_link_is_wiped_once_delivered(monkeypatch):
+    monkeypatch.setattr(mail, "send", lambda message: None)
+    message = services.email_address(
+        to="x@example.org",
+        subject="Invitation",
+        body="secret link",
+        kind="k:k:k",
+        carries_secret=True,
+    )
+    services.deliver_message(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.state == Message.State.SENT
+    assert "secret link" not in message.body
