@@ -31,7 +31,7 @@ def test_a_notification_reaches_the_inbox_and_without_smtp_is_kept_in_the_outbox
     kept = list(selectors.outbox(secretariat))
     assert {m.to_address for m in kept} == {alice.email, carol.email}
     assert {m.state for m in kept} == {Message.State.KEPT}
-    assert "/adoption/commitments/" in kept[0].body
+    assert "http://127.0.0.1:8000/adoption/commitments/" in kept[0].body
     assert not selectors.outbox(alice).exists()
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,6 +33,11 @@ MAX_ATTEMPTS = 5
 # Waits before each retry: 1, 4, 16 and 64 minutes.
 RETRY_BASE = timedelta(minutes=1)
 SECRET_WIPED = "[This message carried a one-time link; it was removed once delivered.]"  # noqa: S105
+
+
+def absolute_url(path: str) -> str:
+    """`path` on this site as a link that works in an email (from ACCORD_BASE_URL)."""
+    return f"{settings.ACCORD_BASE_URL}/{path.lstrip('/')}"
 
 
 def delivery_of(user: User) -> str:
@@ -82,7 +88,7 @@ def email_address(
 
 
 def _with_link(body: str, link: str) -> str:
-    return f"{body}\n\n{link}" if link else body
+    return f"{body}\n\n{absolute_url(link)}" if link else body
 
 
 def _queue(*, to: str, subject: str, body: str, kind: str, carries_secret: bool = False) -> Message:

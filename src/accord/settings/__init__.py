@@ -232,6 +232,9 @@ ACCORD_SCAN_CONNECT_TO = [
 ]
 ACCORD_SCAN_CA_BUNDLE = os.environ.get("ACCORD_SCAN_CA_BUNDLE") or None
 
+# The instance's public address, for links that leave the site (emails, the report, badges).
+ACCORD_BASE_URL = os.environ.get("ACCORD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # Email: with ACCORD_EMAIL_URL unset, messages are kept in the outbox the secretariat reads.
 ACCORD_EMAIL_ENABLED = False
 ACCORD_EMAIL_TIMEOUT = float(os.environ.get("ACCORD_EMAIL_TIMEOUT", "30"))
