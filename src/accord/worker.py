@@ -89,6 +89,10 @@ class Scheduler:
             from accord.figures.tasks import schedule_adoption_snapshot
 
             schedule_adoption_snapshot(now=self.clock())
+            # Owners are told a week ahead that a token expires (once each: idempotent).
+            from accord.accounts.services import warn_of_expiring_tokens
+
+            warn_of_expiring_tokens(now=self.clock())
         except Exception:  # the next tick tries again; a scheduler that dies helps no one
             logger.exception("scheduling evidence scans failed")
         if queued:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -78,3 +79,29 @@ def wrong_code(secret: str) -> str:
 
 # Digits that are not ASCII: Arabic-Indic and full-width "123456".
 NON_ASCII_CODES = ["\u0661\u0662\u0663\u0664\u0665\u0666", "\uff11\uff12\uff13\uff14\uff15\uff16"]
+
+
+# Email: what the instance sent (or kept in its outbox) -------------------------------
+
+LINK = re.compile(r"https?://\S+")
+
+
+def emails_to(address: str) -> list[Any]:
+    """The messages sent (or kept) for `address`, oldest first."""
+    from accord.notifications.models import Message
+
+    return list(Message.objects.filter(to_address=address).order_by("created_at", "id"))
+
+
+def link_in(message: Any, path_part: str) -> str:
+    """The site path of the first link in `message` whose address contains `path_part`."""
+    for url in LINK.findall(message.body):
+        if path_part in url:
+            return "/" + url.split("://", 1)[1].split("/", 1)[1]
+    raise AssertionError(f"no link with {path_part!r} in {message.body!r}")
+
+
+def without_csrf(page: str) -> str:
+    """A page without its masked CSRF tokens, which differ on every response."""
+    page = re.sub(r'"X-CSRFToken": "[^"]*"', "", page)
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)

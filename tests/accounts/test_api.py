@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from django.test import Client
@@ -32,8 +33,11 @@ def test_me(client: Client, alice_token: tuple[ApiToken, str]) -> None:
         "full_name": "",
         "organisation": "alpha",
         "role": "org_admin",
-        "token": {"name": "ci", "prefix": token.prefix, "expires_at": None},
+        "token": {"name": "ci", "prefix": token.prefix, "expires_at": ANY},
     }
+    # Every token expires, by default after ACCORD_TOKEN_DEFAULT_DAYS.
+    assert token.expires_at is not None
+    assert response.json()["token"]["expires_at"].startswith(f"{token.expires_at:%Y-%m-%d}")
 
 
 def test_organisation_for_an_admin_token_lists_member_emails(
@@ -102,10 +106,16 @@ def test_revoked_token_gets_401(
     assert_unauthorised(client.get(ME, **bearer(secret)))
 
 
-def test_expired_token_gets_401(client: Client, alice_token: tuple[ApiToken, str]) -> None:
+def test_expired_token_gets_401_saying_it_expired(
+    client: Client, alice_token: tuple[ApiToken, str]
+) -> None:
     token, secret = alice_token
     ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert_unauthorised(client.get(ME, **bearer(secret)))
+    response = client.get(ME, **bearer(secret))
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/json")
+    assert "This API token expired on" in response.json()["detail"]
+    assert "Create a new one" in response.json()["detail"]
 
 
 def test_token_with_future_expiry_works(client: Client, alice: User, org_a: Organisation) -> None:

@@ -17,7 +17,10 @@ def createadmin(email: str, password: str) -> Result:
 def test_createadmin_creates_a_secretariat_admin(db: None, password: str) -> None:
     result = createadmin("Sec@Accord.example", password)
     assert result.exit_code == 0, result.output
-    assert User.objects.get(email="sec@accord.example").is_secretariat
+    admin = User.objects.get(email="sec@accord.example")
+    assert admin.is_secretariat
+    # The operator vouches for the address: no banner asking to confirm it.
+    assert admin.has_verified_email
 
 
 def test_createadmin_reports_duplicates_and_weak_passwords(db: None, password: str) -> None:

@@ -293,7 +293,9 @@ def test_setup_refuses_a_wrong_code_and_accepts_the_right_one(client_for: Any, a
     assert "not right" in text(wrong)
     code = totp_code(secret)
     right = client.post("/accounts/two-factor/setup/", {"code": code[:3] + " " + code[3:]})
-    assert right.status_code == 302
+    # The answer is the page of recovery codes, shown this once.
+    assert right.status_code == 200
+    assert "Save your recovery codes" in text(right)
     assert TotpDevice.objects.get(user=alice).is_confirmed
     # The session that confirmed the device counts as having passed the code step.
     assert client.get("/accounts/").status_code == 200

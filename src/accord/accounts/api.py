@@ -11,6 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from accord.accounts import selectors, services
@@ -25,7 +26,16 @@ class BearerToken(HttpBearer):
     organisation. Anything else is answered 401."""
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        return services.use_api_token(secret=token.strip())
+        secret = token.strip()
+        found = services.use_api_token(secret=secret)
+        if found is None and (expired := services.expired_api_token(secret=secret)):
+            # Its holder has the secret, so saying why it stopped working tells them
+            # nothing new, and saves a search for what broke.
+            when = f"{expired.expires_at:%Y-%m-%d %H:%M} UTC"
+            raise HttpError(
+                401, f"This API token expired on {when}. Create a new one on your account page."
+            )
+        return found
 
 
 class ErrorOut(Schema):

@@ -52,6 +52,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # When the person proved they read mail at `email` (a verification, reset or
+    # invitation link); null until then. Apps that need a proven address ask this.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -75,6 +78,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_observer(self) -> bool:
         return self.is_active and self.instance_role == self.InstanceRole.OBSERVER
+
+    @property
+    def has_verified_email(self) -> bool:
+        return self.email_verified_at is not None
 
 
 class Organisation(models.Model):
@@ -149,6 +156,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # When the owner was told the token expires soon, so they are told once.
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -199,6 +208,7 @@ class LoginAttempt(models.Model):
     class Stage(models.TextChoices):
         PASSWORD = "password", "Password"
         TOTP = "totp", "Two-factor code"
+        RECOVERY = "recovery", "Recovery code"
 
     email = models.CharField(max_length=254, db_index=True)
     ip_address = models.GenericIPAddressField(null=True, db_index=True)
@@ -212,3 +222,58 @@ class LoginAttempt(models.Model):
     def __str__(self) -> str:
         outcome = "succeeded" if self.succeeded else "failed"
         return f"{self.stage} sign-in for {self.email} {outcome}"
+
+
+# Sign-up, password reset and two-factor recovery ------------------------------------
+
+
+class AccountRequest(models.Model):
+    """A request that makes the instance email an address: a sign-up, a password reset,
+    a verification link sent again. Kept only to limit how often that happens, so the
+    forms cannot be used to flood someone's inbox or to probe for accounts at speed."""
+
+    class Action(models.TextChoices):
+        SIGN_UP = "sign_up", "Sign-up"
+        PASSWORD_RESET = "password_reset", "Password reset"
+        VERIFICATION = "verification", "Verification link"
+
+    action = models.CharField(max_length=20, choices=Action.choices)
+    email = models.CharField(max_length=254, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, db_index=True)
+    requested_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} for {self.email}"
+
+
+class RecoveryCode(models.Model):
+    """One single-use code that stands in for the authenticator app at sign-in.
+
+    Only the SHA-256 digest is stored. A code carries 80 random bits (16 characters
+    from a 32-letter alphabet), far beyond what anyone can search, so a slow password
+    hash would add nothing but a slower sign-in; and it replaces only the second
+    factor, never the password.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "digest"], name="unique_recovery_code")
+        ]
+
+    def __str__(self) -> str:
+        state = "used" if self.used_at else "unused"
+        return f"Recovery code of {self.user} ({state})"
+
+    @staticmethod
+    def digest_of(code: str) -> str:
+        """The stored form of a code, as typed: case, spaces and dashes do not matter."""
+        normal = "".join(code.split()).replace("-", "").lower()
+        return hashlib.sha256(normal.encode()).hexdigest()

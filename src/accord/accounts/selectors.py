@@ -217,7 +217,8 @@ def login_locked(*, email: str, ip: str | None, exclude_id: int | None = None) -
         return True
     # Whoever reaches the code step knows the password: code guesses count per account,
     # whichever address they come from.
-    wrong_codes = by_email.filter(stage=LoginAttempt.Stage.TOTP).count()
+    second_factor = [LoginAttempt.Stage.TOTP, LoginAttempt.Stage.RECOVERY]
+    wrong_codes = by_email.filter(stage__in=second_factor).count()
     if wrong_codes >= settings.ACCORD_LOGIN_MAX_FAILURES:
         return True
     if address is None:

@@ -19,4 +19,29 @@ urlpatterns = [
         views.organisation_member_add,
         name="organisation_member_add",
     ),
+    # Sign-up, email verification, password reset, recovery codes.
+    path("signup/", views.signup, name="signup"),
+    path("signup/done/", views.signup_done, name="signup_done"),
+    path("verify/resend/", views.verify_resend, name="verify_resend"),
+    path("verify/<str:token>/", views.verify_email, name="verify_email"),
+    path("password/reset/", views.password_reset, name="password_reset"),
+    path("password/reset/sent/", views.password_reset_sent, name="password_reset_sent"),
+    # Before the link's own pattern, which "set-password" would also match.
+    path(
+        "password/reset/<str:uidb64>/set-password/",
+        views.password_reset_set,
+        name="password_reset_set",
+    ),
+    path(
+        "password/reset/<str:uidb64>/<str:token>/",
+        views.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("login/recovery/", views.login_recovery, name="login_recovery"),
+    path(
+        "two-factor/recovery-codes/",
+        views.recovery_codes_regenerate,
+        name="recovery_codes_regenerate",
+    ),
+    path("two-factor/replace/", views.authenticator_replace, name="authenticator_replace"),
 ]

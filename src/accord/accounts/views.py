@@ -1,4 +1,5 @@
-"""Signing in and out, the account page, two-factor set-up, API tokens, organisation pages.
+"""Signing in and out, the account page, two-factor set-up, API tokens, organisation pages,
+sign-up, email verification, password reset and recovery codes.
 
 Views parse the form, call one service or selector, and render. Who may do what is
 decided by `permissions.has_perm`, through the selectors and services. A refused change
@@ -26,10 +27,16 @@ from accord.accounts import selectors, services
 from accord.accounts.forms import (
     LoginForm,
     MemberAddForm,
+    PasswordResetRequestForm,
+    RecoveryCodeForm,
+    SecondFactorForm,
+    SetPasswordForm,
+    SignUpForm,
     TokenCreateForm,
     TotpCodeForm,
 )
-from accord.accounts.models import LoginAttempt, Organisation, User
+from accord.accounts.models import AccountRequest, LoginAttempt, Organisation, User
+from accord.accounts.services.passwords import BAD_RESET_LINK
 from accord.accounts.sessions import (
     PendingLogin,
     clear_pending_login,
@@ -122,13 +129,12 @@ def login_totp(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/login_totp.html", {"form": form}, status=400)
 
 
-def _complete_login(request: HttpRequest, pending: PendingLogin) -> HttpResponse:
+def _complete_login(
+    request: HttpRequest, pending: PendingLogin, *, stage: str = LoginAttempt.Stage.TOTP
+) -> HttpResponse:
     clear_pending_login(request)
     services.record_login_attempt(
-        email=pending.user.email,
-        ip=_client_ip(request),
-        succeeded=True,
-        stage=LoginAttempt.Stage.TOTP,
+        email=pending.user.email, ip=_client_ip(request), succeeded=True, stage=stage
     )
     login(request, pending.user, backend=pending.backend or None)
     mark_two_factor_passed(request, pending.user)
@@ -158,6 +164,9 @@ def _render_account(
         "token_form": token_form
         or TokenCreateForm(organisations=selectors.token_organisations(user)),
         "code_form": TotpCodeForm(),
+        "recovery_codes_left": services.recovery_codes_left(user),
+        "regenerate_form": SecondFactorForm(auto_id="regenerate-%s"),
+        "replace_form": SecondFactorForm(auto_id="replace-%s"),
     }
     return render(request, "accounts/account.html", context, status=status)
 
@@ -212,13 +221,13 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     form = TotpCodeForm(_posted(request))
     if form.is_valid():
         try:
-            services.confirm_totp(user=user, code=form.cleaned_data["code"])
+            _, codes = services.confirm_totp(user=user, code=form.cleaned_data["code"])
         except Invalid as exc:
             form.add_error("code", str(exc))
         else:
             mark_two_factor_passed(request, user)
             messages.success(request, "Two-factor authentication is on.")
-            return redirect("accounts:account")
+            return _show_recovery_codes(request, codes)
     context = {"provisioning": selectors.totp_provisioning(user, device), "form": form}
     status = UNACCEPTABLE if form.errors else 200
     return render(request, "accounts/two_factor_setup.html", context, status=status)
@@ -289,3 +298,204 @@ def organisation_member_add(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, f"{membership.user.email} is now a member.")
             return redirect("accounts:organisation", slug=organisation.slug)
     return render_organisation(request, organisation, member_form=form, status=UNACCEPTABLE)
+
+
+# Recovery codes and a lost authenticator -----------------------------------------------
+
+
+def _show_recovery_codes(request: HttpRequest, codes: list[str]) -> HttpResponse:
+    # The codes go into this one response (never cached) and nowhere else.
+    return render(request, "accounts/recovery_codes.html", {"codes": codes})
+
+
+@never_cache
+def login_recovery(request: HttpRequest) -> HttpResponse:
+    """The two-factor step of sign-in with a recovery code in place of the app's code."""
+    pending = pending_login(request)
+    if pending is None:
+        messages.info(request, "Your sign-in expired. Enter your email and password again.")
+        return redirect("accounts:login")
+    ip = _client_ip(request)
+    if selectors.login_locked(email=pending.user.email, ip=ip):
+        clear_pending_login(request)
+        return render(request, "accounts/locked.html", {"message": LOCKED_MESSAGE}, status=429)
+    form = RecoveryCodeForm(_posted(request))
+    if not form.is_valid():
+        status = 400 if form.errors else 200
+        return render(request, "accounts/login_recovery.html", {"form": form}, status=status)
+    if services.use_recovery_code(user=pending.user, code=form.cleaned_data["code"]):
+        left = services.recovery_codes_left(pending.user)
+        messages.warning(request, f"You signed in with a recovery code; {left} are left.")
+        return _complete_login(request, pending, stage=LoginAttempt.Stage.RECOVERY)
+    services.record_login_attempt(
+        email=pending.user.email, ip=ip, succeeded=False, stage=LoginAttempt.Stage.RECOVERY
+    )
+    form.add_error("code", "That recovery code is not right, or it has been used already.")
+    return render(request, "accounts/login_recovery.html", {"form": form}, status=400)
+
+
+def _second_factor_code(request: HttpRequest) -> str:
+    form = SecondFactorForm(request.POST)
+    if not form.is_valid():
+        raise services.InvalidCode("Enter a code from your app, or a recovery code.")
+    return str(form.cleaned_data["code"])
+
+
+@login_required
+@require_POST
+@never_cache
+def recovery_codes_regenerate(request: HttpRequest) -> HttpResponse:
+    try:
+        codes = services.regenerate_recovery_codes(
+            user=request.user,  # type: ignore[arg-type]
+            code=_second_factor_code(request),
+        )
+    except Invalid as exc:
+        messages.error(request, str(exc))
+        return _render_account(request, status=UNACCEPTABLE)
+    messages.success(request, "Here is your new set of recovery codes; the old ones are void.")
+    return _show_recovery_codes(request, codes)
+
+
+@login_required
+@require_POST
+def authenticator_replace(request: HttpRequest) -> HttpResponse:
+    try:
+        services.replace_authenticator(
+            user=request.user,  # type: ignore[arg-type]
+            code=_second_factor_code(request),
+        )
+    except Invalid as exc:
+        messages.error(request, str(exc))
+        return _render_account(request, status=UNACCEPTABLE)
+    messages.success(request, "Your old authenticator is removed. Set up the new one now.")
+    return redirect("accounts:two_factor_setup")
+
+
+# Sign-up and email verification --------------------------------------------------------
+
+TOO_MANY_REQUESTS = (
+    "Too many requests for this address, or from where you are. Wait an hour, then try again."
+)
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/too_many.html", {"message": TOO_MANY_REQUESTS}, status=429)
+
+
+def _bad_link(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "accounts/link_invalid.html", {"message": message}, status=UNACCEPTABLE)
+
+
+@sensitive_post_parameters("password", "password_again")
+@never_cache
+def signup(request: HttpRequest) -> HttpResponse:
+    """Open an account. The answer is the same whether or not the address has one."""
+    if request.user.is_authenticated:
+        return redirect("accounts:account")
+    form = SignUpForm(_posted(request))
+    if not form.is_valid():
+        status = UNACCEPTABLE if form.errors else 200
+        return render(request, "accounts/signup.html", {"form": form}, status=status)
+    data = form.cleaned_data
+    if not services.admit_account_request(
+        action=AccountRequest.Action.SIGN_UP, email=data["email"], ip=_client_ip(request)
+    ):
+        return _too_many(request)
+    try:
+        services.sign_up(
+            email=data["email"], password=data["password"], full_name=data["full_name"]
+        )
+    except Invalid as exc:
+        form.add_error(exc.field_in(form.fields), str(exc))
+        return render(request, "accounts/signup.html", {"form": form}, status=UNACCEPTABLE)
+    return redirect("accounts:signup_done")
+
+
+def signup_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_done.html")
+
+
+@never_cache
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        services.verify_email(token=token[:1000])
+    except Invalid as exc:
+        return _bad_link(request, str(exc))
+    messages.success(request, "Your email address is confirmed. Thank you.")
+    return redirect("accounts:account" if request.user.is_authenticated else "accounts:login")
+
+
+@login_required
+@require_POST
+def verify_resend(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if user.has_verified_email:
+        messages.info(request, "Your email address is confirmed already.")
+        return redirect("accounts:account")
+    if not services.admit_account_request(
+        action=AccountRequest.Action.VERIFICATION, email=user.email, ip=_client_ip(request)
+    ):
+        return _too_many(request)
+    services.send_verification_email(user=user)
+    messages.success(request, f"We sent a new confirmation link to {user.email}.")
+    return redirect("accounts:account")
+
+
+# Password reset ------------------------------------------------------------------------
+
+RESET_TOKEN_KEY = "accounts:password_reset_token"  # noqa: S105 (a session key's name)
+
+
+@never_cache
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link. The answer is the same whether or not an account exists."""
+    form = PasswordResetRequestForm(_posted(request))
+    if not form.is_valid():
+        status = UNACCEPTABLE if form.errors else 200
+        return render(request, "accounts/password_reset.html", {"form": form}, status=status)
+    email, ip = form.cleaned_data["email"], _client_ip(request)
+    if not services.admit_account_request(
+        action=AccountRequest.Action.PASSWORD_RESET, email=email, ip=ip
+    ):
+        return _too_many(request)
+    services.request_password_reset(email=email, ip=ip)
+    return redirect("accounts:password_reset_sent")
+
+
+def password_reset_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/password_reset_sent.html")
+
+
+@never_cache
+def password_reset_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """Follow the emailed link: keep its token in the session and take it out of the
+    address bar, so it is in no browser history and no Referer header."""
+    if services.password_reset_user(uidb64=uidb64, token=token) is None:
+        return _bad_link(request, BAD_RESET_LINK)
+    request.session[RESET_TOKEN_KEY] = token
+    return redirect("accounts:password_reset_set", uidb64=uidb64)
+
+
+@sensitive_post_parameters("password", "password_again")
+@never_cache
+def password_reset_set(request: HttpRequest, uidb64: str) -> HttpResponse:
+    token = str(request.session.get(RESET_TOKEN_KEY, ""))
+    user = services.password_reset_user(uidb64=uidb64, token=token)
+    if user is None:
+        return _bad_link(request, BAD_RESET_LINK)
+    form = SetPasswordForm(_posted(request), user=user)
+    if not form.is_valid():
+        status = UNACCEPTABLE if form.errors else 200
+        return render(request, "accounts/password_set.html", {"form": form}, status=status)
+    try:
+        services.reset_password(uidb64=uidb64, token=token, password=form.cleaned_data["password"])
+    except services.InvalidLink:
+        return _bad_link(request, BAD_RESET_LINK)
+    except Invalid as exc:
+        form.add_error(exc.field_in(form.fields), str(exc))
+        return render(request, "accounts/password_set.html", {"form": form}, status=UNACCEPTABLE)
+    # Whoever was signed in here is signed out with every other session of the account.
+    request.session.flush()
+    messages.success(request, "Your password is changed. Sign in with it now.")
+    return redirect("accounts:login")

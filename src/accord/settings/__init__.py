@@ -195,6 +195,27 @@ ACCORD_TRUSTED_PROXIES = [
 ]
 ACCORD_INSTANCE_NAME = os.environ.get("ACCORD_INSTANCE_NAME", "Accord")
 
+# Sign-up, email verification, password reset and API token lifetimes.
+# Requests that email an address (sign-up, reset, a verification link again) allowed in
+# the window, per address asked about and per client address.
+ACCORD_ACCOUNT_REQUEST_WINDOW_SECONDS = int(
+    os.environ.get("ACCORD_ACCOUNT_REQUEST_WINDOW_SECONDS", "3600")
+)
+ACCORD_ACCOUNT_REQUESTS_PER_EMAIL = int(os.environ.get("ACCORD_ACCOUNT_REQUESTS_PER_EMAIL", "3"))
+ACCORD_ACCOUNT_REQUESTS_PER_ADDRESS = int(
+    os.environ.get("ACCORD_ACCOUNT_REQUESTS_PER_ADDRESS", "10")
+)
+# A password reset link works once, for an hour; a verification link for three days.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("ACCORD_PASSWORD_RESET_SECONDS", "3600"))
+ACCORD_EMAIL_VERIFICATION_SECONDS = int(
+    os.environ.get("ACCORD_EMAIL_VERIFICATION_SECONDS", str(3 * 24 * 3600))
+)
+# Every API token expires: by default after this many days, at most after a year.
+ACCORD_TOKEN_DEFAULT_DAYS = int(os.environ.get("ACCORD_TOKEN_DEFAULT_DAYS", "90"))
+ACCORD_TOKEN_MAX_DAYS = int(os.environ.get("ACCORD_TOKEN_MAX_DAYS", "365"))
+# The owner is told this many days before a token expires.
+ACCORD_TOKEN_WARN_DAYS = int(os.environ.get("ACCORD_TOKEN_WARN_DAYS", "7"))
+
 # Background tasks (django.tasks). "database" (the default) keeps the queue in the
 # database and `accord serve` runs a worker beside the web server: nothing else to
 # install. "redis" hands tasks to RQ through Redis, for `accord worker` processes on

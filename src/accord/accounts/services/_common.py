@@ -63,6 +63,10 @@ class TwoFactorState(AccountError, errors.Conflict):
     """Two-factor authentication is already on, or its set-up was not started."""
 
 
+class InvalidLink(AccountError, errors.Invalid):
+    """An emailed link that is malformed, expired, or already used."""
+
+
 def _messages(exc: ValidationError) -> str:
     return " ".join(str(message) for message in exc.messages)
 

@@ -6,8 +6,10 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accord.accounts.models import (
@@ -21,6 +23,7 @@ from accord.accounts.services._common import (
     _require,
 )
 from accord.audit.services import record_event
+from accord.notifications import services as notifications
 
 TOKEN_PREFIX = "acc_"  # noqa: S105 (the public prefix, not a secret)
 TOKEN_PREFIX_LENGTH = 8
@@ -35,7 +38,10 @@ def create_api_token(
 ) -> tuple[ApiToken, str]:
     """Issue a token acting for `user` within `organisation`.
 
-    Returns the token and its secret; the secret is not stored and cannot be shown again.
+    Every token expires: at `expires_at`, or after ACCORD_TOKEN_DEFAULT_DAYS if none is
+    given, and never later than ACCORD_TOKEN_MAX_DAYS from now, so a secret that leaks
+    unnoticed stops working on its own. Returns the token and its secret; the secret is
+    not stored and cannot be shown again.
     """
     _require(
         user,
@@ -44,8 +50,7 @@ def create_api_token(
         "You can create tokens only for organisations you belong to.",
     )
     name = _token_name(name)
-    if expires_at is not None and expires_at <= timezone.now():
-        raise InvalidInput("A token's expiry must be in the future.", field="expires")
+    expires_at = _token_expiry(expires_at)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
@@ -63,6 +68,20 @@ def create_api_token(
         data={"name": name, "prefix": token.prefix, "expires_at": expires_at},
     )
     return token, secret
+
+
+def _token_expiry(expires_at: datetime | None) -> datetime:
+    now = timezone.now()
+    if expires_at is None:
+        return now + timedelta(days=settings.ACCORD_TOKEN_DEFAULT_DAYS)
+    if expires_at <= now:
+        raise InvalidInput("A token's expiry must be in the future.", field="expires")
+    # A minute's grace, so "in a year" chosen a moment ago is still within a year.
+    if expires_at > now + timedelta(days=settings.ACCORD_TOKEN_MAX_DAYS, minutes=1):
+        raise InvalidInput(
+            f"A token expires within {settings.ACCORD_TOKEN_MAX_DAYS} days.", field="expires"
+        )
+    return expires_at
 
 
 def _token_name(name: str) -> str:
@@ -114,6 +133,60 @@ def use_api_token(*, secret: str) -> ApiToken | None:
     if ApiToken.objects.filter(stale, pk=token.pk).update(last_used_at=now):
         token.last_used_at = now
     return token
+
+
+def expired_api_token(*, secret: str) -> ApiToken | None:
+    """The unrevoked token with this secret if it has expired, so the API can say why it
+    is refused; None for any other secret."""
+    if not secret.startswith(TOKEN_PREFIX) or len(secret) > MAX_TOKEN_LENGTH:
+        return None
+    return ApiToken.objects.filter(
+        digest=ApiToken.digest_of(secret), revoked_at__isnull=True, expires_at__lte=timezone.now()
+    ).first()
+
+
+@transaction.atomic
+def warn_of_expiring_tokens(*, now: datetime | None = None) -> int:
+    """Tell each owner, once, that a token of theirs expires within ACCORD_TOKEN_WARN_DAYS.
+
+    Idempotent: a token whose owner was told is not told again. Returns how many were.
+    """
+    now = now or timezone.now()
+    due = (
+        ApiToken.objects.select_for_update()
+        .filter(revoked_at__isnull=True, expiry_warned_at__isnull=True)
+        .filter(expires_at__gt=now)
+        .filter(expires_at__lte=now + timedelta(days=settings.ACCORD_TOKEN_WARN_DAYS))
+        .select_related("user", "organisation")
+    )
+    warned = 0
+    for token in due:
+        _warn_of_expiry(token)
+        token.expiry_warned_at = now
+        token.save(update_fields=["expiry_warned_at"])
+        record_event(
+            tag="accounts:token:warn",
+            target=token,
+            organisation=token.organisation,
+            data={"name": token.name, "prefix": token.prefix, "expires_at": token.expires_at},
+        )
+        warned += 1
+    return warned
+
+
+def _warn_of_expiry(token: ApiToken) -> None:
+    when = f"{token.expires_at:%Y-%m-%d %H:%M} UTC" if token.expires_at else "soon"
+    notifications.notify(
+        recipients=[token.user],
+        kind="accounts:token:expire",
+        subject=f"Your API token “{token.name}” expires on {when}",
+        body=(
+            f"The API token “{token.name}” ({token.prefix}…) for {token.organisation.name} "
+            f"stops working on {when}. To keep whatever uses it running, create a new "
+            "token on your account page and put it in place of this one."
+        ),
+        link=reverse("accounts:account"),
+    )
 
 
 # Two-factor authentication (TOTP, RFC 6238) -------------------------------------------

@@ -1,4 +1,5 @@
-"""Two-factor authentication with TOTP: enrolment, confirmation, verification and removal."""
+"""Two-factor authentication with TOTP: enrolment, confirmation, verification and removal,
+and the recovery codes that stand in for a lost authenticator."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ from accord.accounts.services._common import (
     InvalidCode,
     TwoFactorState,
     _require,
+)
+from accord.accounts.services.recovery import (
+    issue_recovery_codes,
+    use_recovery_code,
+    void_recovery_codes,
 )
 from accord.audit.services import record_event
 
@@ -47,8 +53,11 @@ def start_totp_enrolment(*, user: User) -> TotpDevice:
 
 
 @transaction.atomic
-def confirm_totp(*, user: User, code: str) -> TotpDevice:
-    """Turn two-factor sign-in on once the first code from the authenticator verifies."""
+def confirm_totp(*, user: User, code: str) -> tuple[TotpDevice, list[str]]:
+    """Turn two-factor sign-in on once the first code from the authenticator verifies.
+
+    Returns the device and the person's recovery codes, issued now and shown only once.
+    """
     device = TotpDevice.objects.select_for_update().filter(user=user).first()
     if device is None:
         raise TwoFactorState("Start two-factor set-up first.")
@@ -59,7 +68,7 @@ def confirm_totp(*, user: User, code: str) -> TotpDevice:
     device.confirmed_at = timezone.now()
     device.save(update_fields=["confirmed_at"])
     record_event(tag="accounts:totp:enable", actor=user, target=user)
-    return device
+    return device, issue_recovery_codes(user=user, tag="accounts:recovery:issue")
 
 
 @transaction.atomic
@@ -86,7 +95,52 @@ def disable_totp(*, user: User, code: str) -> None:
     if not verify_totp(user=user, code=code):
         raise InvalidCode("That code is not right, so two-factor authentication stays on.")
     TotpDevice.objects.filter(user=user).delete()
+    void_recovery_codes(user=user)
     record_event(tag="accounts:totp:disable", actor=user, target=user)
+
+
+# Recovery codes and a lost authenticator ------------------------------------------------
+
+
+def verify_second_factor(*, user: User, code: str) -> bool:
+    """Whether `code` proves the second factor: a current code from the authenticator, or
+    an unused recovery code (which is then spent)."""
+    if _TOTP_CODE.fullmatch(code.replace(" ", "")):
+        return verify_totp(user=user, code=code)
+    return use_recovery_code(user=user, code=code)
+
+
+@transaction.atomic
+def regenerate_recovery_codes(*, user: User, code: str) -> list[str]:
+    """A new set of recovery codes, proven by a current code or a recovery code; the old
+    set stops working. Returns the codes, shown once."""
+    if _locked_device(user) is None:
+        raise TwoFactorState("Turn on two-factor authentication first.")
+    if not verify_second_factor(user=user, code=code):
+        raise InvalidCode("That code is not right, so your recovery codes stay as they are.")
+    return issue_recovery_codes(user=user)
+
+
+@transaction.atomic
+def replace_authenticator(*, user: User, code: str) -> None:
+    """Remove the authenticator so a new one can be set up, proven by a current code or,
+    when the old device is lost, a recovery code. Unlike turning two-factor sign-in off,
+    anyone may do this, the secretariat too: the middleware then holds them at the set-up
+    page until the new device is confirmed."""
+    if _locked_device(user) is None:
+        raise TwoFactorState("Two-factor authentication is not on.")
+    if not verify_second_factor(user=user, code=code):
+        raise InvalidCode("That code is not right, so your authenticator stays as it is.")
+    TotpDevice.objects.filter(user=user).delete()
+    void_recovery_codes(user=user)
+    record_event(tag="accounts:totp:replace", actor=user, target=user)
+
+
+def _locked_device(user: User) -> TotpDevice | None:
+    """The user's confirmed authenticator, locked for the change about to be made."""
+    return (
+        TotpDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=False).first()
+    )
 
 
 def _accept_code(device: TotpDevice, code: str) -> bool:
