@@ -9,7 +9,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
-from accord.accounts.models import ApiToken, Membership, Organisation
+from accord.accounts.models import ApiToken, Organisation
 from accord.accounts.selectors import normal_email
 from accord.accounts.services import MAX_PASSWORD_LENGTH
 
@@ -59,11 +59,3 @@ class TokenCreateForm(forms.Form):
     def expires_at(self) -> datetime | None:
         days = self.cleaned_data.get("expires")
         return timezone.now() + timedelta(days=int(days)) if days else None
-
-
-class MemberAddForm(forms.Form):
-    email = forms.EmailField(label="Email address of an existing account", max_length=254)
-    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
-
-    def clean_email(self) -> str:
-        return normal_email(self.cleaned_data["email"])

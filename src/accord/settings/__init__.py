@@ -195,6 +195,16 @@ ACCORD_TRUSTED_PROXIES = [
 ]
 ACCORD_INSTANCE_NAME = os.environ.get("ACCORD_INSTANCE_NAME", "Accord")
 
+# Onboarding: how long an invitation link works, and how many applications one address
+# (and one contact email) may send a day, so the public form cannot flood the queue.
+ACCORD_INVITATION_DAYS = float(os.environ.get("ACCORD_INVITATION_DAYS", "7"))
+ACCORD_APPLICATIONS_PER_ADDRESS_PER_DAY = int(
+    os.environ.get("ACCORD_APPLICATIONS_PER_ADDRESS_PER_DAY", "10")
+)
+ACCORD_APPLICATIONS_PER_EMAIL_PER_DAY = int(
+    os.environ.get("ACCORD_APPLICATIONS_PER_EMAIL_PER_DAY", "3")
+)
+
 # Background tasks (django.tasks). "database" (the default) keeps the queue in the
 # database and `accord serve` runs a worker beside the web server: nothing else to
 # install. "redis" hands tasks to RQ through Redis, for `accord worker` processes on

@@ -1,6 +1,7 @@
 """Changing accounts: people, organisations, memberships, API tokens, two-factor
-authentication, the sign-in record and sign-out. Every change that matters records an
-audit event; no secret, password or token ever goes into one.
+authentication, the sign-in record and sign-out, applications to join and invitations.
+Every change that matters records an audit event; no secret, password or token ever goes
+into one.
 
 The services live in one module per subject; this package is their one public face.
 """
@@ -17,6 +18,24 @@ from accord.accounts.services._common import (
     WeakPassword,
     WouldLockOut,
 )
+from accord.accounts.services.applications import (
+    MAX_DOMAINS,
+    ApplicationDecided,
+    admit_application,
+    decline_application,
+    parse_domains,
+    submit_application,
+)
+from accord.accounts.services.invitations import (
+    InvitationClosed,
+    InvitationNotFound,
+    WrongAccount,
+    accept_invitation,
+    accept_invitation_with_new_account,
+    invite_to_instance,
+    invite_to_organisation,
+    revoke_invitation,
+)
 from accord.accounts.services.logins import (
     fail_login_attempt,
     record_login_attempt,
@@ -25,7 +44,6 @@ from accord.accounts.services.logins import (
 )
 from accord.accounts.services.organisations import (
     add_member,
-    add_member_by_email,
     change_role,
     create_organisation,
     edit_organisation,
@@ -57,6 +75,7 @@ from accord.accounts.services.twofactor import (
 )
 
 __all__ = [
+    "MAX_DOMAINS",
     "MAX_PASSWORD_LENGTH",
     "MAX_TOKEN_LENGTH",
     "SIGNED_OUT",
@@ -65,16 +84,22 @@ __all__ = [
     "TWO_FACTOR_REQUIRED",
     "AccountError",
     "AlreadyMember",
+    "ApplicationDecided",
     "EmailTaken",
     "InvalidCode",
     "InvalidInput",
+    "InvitationClosed",
+    "InvitationNotFound",
     "NotAMember",
     "NotAllowed",
     "TwoFactorState",
     "WeakPassword",
     "WouldLockOut",
+    "WrongAccount",
+    "accept_invitation",
+    "accept_invitation_with_new_account",
     "add_member",
-    "add_member_by_email",
+    "admit_application",
     "change_role",
     "confirm_totp",
     "create_api_token",
@@ -82,17 +107,23 @@ __all__ = [
     "create_secretariat_admin",
     "create_user",
     "deactivate_user",
+    "decline_application",
     "disable_totp",
     "edit_organisation",
     "fail_login_attempt",
     "import_demo_organisations",
+    "invite_to_instance",
+    "invite_to_organisation",
+    "parse_domains",
     "record_login_attempt",
     "release_login_attempt",
     "remove_member",
     "reserve_login_attempt",
     "revoke_api_token",
+    "revoke_invitation",
     "sign_out",
     "start_totp_enrolment",
+    "submit_application",
     "use_api_token",
     "verify_totp",
 ]
