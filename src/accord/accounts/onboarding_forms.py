@@ -32,7 +32,7 @@ class ApplicationForm(forms.Form):
     )
     sector = forms.CharField(label="Sector", max_length=80, help_text="Such as energy or software")
     country = forms.CharField(
-        label="Country", max_length=2, help_text="Two-letter ISO 3166-1 code, such as NL"
+        label="Country", max_length=100, help_text="Two-letter ISO 3166-1 code, such as NL"
     )
     size_band = forms.ChoiceField(label="Size", choices=Organisation.SizeBand.choices)
     contact_name = forms.CharField(label="Contact person's name", max_length=200)
