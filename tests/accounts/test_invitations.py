@@ -20,7 +20,7 @@ from accord.audit.models import Event
 from accord.notifications import mail
 from accord.notifications import services as notifications
 from accord.notifications.models import Message, Notification
-from tests.accounts.helpers import give_confirmed_totp, post_login, verified_client
+from tests.accounts.helpers import bearer, give_confirmed_totp, post_login, verified_client
 from tests.accounts.onboarding import (
     accept_path,
     invitation_link,
@@ -448,3 +448,50 @@ def test_the_raw_secret_is_never_stored_once_the_email_is_delivered(
     assert secret not in _everything_stored()
     services.accept_invitation_with_new_account(token=token, password="a long new passphrase")
     assert secret not in _everything_stored()
+
+
+# The API -------------------------------------------------------------------------------
+
+
+def test_an_admins_token_invites_and_lists_invitations(
+    client: Client, alice: User, org_a: Organisation, make_user: Any
+) -> None:
+    _, secret = services.create_api_token(user=alice, organisation=org_a, name="ci")
+    make_user(DANA)
+    answers = [
+        client.post(
+            "/api/v1/accounts/invitations",
+            {"email": email, "role": "member"},
+            content_type="application/json",
+            **bearer(secret),
+        )
+        for email in (DANA, "erin@example.org")
+    ]
+    assert [a.status_code for a in answers] == [202, 202]
+    assert answers[0].json() == {"detail": f"An invitation was sent to {DANA}."}
+    assert answers[1].json() == {"detail": "An invitation was sent to erin@example.org."}
+    listed = client.get("/api/v1/accounts/invitations", **bearer(secret)).json()
+    assert [row["email"] for row in listed] == ["erin@example.org", DANA]
+    refused = client.post(
+        "/api/v1/accounts/invitations",
+        {"email": "x@example.org", "role": "owner"},
+        content_type="application/json",
+        **bearer(secret),
+    )
+    assert refused.status_code == 422
+    assert refused.json()["field"] == "role"
+
+
+def test_a_members_token_may_not_invite(client: Client, carol: User, org_a: Organisation) -> None:
+    _, secret = services.create_api_token(user=carol, organisation=org_a, name="ci")
+    for response in (
+        client.get("/api/v1/accounts/invitations", **bearer(secret)),
+        client.post(
+            "/api/v1/accounts/invitations",
+            {"email": DANA},
+            content_type="application/json",
+            **bearer(secret),
+        ),
+    ):
+        assert response.status_code == 403
+    assert not Invitation.objects.exists()
