@@ -406,6 +406,15 @@ def test_an_account_with_another_instance_role_keeps_it(secretariat: User, make_
         services.accept_invitation(token=invitation_token(sec2.email), user=sec2)
 
 
+def test_an_instance_role_given_meanwhile_is_not_given_twice(
+    secretariat: User, make_user: Any
+) -> None:
+    services.invite_to_instance(email=DANA, instance_role="observer", actor=secretariat)
+    dana = make_user(DANA, instance_role=User.InstanceRole.OBSERVER)
+    with pytest.raises(services.AlreadyMember, match="already an observer"):
+        services.accept_invitation(token=invitation_token(DANA), user=dana)
+
+
 def test_the_secretariat_revokes_an_instance_invitation(
     sec_client: Client, secretariat: User
 ) -> None:

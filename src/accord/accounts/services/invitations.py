@@ -290,7 +290,8 @@ def _grant(invitation: Invitation, user: User) -> None:
         add_member(organisation=invitation.organisation, user=user, role=invitation.role)
         return
     if user.instance_role == invitation.instance_role:
-        raise AlreadyMember(f"Your account is already {invitation.role_label.lower()}.")
+        label = invitation.role_label.lower()
+        raise AlreadyMember(f"Your account is already {_article(label)} {label}.")
     if user.instance_role:
         raise InvitationClosed(
             f"Your account already has the role “{user.get_instance_role_display()}”; "
