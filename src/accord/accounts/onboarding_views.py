@@ -115,27 +115,29 @@ def application(request: HttpRequest, application_id: int) -> HttpResponse:
 def application_decide(request: HttpRequest, application_id: int, decision: str) -> HttpResponse:
     found = _reviewable(request, application_id)
     form = DecisionForm(request.POST)
-    if not form.is_valid():
-        return _render_application(request, found, form=form, status=UNACCEPTABLE)
-    reason, actor = form.cleaned_data["reason"], request.user
-    assert isinstance(actor, User)  # login_required
-    try:
-        if decision == "admit":
-            organisation = services.admit_application(application=found, actor=actor, reason=reason)
+    if form.is_valid():
+        try:
+            done = _decided(found, decision, form.cleaned_data["reason"], request.user)
+        except Invalid as exc:
+            _shown_again(form, exc)
         else:
-            services.decline_application(application=found, actor=actor, reason=reason)
-    except Invalid as exc:
-        _shown_again(form, exc)
-        return _render_application(request, found, form=form, status=UNACCEPTABLE)
+            messages.success(request, done)
+            return redirect("accounts:applications")
+    return _render_application(request, found, form=form, status=UNACCEPTABLE)
+
+
+def _decided(application: Application, decision: str, reason: str, actor: Any) -> str:
+    """Record the decision; returns what happened, said to the secretariat."""
     if decision == "admit":
-        messages.success(
-            request,
-            f"{organisation.name} is admitted. An invitation to be its first admin was "
-            f"sent to {found.contact_email}.",
+        organisation = services.admit_application(
+            application=application, actor=actor, reason=reason
         )
-    else:
-        messages.success(request, f"The application of {found.name} is declined; they are told.")
-    return redirect("accounts:applications")
+        return (
+            f"{organisation.name} is admitted. An invitation to be its first admin was "
+            f"sent to {application.contact_email}."
+        )
+    services.decline_application(application=application, actor=actor, reason=reason)
+    return f"The application of {application.name} is declined; they are told."
 
 
 # Sending and revoking invitations ------------------------------------------------------
