@@ -39,7 +39,14 @@ from django.utils import timezone
 
 from accord.access import Permission, declare, has_perm, rule_of, scope_of
 from accord.accounts import selectors as account_selectors
-from accord.accounts.models import ApiToken, Membership, Organisation, User
+from accord.accounts.models import (
+    ApiToken,
+    Application,
+    Invitation,
+    Membership,
+    Organisation,
+    User,
+)
 from accord.audit.models import Event
 from accord.audit.services import record_event
 from accord.catalogue.models import CatalogueVersion, Practice
@@ -122,7 +129,22 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.TOKEN_CREATE, "organisation"): lambda v, f: v.role(f.organisation) is not None,
     (Permission.TOKEN_REVOKE, "token"): lambda v, f: owns(v, f) or runs(v, f),
     (Permission.TOKEN_USE, "token"): lambda v, f: owns(v, f) and v.role(f.organisation) is not None,
+    # Applications are decided by the secretariat; invitations sent by whoever runs the
+    # organisation, and to the instance (observers, secretariat) by the secretariat only.
+    (Permission.APPLICATION_REVIEW, "none"): secretariat,
+    (Permission.APPLICATION_REVIEW, "application"): secretariat,
+    (Permission.INVITATION_CREATE, "none"): secretariat,
+    (Permission.INVITATION_CREATE, "organisation"): runs,
+    (Permission.INVITATION_CREATE, "token"): lambda v, f: (
+        owns(v, f) and v.role(f.organisation) == ADMIN
+    ),
+    (Permission.INVITATION_MANAGE, "invitation"): lambda v, f: (
+        secretariat(v, f) if f.organisation is None else runs(v, f)
+    ),
     (Permission.AUDIT_VIEW, "none"): secretariat,
+    # Everyone signed in has an inbox; the outbox is the secretariat's.
+    (Permission.NOTIFICATION_VIEW, "none"): lambda v, f: v.active,
+    (Permission.OUTBOX_VIEW, "none"): secretariat,
     (Permission.AUDIT_VIEW, "event"): secretariat,
     (Permission.CATALOGUE_PUBLISH, "none"): secretariat,
     (Permission.CATALOGUE_PUBLISH, "version"): secretariat,
@@ -284,6 +306,47 @@ def _tokens(
         yield Facts("token", token, organisation.pk, owner=owner.user.pk)
 
 
+def _applications() -> Iterator[Facts]:
+    for n, state in enumerate(Application.State.values):
+        application = Application.objects.create(
+            name=f"Applicant {n}",
+            domains=[f"applicant-{n}.example"],
+            sector="water",
+            country="NL",
+            size_band="small",
+            contact_name="Contact",
+            contact_email=f"contact-{n}@example.org",
+            state=state,
+            key=f"application-{n}",
+            digest="0" * 64,
+        )
+        yield Facts("application", application)
+
+
+def _invitations(rng: random.Random, organisations: list[Organisation]) -> Iterator[Facts]:
+    # Open, expired, accepted and revoked, to each organisation and to the instance.
+    week = timedelta(days=7)
+    states = [("pending", week), ("pending", -week), ("accepted", week), ("revoked", week)]
+    targets: list[tuple[Organisation | None, str, str]] = [
+        (organisation, rng.choice([ADMIN, MEMBER]), "") for organisation in organisations
+    ]
+    targets += [(None, "", "observer"), (None, "", "secretariat")]
+    for n, ((organisation, role, instance_role), (state, ahead)) in enumerate(
+        (target, state) for target in targets for state in states
+    ):
+        invitation = Invitation.objects.create(
+            email=f"invitee-{n}@example.org",
+            organisation=organisation,
+            role=role,
+            instance_role=instance_role,
+            state=state,
+            key=f"invitation-{n}",
+            digest="0" * 64,
+            expires_at=timezone.now() + ahead,
+        )
+        yield Facts("invitation", invitation, organisation.pk if organisation else None)
+
+
 def build_world(seed: int) -> World:
     rng = random.Random(seed)
     version = load_catalogue()
@@ -299,6 +362,8 @@ def build_world(seed: int) -> World:
         objects.extend(_commitments(organisation, base, rng.sample(practices, 5)))
         record_event(tag="accounts:organisation:create", organisation=organisation)
     objects.extend(_tokens(rng, viewers, organisations))
+    objects.extend(_applications())
+    objects.extend(_invitations(rng, organisations))
     objects.extend(Facts("event", event) for event in Event.objects.all())
     old = CatalogueVersion.objects.create(version="0.9.0", digest="0" * 64)
     objects.extend(Facts("version", v) for v in (version, old))
@@ -327,6 +392,8 @@ MODELS = {
     "attestation": Attestation,
     "document": EvidenceDocument,
     "token": ApiToken,
+    "application": Application,
+    "invitation": Invitation,
     "event": Event,
     "version": CatalogueVersion,
 }
@@ -367,6 +434,7 @@ def test_list_pages_and_their_managers_show_what_has_perm_allows(world: World) -
         assert set(account_selectors.token_organisations(user)) == creatable, label
         mine = {f.obj for f in world.of_kind("token") if owns(viewer, f)}
         assert set(account_selectors.tokens_for(user)) == mine, label
+        _check_onboarding_lists(world, viewer)
         for kind, model, permission in [
             ("commitment", Commitment, Permission.SCORECARD_VIEW),
             ("attestation", Attestation, Permission.PROOF_VIEW),
@@ -375,6 +443,30 @@ def test_list_pages_and_their_managers_show_what_has_perm_allows(world: World) -
         ]:
             listed = set(model.objects.visible_to(user))  # type: ignore[attr-defined]
             assert listed == _allowed(world, viewer, permission, kind), f"{label} {kind}"
+
+
+def _check_onboarding_lists(world: World, viewer: Viewer) -> None:
+    user, label = viewer.user, f"seed {world.seed}: {viewer.name}"
+    reviewable = _allowed(world, viewer, Permission.APPLICATION_REVIEW, "application")
+    assert set(account_selectors.applications_for(user)) == reviewable, label
+    queue = account_selectors.application_queue(user, per_page=100)
+    assert (queue is not None) is expected(
+        viewer, Permission.APPLICATION_REVIEW, Facts("none", None)
+    )
+    if queue is not None:
+        assert set(queue.page.object_list) == reviewable, label
+    manageable = _allowed(world, viewer, Permission.INVITATION_MANAGE, "invitation")
+    assert set(Invitation.objects.visible_to(user)) == manageable, label
+    for organisation in [None, *(f.obj for f in world.of_kind("organisation"))]:
+        listed = set(account_selectors.invitations_for(user, organisation))  # type: ignore[arg-type]
+        assert listed == {
+            i
+            for i in manageable
+            if i.organisation == organisation and i.is_open  # type: ignore[attr-defined]
+        }, f"{label} invitations of {organisation}"
+    for f in world.of_kind("invitation"):
+        found = account_selectors.invitation_for(user, f.obj.pk)  # type: ignore[union-attr]
+        assert (found is not None) is expected(viewer, Permission.INVITATION_MANAGE, f), label
 
 
 def test_detail_selectors_find_only_what_has_perm_allows(world: World) -> None:

@@ -53,7 +53,7 @@ class TestPages:
         assert "Only the organisation&#x27;s admins commit." in response.content.decode()
 
     def test_409_for_a_change_the_state_forbids(self, client_for: Any, alice: User) -> None:
-        url = reverse("accounts:organisation_member_add", args=["alpha"])
+        url = reverse("accounts:organisation_invite", args=["alpha"])
         response = client_for(alice).post(url, {"email": alice.email, "role": "member"})
         assert response.status_code == 409
         assert "already a member of Alpha Systems" in response.content.decode()

@@ -98,7 +98,7 @@ def test_a_bad_name_comes_back_on_the_organisation_page_with_its_error(
     page = response.content.decode()
     assert response.status_code == 422
     assert "IP address, not a domain name" in page
-    assert "Add a member" in page  # the whole organisation page, not a bare form
+    assert "Invite a person" in page  # the whole organisation page, not a bare form
     assert not Domain.objects.exists()
 
 

@@ -20,6 +20,9 @@ class Permission(enum.StrEnum):
     TOKEN_CREATE = "accounts:token:create"  # noqa: S105 (a permission name)
     TOKEN_REVOKE = "accounts:token:revoke"  # noqa: S105
     TOKEN_USE = "accounts:token:use"  # noqa: S105
+    APPLICATION_REVIEW = "accounts:application:review"
+    INVITATION_CREATE = "accounts:invitation:create"
+    INVITATION_MANAGE = "accounts:invitation:manage"
     AUDIT_VIEW = "audit:event:view"
     NOTIFICATION_VIEW = "notifications:notification:view"
     OUTBOX_VIEW = "notifications:outbox:view"

@@ -10,12 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from accord.accounts import selectors, services
 from accord.accounts.models import ApiToken
+from accord.accounts.permissions import Permission, has_perm
 from accord.errors import NotAllowed
 
 router = Router(tags=["accounts"])
@@ -119,3 +120,56 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
         "website": org.website,
         "members": view.members,
     }
+
+
+# Invitations ---------------------------------------------------------------------------
+
+
+class InvitationIn(Schema):
+    email: str = Field(max_length=254)
+    role: str = Field("member", description="org_admin or member")
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class SentOut(Schema):
+    detail: str
+
+
+def _inviting_token(request: HttpRequest) -> ApiToken:
+    token = request_token(request)
+    # A token invites with its owner's role in its organisation, never the instance role.
+    if not has_perm(token.user, Permission.INVITATION_CREATE, token):
+        raise NotAllowed("Only an organisation admin's token can invite people.")
+    return token
+
+
+@router.post(
+    "/invitations",
+    response={202: SentOut, 409: ErrorOut, 422: ErrorOut, **AUTH_ERRORS},
+    summary="Invite a person to the token's organisation",
+    description="The person is emailed a link that works once and expires; they join when "
+    "they accept. The answer is the same whether or not an account uses the address.",
+)
+def create_invitation(request: HttpRequest, payload: InvitationIn) -> Status:
+    token = _inviting_token(request)
+    invitation = services.invite_to_organisation(
+        organisation=token.organisation, email=payload.email, role=payload.role, actor=token.user
+    )
+    return Status(202, {"detail": f"An invitation was sent to {invitation.email}."})
+
+
+@router.get(
+    "/invitations",
+    response={200: list[InvitationOut], **AUTH_ERRORS},
+    summary="Invitations to the token's organisation waiting to be accepted",
+)
+def list_invitations(request: HttpRequest) -> Any:
+    token = _inviting_token(request)
+    return list(selectors.invitations_for(token.user, token.organisation))

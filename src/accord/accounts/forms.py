@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
-from accord.accounts.models import ApiToken, Membership, Organisation, User
+from accord.accounts.models import ApiToken, Organisation, User
 from accord.accounts.selectors import normal_email
 from accord.accounts.services import MAX_PASSWORD_LENGTH
 
@@ -67,14 +67,6 @@ class TokenCreateForm(forms.Form):
         """The chosen expiry; None leaves it to the instance's default lifetime."""
         days = self.cleaned_data.get("expires")
         return timezone.now() + timedelta(days=int(days)) if days else None
-
-
-class MemberAddForm(forms.Form):
-    email = forms.EmailField(label="Email address of an existing account", max_length=254)
-    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
-
-    def clean_email(self) -> str:
-        return normal_email(self.cleaned_data["email"])
 
 
 # Sign-up, email verification, password reset, recovery codes ------------------------

@@ -1,17 +1,26 @@
-"""Users, organisations, memberships, instance roles, API tokens and TOTP devices."""
+"""Users, organisations, memberships, instance roles, API tokens, TOTP devices,
+applications to join and invitations."""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from accord.accounts.rules import ApiTokenQuerySet, MembershipQuerySet, OrganisationQuerySet, Role
+from accord.accounts.rules import (
+    ApiTokenQuerySet,
+    ApplicationQuerySet,
+    InvitationQuerySet,
+    MembershipQuerySet,
+    OrganisationQuerySet,
+    Role,
+)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -277,3 +286,146 @@ class RecoveryCode(models.Model):
         """The stored form of a code, as typed: case, spaces and dashes do not matter."""
         normal = "".join(code.split()).replace("-", "").lower()
         return hashlib.sha256(normal.encode()).hexdigest()
+
+
+# Applications and invitations -----------------------------------------------------------
+
+
+class Application(models.Model):
+    """An organisation's request to join the coalition, and the secretariat's decision.
+
+    The applicant follows a private status link to see the state; only the digest of the
+    link's secret is stored (`accord.accounts.capabilities`). Admission creates the
+    organisation and invites the contact person as its first admin.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        ADMITTED = "admitted", "Admitted"
+        DECLINED = "declined", "Declined"
+
+    name = models.CharField(max_length=200)
+    domains = models.JSONField(default=list, help_text="Domain names, in their normal ASCII form")
+    sector = models.CharField(max_length=80)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
+    size_band = models.CharField(max_length=20, choices=Organisation.SizeBand.choices)
+    contact_name = models.CharField(max_length=200)
+    contact_email = models.EmailField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    reason = models.TextField(
+        blank=True, help_text="The secretariat's reason, told to the applicant"
+    )
+    key = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    submitted_ip = models.GenericIPAddressField(null=True, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="applications",
+    )
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["state", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_state_display()})"
+
+
+class Invitation(models.Model):
+    """An offer to join, emailed to an address: a role in an organisation, or an
+    instance-wide role (observer, secretariat) when there is no organisation.
+
+    Accepted once, through a link that expires; only the digest of the link's secret is
+    stored. Nobody becomes a member without following it.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REVOKED = "revoked", "Revoked"
+
+    email = models.EmailField()
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    instance_role = models.CharField(max_length=20, choices=User.InstanceRole.choices, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    key = models.CharField(max_length=16, unique=True)
+    digest = models.CharField(max_length=64)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # To an organisation with a role there, or to the instance with an instance role.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(organisation__isnull=False, instance_role="") & ~models.Q(role="")
+                )
+                | (models.Q(organisation__isnull=True, role="") & ~models.Q(instance_role="")),
+                name="invitation_to_organisation_or_instance",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.target_label}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_open(self) -> bool:
+        """Still usable: pending and not expired."""
+        return self.state == self.State.PENDING and not self.is_expired
+
+    @property
+    def closed_reason(self) -> str:
+        """Why the link no longer works, said to whoever follows it; "" while it does."""
+        if self.state == self.State.ACCEPTED:
+            return "This invitation was accepted already. Sign in to continue."
+        if self.state == self.State.REVOKED:
+            return "This invitation was withdrawn. Ask whoever invited you for a new one."
+        if self.is_expired:
+            return "This invitation has expired. Ask whoever invited you for a new one."
+        return ""
+
+    @property
+    def role_label(self) -> str:
+        if self.organisation_id is not None:
+            return self.get_role_display()
+        return self.get_instance_role_display()
+
+    @property
+    def target_label(self) -> str:
+        if self.organisation is not None:
+            return self.organisation.name
+        return str(settings.ACCORD_INSTANCE_NAME)
+
+    @property
+    def state_label(self) -> str:
+        if self.state == self.State.PENDING and self.is_expired:
+            return "Expired"
+        return self.get_state_display()

@@ -1,4 +1,5 @@
-"""Who may read and change accounts' resources: organisations, memberships, API tokens.
+"""Who may read and change accounts' resources: organisations, memberships, API tokens,
+applications and invitations.
 
 The querysets here are the rules; the models' managers use them, and `has_perm` asks
 them (see `accord.access`). Two standings decide everything: the instance role
@@ -14,11 +15,17 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from accord.access import Permission, Viewer, active, declare
+from accord.access import Permission, Viewer, active, declare, everything_if
 
 if TYPE_CHECKING:
     # The querysets' type parameters.
-    from accord.accounts.models import ApiToken, Membership, Organisation  # noqa: F401
+    from accord.accounts.models import (  # noqa: F401
+        ApiToken,
+        Application,
+        Invitation,
+        Membership,
+        Organisation,
+    )
 
 
 class Role(models.TextChoices):
@@ -111,6 +118,24 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
         return _members(self.visible_to(user), user, via="organisation__", role=Role.ORG_ADMIN)
 
 
+class ApplicationQuerySet(models.QuerySet["Application"]):
+    def visible_to(self, user: Viewer) -> ApplicationQuerySet:
+        """Applications are read and decided by the secretariat alone
+        (`APPLICATION_REVIEW`); the applicant sees theirs through its private link."""
+        return self.all() if is_secretariat(user) else self.none()
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def visible_to(self, user: Viewer) -> InvitationQuerySet:
+        """Invitations the user may see and revoke (`INVITATION_MANAGE`): an org admin
+        those to their organisation, the secretariat all (to the instance too)."""
+        return _member_zone(self, user, via="organisation__", role=Role.ORG_ADMIN)
+
+    def open(self) -> InvitationQuerySet:
+        """Pending and not expired: the link still works."""
+        return self.filter(state="pending", expires_at__gt=timezone.now())
+
+
 def _not_secretariat(user: Viewer) -> bool:
     # The instance's admins always keep a second factor.
     return not is_secretariat(user)
@@ -118,6 +143,8 @@ def _not_secretariat(user: Viewer) -> bool:
 
 ORGANISATION = "accounts.Organisation"
 TOKEN = "accounts.ApiToken"  # noqa: S105 (a model label)
+APPLICATION = "accounts.Application"
+INVITATION = "accounts.Invitation"
 
 declare(Permission.INSTANCE_ADMIN, owner=__name__, allows=is_secretariat)
 declare(Permission.ORGANISATION_CREATE, owner=__name__, allows=is_secretariat)
@@ -148,3 +175,26 @@ declare(
 )
 declare(Permission.TOKEN_REVOKE, owner=__name__, scopes={TOKEN: ApiTokenQuerySet.revocable_by})
 declare(Permission.TOKEN_USE, owner=__name__, scopes={TOKEN: ApiTokenQuerySet.usable_by})
+# Admission is the secretariat's; invitations are sent by whoever runs the organisation
+# (its admins, the secretariat), and to the instance itself (observers, secretariat) by
+# the secretariat only. A token invites with its owner's role there, as it reads contacts.
+declare(
+    Permission.APPLICATION_REVIEW,
+    owner=__name__,
+    allows=is_secretariat,
+    scopes={APPLICATION: everything_if(is_secretariat)},
+)
+declare(
+    Permission.INVITATION_CREATE,
+    owner=__name__,
+    allows=is_secretariat,
+    scopes={
+        ORGANISATION: OrganisationQuerySet.manageable_by,
+        TOKEN: ApiTokenQuerySet.showing_contacts_to,
+    },
+)
+declare(
+    Permission.INVITATION_MANAGE,
+    owner=__name__,
+    scopes={INVITATION: InvitationQuerySet.visible_to},
+)

@@ -10,12 +10,16 @@ from typing import Any
 import pyotp
 import segno
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from accord.access import scope_of
+from accord.accounts import capabilities
 from accord.accounts.models import (
     ApiToken,
+    Application,
+    Invitation,
     LoginAttempt,
     Membership,
     Organisation,
@@ -266,3 +270,108 @@ def account_overview(user: User) -> AccountOverview:
         can_disable_two_factor=has_perm(user, Permission.TWO_FACTOR_DISABLE),
         attempts=list(recent_login_attempts(user)),
     )
+
+
+# Applications and invitations -----------------------------------------------------------
+
+
+def user_with_id(user_id: int | None) -> User | None:
+    """The account with this id, for a handler that was given only the id."""
+    return User.objects.filter(pk=user_id).first() if user_id is not None else None
+
+
+def secretariat_people() -> QuerySet[User]:
+    """The active secretariat admins, who are told of new applications."""
+    return User.objects.filter(instance_role=User.InstanceRole.SECRETARIAT, is_active=True)
+
+
+def _by_capability[M: (Application, Invitation)](objects: QuerySet[M], token: str) -> M | None:
+    parts = capabilities.split(token)
+    if parts is None:
+        return None
+    key, secret = parts
+    found = objects.filter(key=key).first()
+    return found if found is not None and capabilities.matches(found.digest, secret) else None
+
+
+def application_by_token(token: str) -> Application | None:
+    """The application whose private status link carries `token`, or None."""
+    return _by_capability(Application.objects.all(), token)
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    """The invitation whose link carries `token` (in whatever state), or None."""
+    return _by_capability(Invitation.objects.select_related("organisation"), token)
+
+
+def applications_for(user: Any, *, state: str = "") -> QuerySet[Application]:
+    """The applications the user may review, newest first, in `state` if given."""
+    # `visible_to` is exactly the APPLICATION_REVIEW rule.
+    applications = Application.objects.visible_to(user)
+    if state:
+        applications = applications.filter(state=state)
+    return applications.select_related("organisation", "decided_by").order_by(
+        "-submitted_at", "-id"
+    )
+
+
+def application_for(user: Any, application_id: int) -> Application | None:
+    """The application with this id if the user may review it; None whether or not it exists."""
+    return applications_for(user).filter(pk=application_id).first()
+
+
+def applications_limited(*, email: str, ip: str | None, now: datetime | None = None) -> bool:
+    """Whether the public form refuses another application for now: this address (or
+    this contact email) sent the day's allowance already."""
+    since = (now or timezone.now()) - timedelta(days=1)
+    recent = Application.objects.filter(submitted_at__gte=since)
+    by_email = recent.filter(contact_email=normal_email(email)).count()
+    if by_email >= settings.ACCORD_APPLICATIONS_PER_EMAIL_PER_DAY:
+        return True
+    address = valid_ip(ip)
+    by_address = recent.filter(submitted_ip=address).count() if address else 0
+    return by_address >= settings.ACCORD_APPLICATIONS_PER_ADDRESS_PER_DAY
+
+
+def invitations_for(user: Any, organisation: Organisation | None) -> QuerySet[Invitation]:
+    """The open invitations the user may see and revoke: to `organisation`, or to the
+    instance itself when it is None. Newest first."""
+    # `visible_to` is exactly the INVITATION_MANAGE rule.
+    invitations = Invitation.objects.visible_to(user).open()
+    if organisation is None:
+        invitations = invitations.filter(organisation__isnull=True)
+    else:
+        invitations = invitations.filter(organisation=organisation)
+    return invitations.select_related("invited_by").order_by("-created_at", "-id")
+
+
+def invitation_for(user: Any, invitation_id: int) -> Invitation | None:
+    """The invitation with this id if the user may revoke it; None whether or not it exists."""
+    scope = Invitation.objects.visible_to(user).select_related("organisation")
+    return scope.filter(pk=invitation_id).first()
+
+
+def invitee_has_account(invitation: Invitation) -> bool:
+    """Whether the invited address has an account already: told only to whoever holds
+    the invitation's link (the invitee), never to the one who invited."""
+    return User.objects.filter(email__iexact=invitation.email).exists()
+
+
+@dataclass(frozen=True)
+class ApplicationQueue:
+    """One page of the secretariat's applications, newest first."""
+
+    page: Page[Application]
+    state: str
+    pending: int
+
+
+def application_queue(
+    user: Any, *, state: str = "", page: int | str = 1, per_page: int = 25
+) -> ApplicationQueue | None:
+    """The applications in `state` (all if ""), paged; None unless the user reviews them."""
+    if not has_perm(user, Permission.APPLICATION_REVIEW):
+        return None
+    paginator = Paginator(applications_for(user, state=state), per_page)
+    pending = applications_for(user, state=Application.State.PENDING).count()
+    return ApplicationQueue(page=paginator.get_page(page), state=state, pending=pending)

@@ -26,7 +26,6 @@ from django.views.decorators.http import require_POST
 from accord.accounts import selectors, services
 from accord.accounts.forms import (
     LoginForm,
-    MemberAddForm,
     PasswordResetRequestForm,
     RecoveryCodeForm,
     SecondFactorForm,
@@ -36,6 +35,7 @@ from accord.accounts.forms import (
     TotpCodeForm,
 )
 from accord.accounts.models import AccountRequest, LoginAttempt, Organisation, User
+from accord.accounts.onboarding_forms import InvitationForm
 from accord.accounts.services.passwords import BAD_RESET_LINK
 from accord.accounts.sessions import (
     PendingLogin,
@@ -263,7 +263,7 @@ def render_organisation(
     request: HttpRequest,
     organisation: Organisation,
     *,
-    member_form: MemberAddForm | None = None,
+    invitation_form: InvitationForm | None = None,
     status: int = 200,
     **sections: Any,
 ) -> HttpResponse:
@@ -271,7 +271,9 @@ def render_organisation(
     render into it (evidence's domain form, say) when re-showing one with its errors."""
     context = {
         "view": selectors.organisation_view(request.user, organisation),
-        "member_form": member_form or MemberAddForm(),
+        "invitation_form": invitation_form or InvitationForm(),
+        "invitations": selectors.invitations_for(request.user, organisation),
+        "invitation_days": settings.ACCORD_INVITATION_DAYS,
         **sections,
     }
     return render(request, "accounts/organisation.html", context, status=status)
@@ -280,24 +282,6 @@ def render_organisation(
 @login_required
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     return render_organisation(request, _visible_organisation(request, slug))
-
-
-@login_required
-@require_POST
-def organisation_member_add(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = _visible_organisation(request, slug)
-    form = MemberAddForm(request.POST)
-    if form.is_valid():
-        try:
-            membership = services.add_member_by_email(
-                organisation=organisation, actor=request.user, **form.cleaned_data
-            )
-        except Invalid as exc:
-            form.add_error(exc.field_in(form.fields), str(exc))
-        else:
-            messages.success(request, f"{membership.user.email} is now a member.")
-            return redirect("accounts:organisation", slug=organisation.slug)
-    return render_organisation(request, organisation, member_form=form, status=UNACCEPTABLE)
 
 
 # Recovery codes and a lost authenticator -----------------------------------------------

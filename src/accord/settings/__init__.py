@@ -215,6 +215,15 @@ ACCORD_TOKEN_DEFAULT_DAYS = int(os.environ.get("ACCORD_TOKEN_DEFAULT_DAYS", "90"
 ACCORD_TOKEN_MAX_DAYS = int(os.environ.get("ACCORD_TOKEN_MAX_DAYS", "365"))
 # The owner is told this many days before a token expires.
 ACCORD_TOKEN_WARN_DAYS = int(os.environ.get("ACCORD_TOKEN_WARN_DAYS", "7"))
+# Onboarding: how long an invitation link works, and how many applications one address
+# (and one contact email) may send a day, so the public form cannot flood the queue.
+ACCORD_INVITATION_DAYS = float(os.environ.get("ACCORD_INVITATION_DAYS", "7"))
+ACCORD_APPLICATIONS_PER_ADDRESS_PER_DAY = int(
+    os.environ.get("ACCORD_APPLICATIONS_PER_ADDRESS_PER_DAY", "10")
+)
+ACCORD_APPLICATIONS_PER_EMAIL_PER_DAY = int(
+    os.environ.get("ACCORD_APPLICATIONS_PER_EMAIL_PER_DAY", "3")
+)
 
 # Background tasks (django.tasks). "database" (the default) keeps the queue in the
 # database and `accord serve` runs a worker beside the web server: nothing else to

@@ -1,7 +1,7 @@
-"""Changing accounts: people, organisations, memberships, API tokens, two-factor
-authentication and its recovery codes, the sign-in record and sign-out, sign-up, email
-verification and password reset. Every change that matters records an
-audit event; no secret, password or token ever goes into one.
+"""Changing accounts: people, organisations, memberships, applications to join,
+invitations, API tokens, two-factor authentication and its recovery codes, the sign-in
+record and sign-out, sign-up, email verification and password reset. Every change that
+matters records an audit event; no secret, password or token ever goes into one.
 
 The services live in one module per subject; this package is their one public face.
 """
@@ -19,6 +19,24 @@ from accord.accounts.services._common import (
     WeakPassword,
     WouldLockOut,
 )
+from accord.accounts.services.applications import (
+    MAX_DOMAINS,
+    ApplicationDecided,
+    admit_application,
+    decline_application,
+    parse_domains,
+    submit_application,
+)
+from accord.accounts.services.invitations import (
+    InvitationClosed,
+    InvitationNotFound,
+    WrongAccount,
+    accept_invitation,
+    accept_invitation_with_new_account,
+    invite_to_instance,
+    invite_to_organisation,
+    revoke_invitation,
+)
 from accord.accounts.services.limits import admit_account_request
 from accord.accounts.services.logins import (
     fail_login_attempt,
@@ -28,7 +46,6 @@ from accord.accounts.services.logins import (
 )
 from accord.accounts.services.organisations import (
     add_member,
-    add_member_by_email,
     change_role,
     create_organisation,
     edit_organisation,
@@ -84,6 +101,7 @@ from accord.accounts.services.verification import (
 )
 
 __all__ = [
+    "MAX_DOMAINS",
     "MAX_PASSWORD_LENGTH",
     "MAX_TOKEN_LENGTH",
     "RECOVERY_CODE_COUNT",
@@ -93,18 +111,24 @@ __all__ = [
     "TWO_FACTOR_REQUIRED",
     "AccountError",
     "AlreadyMember",
+    "ApplicationDecided",
     "EmailTaken",
     "InvalidCode",
     "InvalidInput",
     "InvalidLink",
+    "InvitationClosed",
+    "InvitationNotFound",
     "NotAMember",
     "NotAllowed",
     "TwoFactorState",
     "WeakPassword",
     "WouldLockOut",
+    "WrongAccount",
+    "accept_invitation",
+    "accept_invitation_with_new_account",
     "add_member",
-    "add_member_by_email",
     "admit_account_request",
+    "admit_application",
     "change_role",
     "confirm_totp",
     "create_api_token",
@@ -112,14 +136,18 @@ __all__ = [
     "create_secretariat_admin",
     "create_user",
     "deactivate_user",
+    "decline_application",
     "disable_totp",
     "edit_organisation",
     "email_verification_link",
     "expired_api_token",
     "fail_login_attempt",
     "import_demo_organisations",
+    "invite_to_instance",
+    "invite_to_organisation",
     "looks_like_recovery_code",
     "mark_email_verified",
+    "parse_domains",
     "password_reset_link",
     "password_reset_user",
     "record_login_attempt",
@@ -132,10 +160,12 @@ __all__ = [
     "reserve_login_attempt",
     "reset_password",
     "revoke_api_token",
+    "revoke_invitation",
     "send_verification_email",
     "sign_out",
     "sign_up",
     "start_totp_enrolment",
+    "submit_application",
     "use_api_token",
     "use_recovery_code",
     "verify_email",

@@ -14,7 +14,6 @@ from accord.accounts.models import (
     User,
 )
 from accord.accounts.permissions import Permission
-from accord.accounts.selectors import normal_email
 from accord.accounts.services._common import (
     AccountError,
     AlreadyMember,
@@ -79,7 +78,11 @@ def _country_code(country: str) -> str:
 def add_member(
     *, organisation: Organisation, user: User, role: str, actor: Any = None
 ) -> Membership:
-    """Make `user` a member of `organisation` with `role`."""
+    """Make `user` a member of `organisation` with `role`.
+
+    People join through an invitation they accept (`accept_invitation` calls this with
+    no actor); the CLI and the demo call it directly.
+    """
     if actor is not None:
         _require(
             actor,
@@ -102,23 +105,6 @@ def add_member(
         data={"email": user.email, "role": role},
     )
     return membership
-
-
-@transaction.atomic
-def add_member_by_email(
-    *, organisation: Organisation, email: str, role: str, actor: Any
-) -> Membership:
-    """Add the person with an existing account at `email` to the organisation."""
-    _require(
-        actor,
-        Permission.ORGANISATION_MANAGE,
-        organisation,
-        "Only the organisation's admins can add members.",
-    )
-    user = User.objects.filter(email__iexact=normal_email(email), is_active=True).first()
-    if user is None:
-        raise InvalidInput("No active account uses that email address.", field="email")
-    return add_member(organisation=organisation, user=user, role=role, actor=actor)
 
 
 @transaction.atomic
