@@ -261,7 +261,7 @@ def accept_invitation(*, token: str, user: User) -> Invitation:
             f"This invitation is for {invitation.email}. Sign in with that account to accept it."
         )
     _grant(invitation, user)
-    mark_email_verified(user=user, how="invitation")
+    user.email_verified_at = mark_email_verified(user=user, how="invitation").email_verified_at
     invitation.state, invitation.accepted_at = Invitation.State.ACCEPTED, timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["state", "accepted_at", "accepted_by"])
