@@ -659,8 +659,8 @@ def long_date(day: date) -> str:
 def _membership(report: Report) -> str:
     figures, previous = report.figures, report.previous
     when = long_date(figures.day)
-    text = f"At the end of {when}, {report.instance_name} had {_count(figures.population)} "
-    text += "member organisations"
+    text = f"At the end of {report.year}, {report.instance_name} had "
+    text += f"{_count(figures.population)} member organisations"
     if report.partial_year:
         text = f"On {when}, the latest day with figures, {report.instance_name} had "
         text += f"{_count(figures.population)} member organisations"
@@ -719,14 +719,15 @@ def _movers_sentence(report: Report) -> str:
     text = ""
     if report.risers:
         names = [
-            f"{m.title} ({m.points:+.1f} points, to {m.now * 100:.1f}%)" for m in report.risers
+            f"{m.title} ({m.framework}, {m.points:+.1f} points, to {m.now_percent})"
+            for m in report.risers
         ]
         text = f"The biggest movers among the norms were {_join(names)}."
     if report.fallers:
         fell = report.fallers[0]
         text += (
-            f" The largest fall was for {fell.title} ({fell.points:+.1f} points, to "
-            f"{fell.now * 100:.1f}%)."
+            f" The largest fall was for {fell.title} ({fell.framework}, {fell.points:+.1f} "
+            f"points, to {fell.now_percent})."
         )
     return text.strip()
 
