@@ -207,7 +207,6 @@ class Report:
     first_day: date
     frameworks_chart: charts.LineChart
     series_table: list[tuple[date, list[Share]]]
-    frameworks_bars: charts.BarChart
     sections: list[FrameworkSection]
     headlines: list[Headline]
     risers: list[Mover]
@@ -281,7 +280,6 @@ def build_report(*, year: int, base_url: str | None = None) -> Report:
         first_day=span[0],
         frameworks_chart=charts.framework_chart(series),
         series_table=_series_table(series, [row.key for row in figures.frameworks]),
-        frameworks_bars=_framework_bars(figures),
         sections=sections,
         headlines=_headlines(figures, previous),
         risers=risers,
@@ -435,17 +433,6 @@ def _points(now: float | None, before: float | None) -> float | None:
 def _series_table(series: figures_of.Timeseries, keys: list[str]) -> list[tuple[date, list[Share]]]:
     """Per point of the series, each framework's share verified, or its bound."""
     return [(point.day, [verified_share(point, key) for key in keys]) for point in series.points]
-
-
-def _framework_bars(figures: Figures) -> charts.BarChart:
-    return charts.BarChart(
-        title=f"Organisations verified, per framework, on {figures.day.isoformat()}",
-        description=(
-            "Share of organisations with at least one verified practice serving each "
-            "framework. The table of headline figures gives the numbers."
-        ),
-        bars=[charts.Bar(row.group, row.verified.share) for row in figures.frameworks],
-    )
 
 
 def _sections(figures: Figures, previous: Figures | None) -> list[FrameworkSection]:
