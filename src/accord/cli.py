@@ -349,34 +349,60 @@ def audit_head() -> None:
 )
 @click.option(
     "--out",
-    required=True,
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="The file to write.",
+    help="The file to write (needed unless --publish).",
 )
-def report(year: int, fmt: str, out: Path) -> None:
-    """Write the coalition's yearly adoption report: method, headline figures, charts,
-    per-norm tables, changes since the previous year and what the data cannot show.
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Also store the report (PDF and HTML) as the year's next version in the public "
+    "archive at /adoption/reports/, as the secretariat's Publish button does.",
+)
+@click.option(
+    "--base-url",
+    default="",
+    help="The instance's public address for the report's links (default: ACCORD_BASE_URL, "
+    "else http://127.0.0.1:8000).",
+)
+def report(year: int, fmt: str, out: Path | None, publish: bool, base_url: str) -> None:
+    """Write the coalition's yearly adoption report: cover, summary, contents, headline
+    figures and their method, per framework and norm, by sector and country, changes
+    since the previous year, caveats and links to the open data.
 
     Its figures are the published ones (the dashboard's and the open data's) at the end
-    of the year, or on the latest day kept while the year is not over.
+    of the year, or on the latest day kept while the year is not over. The same figures
+    give the same file, byte for byte, here and from the web.
     """
+    if out is None and not publish:
+        raise click.UsageError("Give --out FILE, or --publish, or both.")
     _setup_database()
+    from accord.errors import DomainError
     from accord.figures.report import (
-        NoFigures,
         build_report,
         render_report_html,
         render_report_pdf,
+        report_base_url,
     )
+    from accord.figures.services import publish_report
 
+    base = base_url.rstrip("/") or report_base_url()
     try:
-        built = build_report(year=year)
-    except NoFigures as exc:
+        if out is not None:
+            built = build_report(year=year, base_url=base)
+            if fmt == "pdf":
+                out.write_bytes(render_report_pdf(built))
+            else:
+                out.write_text(render_report_html(built), encoding="utf-8")
+            click.echo(f"Wrote the {year} adoption report to {out} ({fmt}).", err=True)
+        if publish:
+            done = publish_report(year=year, actor=None, base_url=base)
+            click.echo(
+                f"Published the {year} report as version {done.report.version} "
+                f"(SHA-256 {done.report.checksum}).",
+                err=True,
+            )
+    except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
-    if fmt == "pdf":
-        out.write_bytes(render_report_pdf(built))
-    else:
-        out.write_text(render_report_html(built), encoding="utf-8")
-    click.echo(f"Wrote the {year} adoption report to {out} ({fmt}).", err=True)
 
 
 if __name__ == "__main__":

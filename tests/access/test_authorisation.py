@@ -6,11 +6,11 @@ nobody at all, inactive, with no membership, observer, member, org admin, secret
 secretariat who is also an org admin) and objects in every state (domains,
 observations, verdict changes, commitments in each status and withdrawn, attestations
 and documents public or not and in each review state, API tokens live and revoked,
-audit events, catalogue versions). Every (person, permission, object) triple, with
-"no object" among the objects, is checked on `has_perm` against `SPEC`, and on the
-querysets behind list pages and API lists: each rule's queryset holds exactly the
-objects `SPEC` allows, the models' `visible_to` methods that selectors use agree, and
-the detail and list selectors show what `has_perm` allows.
+audit events, catalogue versions, published reports). Every (person, permission,
+object) triple, with "no object" among the objects, is checked on `has_perm` against
+`SPEC`, and on the querysets behind list pages and API lists: each rule's queryset
+holds exactly the objects `SPEC` allows, the models' `visible_to` methods that
+selectors use agree, and the detail and list selectors show what `has_perm` allows.
 
 How a later app adds its resources:
 
@@ -64,6 +64,7 @@ from accord.engine.types import Status as CheckStatus
 from accord.evidence import selectors as evidence_selectors
 from accord.evidence import services as evidence_services
 from accord.evidence.models import Domain, Observation, VerdictChange
+from accord.figures.models import PublishedReport
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +168,11 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.DOCUMENT_REVIEW, "none"): secretariat,
     (Permission.DOCUMENT_REVIEW, "document"): secretariat,
     (Permission.ASSESSMENT_EXPORT, "organisation"): member_zone,
+    # Published reports are public, like the figures; publishing is the secretariat's.
+    (Permission.REPORT_VIEW, "none"): lambda v, f: True,
+    (Permission.REPORT_VIEW, "report"): lambda v, f: True,
+    (Permission.REPORT_PUBLISH, "none"): secretariat,
+    (Permission.REPORT_PUBLISH, "report"): secretariat,
 }
 
 
@@ -367,7 +373,17 @@ def build_world(seed: int) -> World:
     objects.extend(Facts("event", event) for event in Event.objects.all())
     old = CatalogueVersion.objects.create(version="0.9.0", digest="0" * 64)
     objects.extend(Facts("version", v) for v in (version, old))
+    objects.extend(Facts("report", r) for r in _reports())
     return World(seed, viewers, objects)
+
+
+def _reports() -> Iterator[PublishedReport]:
+    for version in (1, 2):
+        yield PublishedReport.objects.create(
+            year=2025, version=version, figures_day=date(2025, 12, 31),
+            pdf=f"reports/2025/r{version}.pdf", html=f"reports/2025/r{version}.html",
+            checksum="0" * 64, html_checksum="0" * 64, pdf_size=1, html_size=1,
+        )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -396,6 +412,7 @@ MODELS = {
     "invitation": Invitation,
     "event": Event,
     "version": CatalogueVersion,
+    "report": PublishedReport,
 }
 
 
@@ -436,6 +453,7 @@ def test_list_pages_and_their_managers_show_what_has_perm_allows(world: World) -
         assert set(account_selectors.tokens_for(user)) == mine, label
         _check_onboarding_lists(world, viewer)
         for kind, model, permission in [
+            ("report", PublishedReport, Permission.REPORT_VIEW),
             ("commitment", Commitment, Permission.SCORECARD_VIEW),
             ("attestation", Attestation, Permission.PROOF_VIEW),
             ("document", EvidenceDocument, Permission.PROOF_VIEW),

@@ -35,3 +35,5 @@ class Permission(enum.StrEnum):
     DOCUMENT_REVIEW = "commitments:document:review"
     ASSESSMENT_EXPORT = "commitments:assessment:export"
     INSTANCE_ADMIN = "accounts:instance:admin"
+    REPORT_VIEW = "figures:report:view"
+    REPORT_PUBLISH = "figures:report:publish"

@@ -22,6 +22,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from accord.figures.rules import PublishedReportQuerySet
+
 
 class Dimension(models.TextChoices):
     ALL = "all", "All organisations"
@@ -65,3 +67,46 @@ class DailySnapshot(models.Model):
     def __str__(self) -> str:
         segment = self.dimension if not self.value else f"{self.dimension}={self.value}"
         return f"{self.date} {segment}"
+
+
+def _report_path(instance: PublishedReport, filename: str) -> str:
+    return f"reports/{instance.year}/{filename}"
+
+
+class PublishedReport(models.Model):
+    """One published version of a yearly adoption report, as the public archive keeps
+    it: the PDF and the HTML made at publication, and the PDF's SHA-256.
+
+    Publishing a year again adds a version and keeps the earlier ones (a report once
+    published may have been cited); `figures.services.publish_report` refuses a new
+    version whose PDF is byte for byte the latest one.
+    """
+
+    year = models.PositiveSmallIntegerField()
+    version = models.PositiveSmallIntegerField()
+    figures_day = models.DateField(help_text="The day whose figures the report shows")
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pdf = models.FileField(upload_to=_report_path, max_length=200)
+    html = models.FileField(upload_to=_report_path, max_length=200)
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the PDF, hex")
+    html_checksum = models.CharField(max_length=64, help_text="SHA-256 of the HTML, hex")
+    pdf_size = models.PositiveIntegerField()
+    html_size = models.PositiveIntegerField()
+
+    objects = PublishedReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "version"], name="one_report_version_per_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"adoption report {self.year} v{self.version}"
+
+    @property
+    def filename(self) -> str:
+        return f"adoption-report-{self.year}-v{self.version}"

@@ -20,7 +20,7 @@ from django.db.models.fields.json import KeyTransform
 from accord import errors
 from accord.catalogue import selectors as catalogue
 from accord.figures.metrics import DIMENSIONS, OVERALL, STATUSES
-from accord.figures.models import DailySnapshot, Dimension
+from accord.figures.models import DailySnapshot, Dimension, PublishedReport
 from accord.figures.suppression import THRESHOLD
 
 Interval = Literal["auto", "day", "week", "month"]
@@ -408,3 +408,46 @@ class _Labels:
             for count in counts
         ]
         return Row(key, kind, ident or kind, title, group, *cells)
+
+
+# --- the archive of published reports
+
+
+@dataclass(frozen=True)
+class ArchivedYear:
+    """A year's published versions, newest first: the first is the current one."""
+
+    year: int
+    versions: list[PublishedReport]
+
+    @property
+    def current(self) -> PublishedReport:
+        return self.versions[0]
+
+    @property
+    def earlier(self) -> list[PublishedReport]:
+        return self.versions[1:]
+
+
+def report_archive(user: Any) -> list[ArchivedYear]:
+    """Every published report the user may read, by year, newest year first."""
+    years: dict[int, list[PublishedReport]] = {}
+    for published in PublishedReport.objects.visible_to(user).order_by("-year", "-version"):
+        years.setdefault(published.year, []).append(published)
+    return [ArchivedYear(year, versions) for year, versions in years.items()]
+
+
+def published_report(user: Any, *, year: int, version: int | None = None) -> PublishedReport | None:
+    """One published version (default: the year's latest) if the user may read it."""
+    found = PublishedReport.objects.visible_to(user).filter(year=year)
+    if version is not None:
+        found = found.filter(version=version)
+    return found.order_by("-version").first()
+
+
+def report_years() -> list[int]:
+    """The years with figures, newest first: those a report can be made for."""
+    span = kept_range()
+    if span is None:
+        return []
+    return list(range(span[1].year, span[0].year - 1, -1))

@@ -1,6 +1,6 @@
-"""The adoption dashboard."""
+"""The adoption dashboard and the archive of yearly reports."""
 
-from accord.figures import views
+from accord.figures import report_views, views
 
 app_name = "figures"
-urlpatterns = views.urlpatterns
+urlpatterns = views.urlpatterns + report_views.urlpatterns

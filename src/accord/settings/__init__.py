@@ -194,6 +194,11 @@ ACCORD_TRUSTED_PROXIES = [
     net.strip() for net in os.environ.get("ACCORD_TRUSTED_PROXIES", "").split(",") if net.strip()
 ]
 ACCORD_INSTANCE_NAME = os.environ.get("ACCORD_INSTANCE_NAME", "Accord")
+# The instance's public address (scheme and host, e.g. https://accord.example.org): the
+# yearly report's links to the open data start with it. Unset, the web uses the address
+# a request came to and `accord report` http://127.0.0.1:8000; set it so both make the
+# same file.
+ACCORD_BASE_URL = os.environ.get("ACCORD_BASE_URL", "").strip().rstrip("/")
 
 # Sign-up, email verification, password reset and API token lifetimes.
 # Requests that email an address (sign-up, reset, a verification link again) allowed in
