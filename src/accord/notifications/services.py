@@ -32,12 +32,15 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # Waits before each retry: 1, 4, 16 and 64 minutes.
 RETRY_BASE = timedelta(minutes=1)
+LOCAL_BASE_URL = "http://127.0.0.1:8000"
 SECRET_WIPED = "[This message carried a one-time link; it was removed once delivered.]"  # noqa: S105
 
 
 def absolute_url(path: str) -> str:
-    """`path` on this site as a link that works in an email (from ACCORD_BASE_URL)."""
-    return f"{settings.ACCORD_BASE_URL}/{path.lstrip('/')}"
+    """`path` on this site as a link that works in an email (from ACCORD_BASE_URL, else
+    the address `accord serve` listens on by default)."""
+    base = settings.ACCORD_BASE_URL or LOCAL_BASE_URL
+    return f"{base}/{path.lstrip('/')}"
 
 
 def delivery_of(user: User) -> str:

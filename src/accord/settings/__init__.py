@@ -194,10 +194,10 @@ ACCORD_TRUSTED_PROXIES = [
     net.strip() for net in os.environ.get("ACCORD_TRUSTED_PROXIES", "").split(",") if net.strip()
 ]
 ACCORD_INSTANCE_NAME = os.environ.get("ACCORD_INSTANCE_NAME", "Accord")
-# The instance's public address (scheme and host, e.g. https://accord.example.org): the
-# yearly report's links to the open data start with it. Unset, the web uses the address
-# a request came to and `accord report` http://127.0.0.1:8000; set it so both make the
-# same file.
+# The instance's public address (scheme and host, e.g. https://accord.example.org): links
+# in emails and the yearly report's links to the open data start with it. Unset, the web
+# uses the address a request came to, and emails and `accord report` use
+# http://127.0.0.1:8000; set it so every link is right and both make the same file.
 ACCORD_BASE_URL = os.environ.get("ACCORD_BASE_URL", "").strip().rstrip("/")
 
 # Sign-up, email verification, password reset and API token lifetimes.
@@ -266,9 +266,6 @@ ACCORD_SCAN_CONNECT_TO = [
     rule.strip() for rule in os.environ.get("ACCORD_SCAN_CONNECT_TO", "").split(",") if rule.strip()
 ]
 ACCORD_SCAN_CA_BUNDLE = os.environ.get("ACCORD_SCAN_CA_BUNDLE") or None
-
-# The instance's public address, for links that leave the site (emails, the report, badges).
-ACCORD_BASE_URL = os.environ.get("ACCORD_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Email: with ACCORD_EMAIL_URL unset, messages are kept in the outbox the secretariat reads.
 ACCORD_EMAIL_ENABLED = False
