@@ -30,10 +30,22 @@ def organisations_for(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.visible_to(user)
 
 
+def counted_organisations() -> QuerySet[Organisation]:
+    """The organisations the adoption figures count: members in good standing (neither
+    suspended nor removed). Every figure selects its organisations here."""
+    return Organisation.objects.in_good_standing().filter(is_member=True)
+
+
+def organisations_in_good_standing() -> QuerySet[Organisation]:
+    """Organisations neither suspended nor removed, members or not (the coalition's
+    averages on a scorecard compare with these)."""
+    return Organisation.objects.in_good_standing()
+
+
 def member_rows() -> list[tuple[int, str, str, str, bool, datetime]]:
-    """(id, sector, country, size band, is demo, created at) of every member
-    organisation, for the adoption figures."""
-    return list(Organisation.objects.filter(is_member=True).values_list(
+    """(id, sector, country, size band, is demo, created at) of every organisation the
+    figures count (`counted_organisations`)."""
+    return list(counted_organisations().values_list(
         "id", "sector", "country", "size_band", "is_demo", "created_at"
     ))  # fmt: skip
 
@@ -64,6 +76,7 @@ def memberships_of(user: Any) -> QuerySet[Membership]:
     """The user's own memberships, with their organisations."""
     return (
         Membership.objects.held_by(user)
+        .exclude(organisation__standing=Organisation.Standing.REMOVED)
         .select_related("organisation")
         .order_by("organisation__name")
     )

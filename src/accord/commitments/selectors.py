@@ -318,11 +318,12 @@ def practice_averages(
 ) -> dict[int, PracticeAverage]:
     """Per practice: the organisations committed to it and how many verified it.
 
-    Fictional demo organisations are compared only with each other.
+    Fictional demo organisations are compared only with each other, and neither
+    suspended nor removed organisations count.
     """
     rows = (
-        Commitment.objects.active()
-        .filter(practice_id__in=practice_ids, organisation__is_demo=organisation.is_demo)
+        _counted_commitments(organisation)
+        .filter(practice_id__in=practice_ids)
         .values("practice_id")
         .annotate(
             organisations=Count("organisation", distinct=True),
@@ -334,16 +335,21 @@ def practice_averages(
     }
 
 
+def _counted_commitments(organisation: Organisation) -> QuerySet[Commitment]:
+    """The active commitments the organisation is compared with: of organisations in
+    good standing, demo ones only with demo ones."""
+    return Commitment.objects.active().filter(
+        organisation__in=accounts.organisations_in_good_standing(),
+        organisation__is_demo=organisation.is_demo,
+    )
+
+
 def _coalition_share(organisation: Organisation) -> float | None:
     """The share of all active commitments in the coalition that are verified."""
-    totals = (
-        Commitment.objects.active()
-        .filter(organisation__is_demo=organisation.is_demo)
-        .aggregate(
-            organisations=Count("organisation", distinct=True),
-            commitments=Count("pk"),
-            verified=Count("pk", filter=Q(status=Status.VERIFIED)),
-        )
+    totals = _counted_commitments(organisation).aggregate(
+        organisations=Count("organisation", distinct=True),
+        commitments=Count("pk"),
+        verified=Count("pk", filter=Q(status=Status.VERIFIED)),
     )
     if totals["organisations"] < MIN_ORGANISATIONS_FOR_AVERAGE:
         return None
@@ -445,9 +451,11 @@ CommitmentRecord = tuple[int, int, int, datetime, datetime | None, datetime | No
 
 def member_commitment_rows(*, before: datetime) -> list[CommitmentRecord]:
     """(id, organisation id, practice id, committed at, withdrawn at, first verified at)
-    of the member organisations' commitments made before `before`, for the figures."""
+    of the commitments made before `before` by the organisations the figures count."""
     return list(
-        Commitment.objects.filter(organisation__is_member=True, committed_at__lt=before)
+        Commitment.objects.filter(
+            organisation__in=accounts.counted_organisations(), committed_at__lt=before
+        )
         .order_by("pk")
         .values_list(
             "id", "organisation_id", "practice_id", "committed_at", "withdrawn_at",

@@ -41,6 +41,12 @@ from accord.accounts.services.people import (
     deactivate_user,
     sign_out,
 )
+from accord.accounts.services.standing import (
+    StandingUnchanged,
+    reinstate_organisation,
+    remove_organisation,
+    suspend_organisation,
+)
 from accord.accounts.services.tokens import (
     MAX_TOKEN_LENGTH,
     TOKEN_PREFIX,
@@ -70,6 +76,7 @@ __all__ = [
     "InvalidInput",
     "NotAMember",
     "NotAllowed",
+    "StandingUnchanged",
     "TwoFactorState",
     "WeakPassword",
     "WouldLockOut",
@@ -87,12 +94,15 @@ __all__ = [
     "fail_login_attempt",
     "import_demo_organisations",
     "record_login_attempt",
+    "reinstate_organisation",
     "release_login_attempt",
     "remove_member",
+    "remove_organisation",
     "reserve_login_attempt",
     "revoke_api_token",
     "sign_out",
     "start_totp_enrolment",
+    "suspend_organisation",
     "use_api_token",
     "verify_totp",
 ]
