@@ -18,6 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from accord.access import scope_of
 from accord.accounts import selectors as accounts
 from accord.accounts.permissions import Permission, has_perm
 from accord.commitments.models import (
@@ -408,30 +409,100 @@ def document_for(user: Any, document_id: int) -> EvidenceDocument | None:
 
 # The secretariat's review queue --------------------------------------------------------
 
+REVIEW_STATES = {
+    "pending": "Awaiting review",
+    "accepted": "Accepted",
+    "rejected": "Rejected",
+    "all": "Any",
+}
+REVIEW_ORDERS = {
+    "newest": ("Newest first", ("-uploaded_at", "-pk")),
+    "oldest": ("Oldest first", ("uploaded_at", "pk")),
+    "organisation": ("Organisation", ("commitment__organisation__name", "-uploaded_at", "-pk")),
+    "practice": ("Practice", ("commitment__practice__slug", "-uploaded_at", "-pk")),
+}
+
 
 @dataclass(frozen=True)
-class ReviewQueue:
-    pending: list[EvidenceDocument]
-    recent: list[EvidenceDocument]
+class ReviewFilter:
+    """Which documents the review queue lists, and in what order (newest first)."""
+
+    state: str = "pending"
+    organisation: str = ""
+    practice: str = ""
+    order: str = "newest"
 
 
-def review_queue(user: Any, *, recent: int = 20) -> ReviewQueue | None:
-    """Documents awaiting review, oldest first, and the latest reviewed; None unless the
-    user reviews documents."""
-    if not has_perm(user, Permission.DOCUMENT_REVIEW):
+def can_review(user: Any) -> bool:
+    return has_perm(user, Permission.DOCUMENT_REVIEW)
+
+
+def _reviewable(user: Any) -> QuerySet[EvidenceDocument] | None:
+    if not can_review(user):
         return None
-    documents = EvidenceDocument.objects.select_related(
+    documents = scope_of(user, Permission.DOCUMENT_REVIEW, EvidenceDocument)
+    return documents.filter(commitment__withdrawn_at__isnull=True)
+
+
+def review_documents(user: Any, wanted: ReviewFilter) -> QuerySet[EvidenceDocument] | None:
+    """The documents of active commitments that `wanted` asks for, for a person who
+    reviews documents; None for anyone else."""
+    documents = _reviewable(user)
+    if documents is None:
+        return None
+    if wanted.state in EvidenceDocument.Review.values:
+        documents = documents.filter(review=wanted.state)
+    if wanted.organisation:
+        documents = documents.filter(commitment__organisation__slug=wanted.organisation)
+    if wanted.practice:
+        documents = documents.filter(commitment__practice__slug=wanted.practice)
+    _, order = REVIEW_ORDERS.get(wanted.order, REVIEW_ORDERS["newest"])
+    return documents.select_related(
         "commitment__organisation", "commitment__practice", "uploaded_by", "reviewed_by"
-    ).filter(commitment__withdrawn_at__isnull=True)
-    pending = documents.filter(review=EvidenceDocument.Review.PENDING).order_by("uploaded_at")
-    reviewed = documents.exclude(review=EvidenceDocument.Review.PENDING).order_by("-reviewed_at")
-    return ReviewQueue(pending=list(pending), recent=list(reviewed[:recent]))
+    ).order_by(*order)
+
+
+@dataclass(frozen=True)
+class ReviewChoices:
+    """The organisations and practices the review queue can be narrowed to: those with
+    documents, as (slug, label)."""
+
+    organisations: list[tuple[str, str]]
+    practices: list[tuple[str, str]]
+
+
+def review_choices(user: Any) -> ReviewChoices:
+    documents = _reviewable(user)
+    if documents is None:
+        return ReviewChoices([], [])
+    organisations = documents.values_list(
+        "commitment__organisation__slug", "commitment__organisation__name"
+    ).order_by("commitment__organisation__name")
+    practices = documents.values_list(
+        "commitment__practice__slug", "commitment__practice__title"
+    ).order_by("commitment__practice__slug")
+    return ReviewChoices(
+        organisations=list(dict.fromkeys(organisations)),
+        practices=[(slug, f"{slug}: {title}") for slug, title in dict.fromkeys(practices)],
+    )
+
+
+def documents_awaiting_review(user: Any) -> int | None:
+    """How many documents wait for review, for a person who reviews them; else None."""
+    documents = _reviewable(user)
+    pending = EvidenceDocument.Review.PENDING
+    return None if documents is None else documents.filter(review=pending).count()
 
 
 def document_to_review(user: Any, document_id: int) -> EvidenceDocument | None:
-    if not has_perm(user, Permission.DOCUMENT_REVIEW):
+    """The document, for a person who reviews documents; None for anyone else."""
+    documents = _reviewable(user)
+    if documents is None:
         return None
-    return EvidenceDocument.objects.select_related("commitment").filter(pk=document_id).first()
+    related = documents.select_related(
+        "commitment__organisation", "commitment__practice", "reviewed_by"
+    )
+    return related.filter(pk=document_id).first()
 
 
 # Publication ---------------------------------------------------------------------------
