@@ -10,7 +10,7 @@ from typing import Any
 import pyotp
 import segno
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from accord.access import scope_of
@@ -278,3 +278,97 @@ def account_overview(user: User) -> AccountOverview:
         can_disable_two_factor=has_perm(user, Permission.TWO_FACTOR_DISABLE),
         attempts=list(recent_login_attempts(user)),
     )
+
+
+# The secretariat's workspace -------------------------------------------------------------
+
+ORGANISATION_ORDERS = {
+    "name": ("Name", ("name",)),
+    "newest": ("Newest first", ("-created_at", "name")),
+    "sector": ("Sector", ("sector", "name")),
+    "country": ("Country", ("country", "name")),
+}
+
+
+@dataclass(frozen=True)
+class OrganisationFilter:
+    """Which organisations the secretariat's list shows, in what order (by name)."""
+
+    query: str = ""
+    sector: str = ""
+    country: str = ""
+    standing: str = ""
+    order: str = "name"
+
+
+def size_bands() -> list[tuple[str, str]]:
+    return list(Organisation.SizeBand.choices)
+
+
+def organisation_directory(user: Any, wanted: OrganisationFilter) -> QuerySet[Organisation] | None:
+    """Every organisation (but those removed) that `wanted` asks for, with its number of
+    members, for those who administer the instance; None for anyone else."""
+    if not has_perm(user, Permission.INSTANCE_ADMIN):
+        return None
+    found = organisations_for(user).annotate(members=Count("memberships", distinct=True))
+    if wanted.query:
+        found = found.filter(name__icontains=wanted.query)
+    if wanted.sector:
+        found = found.filter(sector=wanted.sector)
+    if wanted.country:
+        found = found.filter(country=wanted.country)
+    if wanted.standing in Organisation.Standing.values:
+        found = found.filter(standing=wanted.standing)
+    _, order = ORGANISATION_ORDERS.get(wanted.order, ORGANISATION_ORDERS["name"])
+    return found.order_by(*order)
+
+
+@dataclass(frozen=True)
+class OrganisationFacets:
+    """The sectors and countries organisations have (to filter by), and how many
+    organisations are in each standing."""
+
+    sectors: list[str]
+    countries: list[str]
+    standings: dict[str, int]
+
+
+def organisation_facets(user: Any) -> OrganisationFacets:
+    organisations = organisations_for(user) if has_perm(user, Permission.INSTANCE_ADMIN) else None
+    if organisations is None:
+        return OrganisationFacets([], [], {})
+    sectors = organisations.exclude(sector="").values_list("sector", flat=True)
+    countries = organisations.exclude(country="").values_list("country", flat=True)
+    standings = organisations.values_list("standing").annotate(count=Count("pk")).order_by()
+    return OrganisationFacets(
+        sectors=sorted(set(sectors)),
+        countries=sorted(set(countries)),
+        standings=dict(standings),
+    )
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    """One member as the secretariat manages them."""
+
+    user: User
+    role: str
+    role_label: str
+
+
+def organisation_members(user: Any, organisation: Organisation) -> list[MemberRecord] | None:
+    """The organisation's members with their accounts, for those who may see their
+    contacts (its admins, the secretariat); None for anyone else."""
+    if not has_perm(user, Permission.MEMBER_CONTACTS_VIEW, organisation):
+        return None
+    memberships = organisation.memberships.select_related("user").order_by("user__email")
+    return [MemberRecord(m.user, m.role, m.get_role_display()) for m in memberships]
+
+
+def member_of(organisation: Organisation, user_id: int) -> MemberRecord | None:
+    """The member of the organisation with this account id, or None. The caller has the
+    organisation from a selector that checked the viewer may see it."""
+    membership = organisation.memberships.select_related("user").filter(user_id=user_id).first()
+    if membership is None:
+        return None
+    return MemberRecord(membership.user, membership.role, membership.get_role_display())

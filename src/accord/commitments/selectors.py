@@ -505,6 +505,58 @@ def document_to_review(user: Any, document_id: int) -> EvidenceDocument | None:
     return related.filter(pk=document_id).first()
 
 
+# Lapses ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lapse:
+    """A commitment that lapsed, or that will when its grace period ends (`lapses_on`)."""
+
+    commitment: Commitment
+    lapses_on: date | None
+
+    @property
+    def in_grace(self) -> bool:
+        return self.lapses_on is not None
+
+
+def lapses(user: Any, *, now: datetime | None = None) -> list[Lapse]:
+    """The active commitments, of organisations whose member zone the user may read, that
+    have lapsed (latest first), then those verified whose evidence fails now, in their
+    grace period (the soonest to lapse first)."""
+    moment = now or timezone.now()
+    active = (
+        Commitment.objects.active()
+        .filter(organisation__in=accounts.organisations_for(user))
+        .select_related("organisation", "practice")
+    )
+    lapsed = [
+        Lapse(commitment, None)
+        for commitment in active.filter(status=Status.LAPSED).order_by("-status_since", "pk")
+    ]
+    return lapsed + _in_grace(user, active, moment)
+
+
+def _in_grace(user: Any, active: QuerySet[Commitment], now: datetime) -> list[Lapse]:
+    failing = {
+        (verdict.domain.organisation_id, verdict.check_id)
+        for verdict in evidence.failing_checks(user)
+    }
+    verified = active.filter(
+        status=Status.VERIFIED,
+        practice__verification="automated",
+        organisation_id__in={organisation for organisation, _ in failing},
+    ).order_by("pk")
+    found = []
+    for commitment in verified:
+        if (commitment.organisation_id, commitment.practice.check_id) not in failing:
+            continue
+        lapses_on = _lapses_on(commitment, "fail", now)
+        if lapses_on is not None:
+            found.append(Lapse(commitment, lapses_on))
+    return sorted(found, key=lambda lapse: lapse.lapses_on or date.max)
+
+
 # Publication ---------------------------------------------------------------------------
 
 

@@ -42,6 +42,7 @@ from accord.accounts.services.people import (
     sign_out,
 )
 from accord.accounts.services.standing import (
+    Removal,
     StandingUnchanged,
     reinstate_organisation,
     remove_organisation,
@@ -76,6 +77,7 @@ __all__ = [
     "InvalidInput",
     "NotAMember",
     "NotAllowed",
+    "Removal",
     "StandingUnchanged",
     "TwoFactorState",
     "WeakPassword",

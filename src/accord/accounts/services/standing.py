@@ -12,6 +12,7 @@ must still name what it is about. Its API tokens are revoked, for good.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -91,10 +92,18 @@ def reinstate_organisation(
     return locked
 
 
+@dataclass(frozen=True)
+class Removal:
+    """What removing an organisation did."""
+
+    organisation: Organisation
+    tokens_revoked: int
+
+
 @transaction.atomic
 def remove_organisation(
     *, organisation: Organisation, reason: str, actor: Any, now: datetime | None = None
-) -> Organisation:
+) -> Removal:
     """Remove the organisation from the coalition, for good: it is hidden everywhere and
     its API tokens are revoked. Its record and history stay, for the audit log."""
     _require(
@@ -115,7 +124,7 @@ def remove_organisation(
         body=f"The secretariat removed {locked.name} from the coalition: {locked.standing_reason}",
         link=False,
     )
-    return locked
+    return Removal(organisation=locked, tokens_revoked=revoked)
 
 
 def _locked(organisation: Organisation) -> Organisation:
