@@ -21,6 +21,7 @@ from accord.figures.models import DailySnapshot
 from accord.figures.services import rebuild_snapshots
 from accord.notifications.models import Notification
 from tests.accounts.helpers import give_confirmed_totp
+from tests.commitments.factories_review import committed
 from tests.figures.factories_metrics import commit, make_orgs
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +114,18 @@ def test_a_suspended_organisations_scorecard_is_not_public(
     assert commitments.scorecard_organisation(AnonymousUser(), "alpha") is None
     scorecard = reverse("commitments:scorecard", args=["alpha"])
     assert Client().get(scorecard).status_code == 404
+
+
+def test_a_suspended_organisation_serves_no_badge(
+    catalogue: object, secretariat: User, alice: User, org_a: Organisation
+) -> None:
+    committed(org_a, alice, "cvd.safe-harbour")
+    PublicationPreference.objects.create(organisation=org_a, badges=True)
+    badge = "/adoption/badges/alpha/cvd-baseline.svg"
+    assert Client().get(badge).status_code == 200
+    suspend(org_a, secretariat)
+    assert Client().get(badge).status_code == 404
+    assert Client().get("/adoption/badges/alpha/cvd-baseline/").status_code == 404
 
 
 def test_a_suspended_organisation_does_not_count_in_the_figures(
