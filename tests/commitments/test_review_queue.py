@@ -243,6 +243,22 @@ def test_a_file_too_large_shows_the_upload_form_with_the_error(
     assert "checked" in checkbox.group(0)  # what was chosen is kept
 
 
+def test_an_empty_file_shows_the_upload_form_with_the_error(
+    client_for: Any, alice: User, commitment: Commitment
+) -> None:
+    assert_upload_form_again(upload(client_for(alice), "policy.md", b""), 422, "file is empty")
+
+
+def test_a_document_for_a_practice_the_engine_verifies_is_refused_on_the_error_page(
+    client_for: Any, alice: User, org_a: Organisation
+) -> None:
+    committed(org_a, alice, "cvd.security-txt")
+    url = reverse("commitments:document_upload", args=["alpha", "cvd.security-txt"])
+    response = client_for(alice).post(url, {"file": SimpleUploadedFile("a.md", b"# A\n")})
+    assert response.status_code == 422
+    assert "The evidence engine verifies this practice" in text(response)
+
+
 def test_a_body_far_too_large_to_read_shows_the_upload_form_too(
     client_for: Any, alice: User, commitment: Commitment, settings: Any
 ) -> None:

@@ -136,7 +136,10 @@ def _document_upload(request: HttpRequest, slug: str, practice: str) -> HttpResp
             actor=request.user,
         )
     except (Invalid, UploadTooLarge, UnsupportedFileType) as exc:
-        form.add_error(exc.field_in(form.fields) if isinstance(exc, Invalid) else "file", str(exc))
+        field = exc.field_in(form.fields) if isinstance(exc, Invalid) else "file"
+        if field is None:
+            raise  # about the commitment, not the file: the error page says so
+        form.add_error(field, str(exc))
         return _render_commitment(
             request, slug, practice, status=exc.http_status, document_form=form
         )

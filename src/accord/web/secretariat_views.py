@@ -178,7 +178,8 @@ def organisation_suspend(request: HttpRequest, slug: str) -> HttpResponse:
     messages.success(
         request,
         f"{suspended.name} is suspended: its members cannot act for it, its scorecard and "
-        "badges are not public and it no longer counts in the figures. Its admins are told.",
+        "badges are not public, and the figures leave it out from the next daily snapshot. "
+        "Its admins are told.",
     )
     return _to_organisation(suspended)
 
@@ -194,8 +195,8 @@ def organisation_reinstate(request: HttpRequest, slug: str) -> HttpResponse:
     )
     messages.success(
         request,
-        f"{reinstated.name} is reinstated: its members can act for it again, and it counts "
-        "in the figures from their next rebuild. Its admins are told.",
+        f"{reinstated.name} is reinstated: its members can act for it again, and the "
+        "figures count it from the next daily snapshot. Its admins are told.",
     )
     return _to_organisation(reinstated)
 

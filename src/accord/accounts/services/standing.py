@@ -46,8 +46,9 @@ def suspend_organisation(
     *, organisation: Organisation, reason: str, actor: Any, now: datetime | None = None
 ) -> Organisation:
     """Suspend the organisation: its members can no longer act for it (commit, upload,
-    manage, use its API tokens), its scorecard and badges are not public and it leaves
-    the figures, until it is reinstated. Raises `InvalidInput` without a reason."""
+    manage, use its API tokens), its scorecard and badges are not public, and the figures
+    leave it out from the next snapshot on, until it is reinstated. Days already stored
+    keep their figures. Raises `InvalidInput` without a reason."""
     _require(
         actor,
         Permission.ORGANISATION_SUSPEND,
