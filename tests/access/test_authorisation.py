@@ -1,15 +1,15 @@
 """Randomised authorisation: every rule against a specification written here, not copied.
 
 One world is generated from a seed (printed with every failure; set ACCORD_AUTH_SEED to
-replay one): organisations published or not, people in every standing (signed out,
-nobody at all, inactive, with no membership, observer, member, org admin, secretariat,
-secretariat who is also an org admin) and objects in every state (domains,
-observations, verdict changes, commitments in each status and withdrawn, attestations
-and documents public or not and in each review state, API tokens live and revoked,
-audit events, catalogue versions, published reports). Every (person, permission,
-object) triple, with "no object" among the objects, is checked on `has_perm` against
-`SPEC`, and on the querysets behind list pages and API lists: each rule's queryset
-holds exactly the objects `SPEC` allows, the models' `visible_to` methods that
+replay one): organisations published or not, in good standing, suspended or removed,
+people in every standing (signed out, nobody at all, inactive, with no membership,
+observer, member, org admin, secretariat, secretariat who is also an org admin) and
+objects in every state (domains, observations, verdict changes, commitments in each
+status and withdrawn, attestations and documents public or not and in each review state,
+API tokens live and revoked, audit events, catalogue versions, published reports). Every (person,
+permission, object) triple, with "no object" among the objects, is checked on `has_perm`
+against `SPEC`, and on the querysets behind list pages and API lists: each rule's
+queryset holds exactly the objects `SPEC` allows, the models' `visible_to` methods that
 selectors use agree, and the detail and list selectors show what `has_perm` allows.
 
 How a later app adds its resources:
@@ -97,6 +97,12 @@ class Facts:
     public: bool = False
     review: str = ""
     owner: int | None = None
+    standing: str = "active"
+
+
+def good_standing(f: Facts) -> bool:
+    """Neither suspended nor removed: its members act for it, and it may be public."""
+    return f.standing == "active"
 
 
 def member_zone(v: Viewer, f: Facts) -> bool:
@@ -104,7 +110,19 @@ def member_zone(v: Viewer, f: Facts) -> bool:
 
 
 def runs(v: Viewer, f: Facts) -> bool:
-    return v.active and (v.secretariat or v.role(f.organisation) == ADMIN)
+    """The secretariat, or an admin of the organisation while it is in good standing: a
+    suspended organisation's members act for it in nothing."""
+    admin = v.role(f.organisation) == ADMIN and good_standing(f)
+    return v.active and (v.secretariat or admin)
+
+
+def acts_for(v: Viewer, f: Facts) -> bool:
+    """A member of the organisation (any role) while it is in good standing."""
+    return v.role(f.organisation) is not None and good_standing(f)
+
+
+def public(f: Facts) -> bool:
+    return f.published and good_standing(f)
 
 
 def secretariat(v: Viewer, _f: Facts) -> bool:
@@ -121,15 +139,17 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.ORGANISATION_CREATE, "none"): secretariat,
     (Permission.ORGANISATION_VIEW, "organisation"): member_zone,
     (Permission.ORGANISATION_MANAGE, "organisation"): runs,
+    (Permission.ORGANISATION_SUSPEND, "organisation"): secretariat,
+    (Permission.ORGANISATION_REMOVE, "organisation"): secretariat,
     (Permission.MEMBER_CONTACTS_VIEW, "organisation"): runs,
     # A token reads contacts with its owner's role there, never the instance role.
     (Permission.MEMBER_CONTACTS_VIEW, "token"): lambda v, f: (
-        owns(v, f) and v.role(f.organisation) == ADMIN
+        owns(v, f) and v.role(f.organisation) == ADMIN and good_standing(f)
     ),
     (Permission.TWO_FACTOR_DISABLE, "none"): lambda v, f: v.active and not v.secretariat,
-    (Permission.TOKEN_CREATE, "organisation"): lambda v, f: v.role(f.organisation) is not None,
+    (Permission.TOKEN_CREATE, "organisation"): acts_for,
     (Permission.TOKEN_REVOKE, "token"): lambda v, f: owns(v, f) or runs(v, f),
-    (Permission.TOKEN_USE, "token"): lambda v, f: owns(v, f) and v.role(f.organisation) is not None,
+    (Permission.TOKEN_USE, "token"): lambda v, f: owns(v, f) and acts_for(v, f),
     # Applications are decided by the secretariat; invitations sent by whoever runs the
     # organisation, and to the instance (observers, secretariat) by the secretariat only.
     (Permission.APPLICATION_REVIEW, "none"): secretariat,
@@ -156,14 +176,17 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.EVIDENCE_SCAN, "organisation"): runs,
     (Permission.EVIDENCE_SCAN, "domain"): runs,
     # The secretariat does not commit for an organisation.
-    (Permission.COMMITMENT_MANAGE, "organisation"): lambda v, f: v.role(f.organisation) == ADMIN,
-    (Permission.SCORECARD_VIEW, "organisation"): lambda v, f: f.published or member_zone(v, f),
-    (Permission.SCORECARD_VIEW, "commitment"): lambda v, f: f.published or member_zone(v, f),
+    (Permission.COMMITMENT_MANAGE, "organisation"): lambda v, f: (
+        v.role(f.organisation) == ADMIN and good_standing(f)
+    ),
+    # A suspended organisation shows nothing publicly; its members still see it.
+    (Permission.SCORECARD_VIEW, "organisation"): lambda v, f: public(f) or member_zone(v, f),
+    (Permission.SCORECARD_VIEW, "commitment"): lambda v, f: public(f) or member_zone(v, f),
     (Permission.PROOF_VIEW, "attestation"): lambda v, f: (
-        (f.published and f.public) or member_zone(v, f)
+        (public(f) and f.public) or member_zone(v, f)
     ),
     (Permission.PROOF_VIEW, "document"): lambda v, f: (
-        (f.published and f.public and f.review == "accepted") or member_zone(v, f)
+        (public(f) and f.public and f.review == "accepted") or member_zone(v, f)
     ),
     (Permission.DOCUMENT_REVIEW, "none"): secretariat,
     (Permission.DOCUMENT_REVIEW, "document"): secretariat,
@@ -177,6 +200,8 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
 
 
 def expected(v: Viewer, permission: Permission, f: Facts) -> bool:
+    if f.standing == "removed":
+        return False  # hidden from everyone; its history stays in the audit log
     allowed = SPEC.get((permission, f.kind))
     return bool(allowed and allowed(v, f))
 
@@ -224,9 +249,14 @@ def _person(
 
 
 def _organisations(rng: random.Random) -> Iterator[tuple[Organisation, bool]]:
-    # Published, unpublished, and without any preference (unpublished too).
-    for n, preference in enumerate([True, False, None, True, rng.choice([True, False])]):
-        organisation = Organisation.objects.create(name=f"Org {n}", slug=f"org-{n}")
+    # Published, unpublished, and without any preference (unpublished too); two
+    # published ones the secretariat suspended and removed.
+    preferences = [True, False, None, True, rng.choice([True, False]), True, True]
+    standings = ["active"] * 5 + ["suspended", "removed"]
+    for n, (preference, standing) in enumerate(zip(preferences, standings, strict=True)):
+        organisation = Organisation.objects.create(
+            name=f"Org {n}", slug=f"org-{n}", standing=standing
+        )
         if preference is not None:
             PublicationPreference.objects.create(
                 organisation=organisation, public_profile=preference
@@ -252,7 +282,7 @@ def _evidence(organisation: Organisation, base: Facts) -> Iterator[Facts]:
 
 
 def _like(base: Facts, kind: str, obj: Model, **extra: Any) -> Facts:
-    return Facts(kind, obj, base.organisation, base.published, **extra)
+    return Facts(kind, obj, base.organisation, base.published, standing=base.standing, **extra)
 
 
 def _commitments(
@@ -309,7 +339,9 @@ def _tokens(
             digest=f"{n:064d}",
             revoked_at=timezone.now() if n % 4 == 0 else None,
         )
-        yield Facts("token", token, organisation.pk, owner=owner.user.pk)
+        yield Facts(
+            "token", token, organisation.pk, owner=owner.user.pk, standing=organisation.standing
+        )
 
 
 def _applications() -> Iterator[Facts]:
@@ -350,7 +382,10 @@ def _invitations(rng: random.Random, organisations: list[Organisation]) -> Itera
             digest="0" * 64,
             expires_at=timezone.now() + ahead,
         )
-        yield Facts("invitation", invitation, organisation.pk if organisation else None)
+        standing = organisation.standing if organisation else "active"
+        yield Facts(
+            "invitation", invitation, organisation.pk if organisation else None, standing=standing
+        )
 
 
 def build_world(seed: int) -> World:
@@ -362,7 +397,9 @@ def build_world(seed: int) -> World:
     viewers = _people(rng, organisations)
     objects = [Facts("none", None)]
     for organisation, published in found:
-        base = Facts("organisation", organisation, organisation.pk, published)
+        base = Facts(
+            "organisation", organisation, organisation.pk, published, standing=organisation.standing
+        )
         objects.append(base)
         objects.extend(_evidence(organisation, base))
         objects.extend(_commitments(organisation, base, rng.sample(practices, 5)))
@@ -449,7 +486,8 @@ def test_list_pages_and_their_managers_show_what_has_perm_allows(world: World) -
         assert set(account_selectors.organisations_for(user)) == view, label
         creatable = _allowed(world, viewer, Permission.TOKEN_CREATE, "organisation")
         assert set(account_selectors.token_organisations(user)) == creatable, label
-        mine = {f.obj for f in world.of_kind("token") if owns(viewer, f)}
+        tokens = world.of_kind("token")
+        mine = {f.obj for f in tokens if owns(viewer, f) and f.standing != "removed"}
         assert set(account_selectors.tokens_for(user)) == mine, label
         _check_onboarding_lists(world, viewer)
         for kind, model, permission in [

@@ -346,7 +346,7 @@ def test_the_secretariat_invites_an_observer_who_creates_an_account(
                 "password_again": "a long new passphrase",
             },
         )
-    assert accepted["Location"] == "/accounts/"
+    assert accepted["Location"] == "/start/"
     olga = User.objects.get(email="olga@gov.example")
     assert olga.is_observer
     assert not olga.memberships.exists()

@@ -159,7 +159,7 @@ def test_sign_in_with_a_recovery_code_in_place_of_the_apps(alice: User, password
     assert post_login(client, alice.email, password)["Location"] == "/accounts/login/verify/"
     assert 'href="/accounts/login/recovery/"' in text(client.get("/accounts/login/verify/"))
     response = client.post(RECOVERY, {"code": codes[0]})
-    assert response["Location"] == "/accounts/"
+    assert response["Location"] == "/start/"
     assert is_signed_in(client)
     page = text(client.get("/accounts/"))
     assert "You signed in with a recovery code; 9 are left." in page
@@ -248,7 +248,7 @@ def test_a_secretariat_admin_who_lost_the_phone_gets_back_in(
     _, codes = turn_on(secretariat)
     client = Client()
     post_login(client, secretariat.email, password)
-    assert client.post(RECOVERY, {"code": codes[0]})["Location"] == "/accounts/"
+    assert client.post(RECOVERY, {"code": codes[0]})["Location"] == "/start/"
     response = client.post("/accounts/two-factor/replace/", {"code": codes[1]})
     assert response["Location"] == "/accounts/two-factor/setup/"
     # Until the new device is confirmed, the set-up page is the only one open to them.

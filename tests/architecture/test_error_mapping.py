@@ -24,6 +24,13 @@ JUSTIFIED = {
         "before the first snapshot, or for a day without figures, the dashboard is shown "
         "with a notice (200 without a date, 404 with one), not an error page"
     ),
+    ("_document_upload", "UploadTooLarge"): (
+        "a refused file is a form's field error: the upload form is shown again with the "
+        "message beside the file field (413), not a dead-end error page"
+    ),
+    ("_document_upload", "UnsupportedFileType"): (
+        "as for a file too large: the upload form again, with the message by the field (415)"
+    ),
 }
 
 

@@ -29,6 +29,10 @@ def secretariat(make_user: Any) -> User:
     return make_user("sec@accord.example", instance_role=User.InstanceRole.SECRETARIAT)
 
 
+# Where a sign-in without a `next` goes; it sends each person on by who they are.
+LANDING = "/start/"
+
+
 def text(response: Any) -> str:
     return response.content.decode()
 
@@ -42,7 +46,8 @@ def test_sign_in_with_email_and_password(client: Client, alice: User, password: 
     assert "csrfmiddlewaretoken" in text(page)
     response = post_login(client, "Alice@Alpha.Example", password)
     assert response.status_code == 302
-    assert response["Location"] == "/accounts/"
+    assert response["Location"] == LANDING
+    assert client.get(LANDING)["Location"] == "/accounts/"  # a member lands on the account
     assert is_signed_in(client)
     assert client.get("/accounts/").status_code == 200
     assert LoginAttempt.objects.get().succeeded
@@ -111,10 +116,10 @@ def test_login_needs_a_csrf_token(alice: User, password: str) -> None:
     ("next_url", "expected"),
     [
         ("/accounts/organisations/alpha/", "/accounts/organisations/alpha/"),
-        ("https://evil.example/", "/accounts/"),
-        ("//evil.example/", "/accounts/"),
-        ("/\\evil.example/", "/accounts/"),
-        ("javascript:alert(1)", "/accounts/"),
+        ("https://evil.example/", LANDING),
+        ("//evil.example/", LANDING),
+        ("/\\evil.example/", LANDING),
+        ("javascript:alert(1)", LANDING),
     ],
 )
 def test_only_a_safe_next_is_honoured(
@@ -325,8 +330,8 @@ def test_code_guessing_is_locked_out_too(
 def test_a_new_secretariat_admin_must_set_up_two_factor_first(
     client: Client, secretariat: User, password: str
 ) -> None:
-    assert post_login(client, secretariat.email, password)["Location"] == "/accounts/"
-    assert client.get("/accounts/")["Location"] == "/accounts/two-factor/setup/"
+    assert post_login(client, secretariat.email, password)["Location"] == LANDING
+    assert client.get(LANDING)["Location"] == "/accounts/two-factor/setup/"
     page = client.get("/accounts/two-factor/setup/")
     assert "<svg" in text(page)
     secret = TotpDevice.objects.get(user=secretariat).secret

@@ -15,6 +15,8 @@ class Permission(enum.StrEnum):
     ORGANISATION_CREATE = "accounts:organisation:create"
     ORGANISATION_VIEW = "accounts:organisation:view"
     ORGANISATION_MANAGE = "accounts:organisation:manage"
+    ORGANISATION_SUSPEND = "accounts:organisation:suspend"
+    ORGANISATION_REMOVE = "accounts:organisation:remove"
     MEMBER_CONTACTS_VIEW = "accounts:membership:contacts"
     TWO_FACTOR_DISABLE = "accounts:totp:disable"
     TOKEN_CREATE = "accounts:token:create"  # noqa: S105 (a permission name)

@@ -18,8 +18,10 @@ from accord.accounts.rules import (
     ApplicationQuerySet,
     InvitationQuerySet,
     MembershipQuerySet,
+    OrganisationManager,
     OrganisationQuerySet,
     Role,
+    Standing,
 )
 
 
@@ -94,7 +96,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Organisation(models.Model):
-    """A member organisation of the coalition (or a supplier that is not a member)."""
+    """A member organisation of the coalition (or a supplier that is not a member).
+
+    Its `standing` is set by the secretariat (`services.standing`): a suspended
+    organisation is kept but its members cannot act for it, nothing of it is public and
+    it does not count in the figures; a removed one is hidden everywhere. Removal keeps
+    the row, so the audit log's events about it still name something. `objects` leaves
+    removed organisations out; `all_objects` has every row (for uniqueness checks).
+    """
+
+    Standing = Standing
 
     class SizeBand(models.TextChoices):
         MICRO = "micro", "Micro (fewer than 10 staff)"
@@ -114,14 +125,27 @@ class Organisation(models.Model):
         default=False, help_text="Fictional organisation from `accord demo`"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    standing = models.CharField(
+        max_length=20, choices=Standing.choices, default=Standing.ACTIVE, db_index=True
+    )
+    standing_since = models.DateTimeField(null=True, blank=True)
+    standing_reason = models.TextField(
+        blank=True, help_text="Why the secretariat suspended or removed the organisation"
+    )
 
-    objects = OrganisationQuerySet.as_manager()
+    objects = OrganisationManager()
+    all_objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def in_good_standing(self) -> bool:
+        """Neither suspended nor removed: its members act for it, and it may be public."""
+        return self.standing == Standing.ACTIVE
 
 
 class Membership(models.Model):

@@ -5,6 +5,10 @@ The querysets here are the rules; the models' managers use them, and `has_perm` 
 them (see `accord.access`). Two standings decide everything: the instance role
 (`secretariat`) and the role within an organisation (`Role`). An inactive account or a
 signed-out visitor holds neither.
+
+The organisation's own standing (`Standing`) narrows that: the members of a suspended
+organisation still read its member zone but act for it in nothing, and a removed
+organisation is outside every rule, for everyone.
 """
 
 from __future__ import annotations
@@ -35,46 +39,80 @@ class Role(models.TextChoices):
     MEMBER = "member", "Member"
 
 
+class Standing(models.TextChoices):
+    """An organisation's standing with the coalition (`Organisation.Standing`)."""
+
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+    REMOVED = "removed", "Removed"
+
+
+def in_good_standing(via: str = "") -> Q:
+    """Objects of organisations neither suspended nor removed; `via` is the lookup from
+    the objects to the organisation (`""` for organisations themselves)."""
+    return Q(**{f"{via}standing": Standing.ACTIVE})
+
+
+def not_removed(via: str = "") -> Q:
+    """Objects of organisations that have not been removed (suspended ones included)."""
+    return ~Q(**{f"{via}standing": Standing.REMOVED})
+
+
 def is_secretariat(user: Viewer) -> bool:
     """An active secretariat admin: the instance's own role, not a membership."""
     return active(user) and bool(getattr(user, "is_secretariat", False))
 
 
 def _members[QS: models.QuerySet[Any]](
-    objects: QS, user: Viewer, *, via: str, role: str | None = None
+    objects: QS, user: Viewer, *, via: str, role: str | None = None, acting: bool = False
 ) -> QS:
     """Objects of organisations the user belongs to (with `role`, if given), whatever
-    the user's instance role; `via` is the lookup from the objects to the organisation."""
+    the user's instance role; `via` is the lookup from the objects to the organisation.
+    To act for it (`acting`), the organisation must also be in good standing."""
     if not active(user):
         return objects.none()
     lookups: dict[str, object] = {f"{via}memberships__user": user}
     if role is not None:
         lookups[f"{via}memberships__role"] = role
-    return objects.filter(**lookups).distinct()
+    standing = in_good_standing(via) if acting else not_removed(via)
+    return objects.filter(standing, **lookups).distinct()
 
 
 def _member_zone[QS: models.QuerySet[Any]](
-    objects: QS, user: Viewer, *, via: str, role: str | None = None
+    objects: QS, user: Viewer, *, via: str, role: str | None = None, acting: bool = False
 ) -> QS:
-    """As `_members`, and everything for the secretariat."""
-    return objects.all() if is_secretariat(user) else _members(objects, user, via=via, role=role)
+    """As `_members`, and everything not removed for the secretariat, who act for a
+    suspended organisation too (to edit it, or reinstate it)."""
+    if is_secretariat(user):
+        return objects.filter(not_removed(via))
+    return _members(objects, user, via=via, role=role, acting=acting)
 
 
 class OrganisationQuerySet(models.QuerySet["Organisation"]):
     def visible_to(self, user: Viewer) -> OrganisationQuerySet:
         """Organisations whose member-zone data the user may read: the secretariat all,
-        a person those they belong to (`ORGANISATION_VIEW`)."""
+        a person those they belong to (`ORGANISATION_VIEW`), suspended or not."""
         return _member_zone(self, user, via="")
 
     def manageable_by(self, user: Viewer) -> OrganisationQuerySet:
         """Organisations the user runs: the secretariat all, an org admin their own
-        (`ORGANISATION_MANAGE`)."""
-        return _member_zone(self, user, via="", role=Role.ORG_ADMIN)
+        while it is in good standing (`ORGANISATION_MANAGE`)."""
+        return _member_zone(self, user, via="", role=Role.ORG_ADMIN, acting=True)
 
     def joined_by(self, user: Viewer, *, role: str | None = None) -> OrganisationQuerySet:
-        """Organisations the user is a member of (with `role`, if given); being
-        secretariat does not make someone a member."""
-        return _members(self, user, via="", role=role)
+        """Organisations the user is a member of (with `role`, if given) and may act
+        for: those in good standing. Being secretariat does not make someone a member."""
+        return _members(self, user, via="", role=role, acting=True)
+
+    def in_good_standing(self) -> OrganisationQuerySet:
+        return self.filter(in_good_standing())
+
+
+class OrganisationManager(models.Manager.from_queryset(OrganisationQuerySet)):  # type: ignore[misc]
+    """`Organisation.objects`: every organisation but those the secretariat removed."""
+
+    def get_queryset(self) -> OrganisationQuerySet:
+        return super().get_queryset().filter(not_removed())
 
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
@@ -97,17 +135,21 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
         )
 
     def visible_to(self, user: Viewer) -> ApiTokenQuerySet:
-        """A token is seen only by the person who created it."""
-        return self.filter(user=user) if active(user) else self.none()
+        """A token is seen only by the person who created it (none for an organisation
+        that was removed)."""
+        if not active(user):
+            return self.none()
+        return self.filter(not_removed("organisation__"), user=user)
 
     def usable_by(self, user: Viewer) -> ApiTokenQuerySet:
         """The user's own tokens for organisations they still belong to: a token stops
-        working the moment its owner leaves (`TOKEN_USE`)."""
-        return _members(self.visible_to(user), user, via="organisation__")
+        working the moment its owner leaves, or the organisation is suspended
+        (`TOKEN_USE`)."""
+        return _members(self.visible_to(user), user, via="organisation__", acting=True)
 
     def revocable_by(self, user: Viewer) -> ApiTokenQuerySet:
         """The user's own tokens, and those of the organisations they run."""
-        managed = _member_zone(self, user, via="organisation__", role=Role.ORG_ADMIN)
+        managed = _member_zone(self, user, via="organisation__", role=Role.ORG_ADMIN, acting=True)
         return self.filter(
             Q(pk__in=self.visible_to(user).values("pk")) | Q(pk__in=managed.values("pk"))
         )
@@ -115,7 +157,9 @@ class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def showing_contacts_to(self, user: Viewer) -> ApiTokenQuerySet:
         """Tokens that may read members' email addresses: a token acts with its owner's
         role in its organisation (an org admin's), never with the instance-wide role."""
-        return _members(self.visible_to(user), user, via="organisation__", role=Role.ORG_ADMIN)
+        return _members(
+            self.visible_to(user), user, via="organisation__", role=Role.ORG_ADMIN, acting=True
+        )
 
 
 class ApplicationQuerySet(models.QuerySet["Application"]):
@@ -128,8 +172,9 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
 class InvitationQuerySet(models.QuerySet["Invitation"]):
     def visible_to(self, user: Viewer) -> InvitationQuerySet:
         """Invitations the user may see and revoke (`INVITATION_MANAGE`): an org admin
-        those to their organisation, the secretariat all (to the instance too)."""
-        return _member_zone(self, user, via="organisation__", role=Role.ORG_ADMIN)
+        those to their organisation while it is in good standing, the secretariat all (to
+        the instance too)."""
+        return _member_zone(self, user, via="organisation__", role=Role.ORG_ADMIN, acting=True)
 
     def open(self) -> InvitationQuerySet:
         """Pending and not expired: the link still works."""
@@ -169,6 +214,17 @@ declare(
     },
 )
 declare(Permission.TWO_FACTOR_DISABLE, owner=__name__, allows=_not_secretariat)
+# Only the secretariat decides an organisation's standing with the coalition.
+declare(
+    Permission.ORGANISATION_SUSPEND,
+    owner=__name__,
+    scopes={ORGANISATION: everything_if(is_secretariat)},
+)
+declare(
+    Permission.ORGANISATION_REMOVE,
+    owner=__name__,
+    scopes={ORGANISATION: everything_if(is_secretariat)},
+)
 # Tokens act for a person within an organisation they belong to.
 declare(
     Permission.TOKEN_CREATE, owner=__name__, scopes={ORGANISATION: OrganisationQuerySet.joined_by}

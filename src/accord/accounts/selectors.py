@@ -11,7 +11,7 @@ import pyotp
 import segno
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from accord.access import scope_of
@@ -34,10 +34,22 @@ def organisations_for(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.visible_to(user)
 
 
+def counted_organisations() -> QuerySet[Organisation]:
+    """The organisations the adoption figures count: members in good standing (neither
+    suspended nor removed). Every figure selects its organisations here."""
+    return Organisation.objects.in_good_standing().filter(is_member=True)
+
+
+def organisations_in_good_standing() -> QuerySet[Organisation]:
+    """Organisations neither suspended nor removed, members or not (the coalition's
+    averages on a scorecard compare with these)."""
+    return Organisation.objects.in_good_standing()
+
+
 def member_rows() -> list[tuple[int, str, str, str, bool, datetime]]:
-    """(id, sector, country, size band, is demo, created at) of every member
-    organisation, for the adoption figures."""
-    return list(Organisation.objects.filter(is_member=True).values_list(
+    """(id, sector, country, size band, is demo, created at) of every organisation the
+    figures count (`counted_organisations`)."""
+    return list(counted_organisations().values_list(
         "id", "sector", "country", "size_band", "is_demo", "created_at"
     ))  # fmt: skip
 
@@ -68,6 +80,7 @@ def memberships_of(user: Any) -> QuerySet[Membership]:
     """The user's own memberships, with their organisations."""
     return (
         Membership.objects.held_by(user)
+        .exclude(organisation__standing=Organisation.Standing.REMOVED)
         .select_related("organisation")
         .order_by("organisation__name")
     )
@@ -375,3 +388,97 @@ def application_queue(
     paginator = Paginator(applications_for(user, state=state), per_page)
     pending = applications_for(user, state=Application.State.PENDING).count()
     return ApplicationQueue(page=paginator.get_page(page), state=state, pending=pending)
+
+
+# The secretariat's workspace -------------------------------------------------------------
+
+ORGANISATION_ORDERS = {
+    "name": ("Name", ("name",)),
+    "newest": ("Newest first", ("-created_at", "name")),
+    "sector": ("Sector", ("sector", "name")),
+    "country": ("Country", ("country", "name")),
+}
+
+
+@dataclass(frozen=True)
+class OrganisationFilter:
+    """Which organisations the secretariat's list shows, in what order (by name)."""
+
+    query: str = ""
+    sector: str = ""
+    country: str = ""
+    standing: str = ""
+    order: str = "name"
+
+
+def size_bands() -> list[tuple[str, str]]:
+    return list(Organisation.SizeBand.choices)
+
+
+def organisation_directory(user: Any, wanted: OrganisationFilter) -> QuerySet[Organisation] | None:
+    """Every organisation (but those removed) that `wanted` asks for, with its number of
+    members, for those who administer the instance; None for anyone else."""
+    if not has_perm(user, Permission.INSTANCE_ADMIN):
+        return None
+    found = organisations_for(user).annotate(members=Count("memberships", distinct=True))
+    if wanted.query:
+        found = found.filter(name__icontains=wanted.query)
+    if wanted.sector:
+        found = found.filter(sector=wanted.sector)
+    if wanted.country:
+        found = found.filter(country=wanted.country)
+    if wanted.standing in Organisation.Standing.values:
+        found = found.filter(standing=wanted.standing)
+    _, order = ORGANISATION_ORDERS.get(wanted.order, ORGANISATION_ORDERS["name"])
+    return found.order_by(*order)
+
+
+@dataclass(frozen=True)
+class OrganisationFacets:
+    """The sectors and countries organisations have (to filter by), and how many
+    organisations are in each standing."""
+
+    sectors: list[str]
+    countries: list[str]
+    standings: dict[str, int]
+
+
+def organisation_facets(user: Any) -> OrganisationFacets:
+    organisations = organisations_for(user) if has_perm(user, Permission.INSTANCE_ADMIN) else None
+    if organisations is None:
+        return OrganisationFacets([], [], {})
+    sectors = organisations.exclude(sector="").values_list("sector", flat=True)
+    countries = organisations.exclude(country="").values_list("country", flat=True)
+    standings = organisations.values_list("standing").annotate(count=Count("pk")).order_by()
+    return OrganisationFacets(
+        sectors=sorted(set(sectors)),
+        countries=sorted(set(countries)),
+        standings=dict(standings),
+    )
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    """One member as the secretariat manages them."""
+
+    user: User
+    role: str
+    role_label: str
+
+
+def organisation_members(user: Any, organisation: Organisation) -> list[MemberRecord] | None:
+    """The organisation's members with their accounts, for those who may see their
+    contacts (its admins, the secretariat); None for anyone else."""
+    if not has_perm(user, Permission.MEMBER_CONTACTS_VIEW, organisation):
+        return None
+    memberships = organisation.memberships.select_related("user").order_by("user__email")
+    return [MemberRecord(m.user, m.role, m.get_role_display()) for m in memberships]
+
+
+def member_of(organisation: Organisation, user_id: int) -> MemberRecord | None:
+    """The member of the organisation with this account id, or None. The caller has the
+    organisation from a selector that checked the viewer may see it."""
+    membership = organisation.memberships.select_related("user").filter(user_id=user_id).first()
+    if membership is None:
+        return None
+    return MemberRecord(membership.user, membership.role, membership.get_role_display())

@@ -80,10 +80,15 @@ class ProfileStanding:
         return verified_percent(self.verified, self.total)
 
 
+def _serves_badges(organisation: Organisation) -> bool:
+    # A suspended organisation shows nothing publicly, whatever it chose.
+    return organisation.in_good_standing and commitments.publication_of(organisation).badges
+
+
 def badge_organisation(organisation_slug: str) -> Organisation | None:
-    """The organisation, if it serves badges."""
+    """The organisation, if it serves badges (and is in good standing)."""
     organisation = accounts.organisation_with_slug(organisation_slug)
-    if organisation is None or not commitments.publication_of(organisation).badges:
+    if organisation is None or not _serves_badges(organisation):
         return None
     return organisation
 
@@ -91,7 +96,7 @@ def badge_organisation(organisation_slug: str) -> Organisation | None:
 def badge_profiles(organisation: Organisation) -> list[Profile]:
     """The profiles the organisation has a badge for: those it committed to a practice of,
     while it serves badges; none otherwise."""
-    if not commitments.publication_of(organisation).badges:
+    if not _serves_badges(organisation):
         return []
     return catalogue.profiles_with_practices(commitments.committed_practice_ids(organisation))
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils import timezone
 
+from accord.commitments.selectors import REVIEW_ORDERS, REVIEW_STATES, ReviewChoices, ReviewFilter
 from accord.commitments.services import MAX_ATTESTATION_LENGTH, MAX_NOTE_LENGTH
 from accord.commitments.uploads import EXTENSIONS
 
@@ -66,6 +67,16 @@ class DocumentForm(forms.Form):
         kwargs.setdefault("auto_id", "document_%s")
         super().__init__(*args, **kwargs)
 
+    @classmethod
+    def refused(cls, message: str) -> DocumentForm:
+        """The form shown again for a file refused before its body was read (too large
+        to read at all): nothing was parsed, so only the refusal is shown."""
+        form = cls(data={}, files={})
+        form.full_clean()
+        form.errors.clear()
+        form.add_error("file", message)
+        return form
+
     file = forms.FileField(
         label="Document (PDF, text, Markdown, PNG, JPEG or JSON)",
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(EXTENSIONS)}),
@@ -74,19 +85,53 @@ class DocumentForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
+    """Accept or reject one document; the page's two buttons post the decision."""
+
     decision = forms.ChoiceField(
-        choices=[("accept", "Accept"), ("reject", "Reject")], widget=forms.RadioSelect
+        choices=[("accept", "Accept"), ("reject", "Reject")],
+        error_messages={"required": "Choose to accept or reject the document."},
     )
     note = forms.CharField(
         required=False,
         max_length=MAX_NOTE_LENGTH,
         label="Note to the organisation (required to reject)",
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "review_%s")
+        super().__init__(*args, **kwargs)
 
     @property
     def accept(self) -> bool:
         return self.cleaned_data["decision"] == "accept"
+
+
+class ReviewFilterForm(forms.Form):
+    """The review queue's filters and order. Anything not on offer falls back to the
+    default (documents awaiting review, newest first), never to an error page."""
+
+    state = forms.ChoiceField(choices=list(REVIEW_STATES.items()), required=False)
+    organisation = forms.ChoiceField(required=False)
+    practice = forms.ChoiceField(required=False)
+    order = forms.ChoiceField(
+        choices=[(key, label) for key, (label, _) in REVIEW_ORDERS.items()], required=False
+    )
+
+    def __init__(self, *args: Any, choices: ReviewChoices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organisation: Any = self.fields["organisation"]
+        organisation.choices = [("", "Any organisation"), *choices.organisations]
+        practice: Any = self.fields["practice"]
+        practice.choices = [("", "Any practice"), *choices.practices]
+
+    def wanted(self) -> ReviewFilter:
+        if not self.is_bound:
+            return ReviewFilter()
+        self.is_valid()
+        chosen = {name: value for name, value in self.cleaned_data.items() if value}
+        return ReviewFilter(**chosen)
 
 
 class PublicationForm(forms.Form):

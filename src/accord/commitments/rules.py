@@ -4,7 +4,8 @@ Scorecards, commitments and proof are in the member zone of their organisation, 
 public once the organisation publishes its profile: attestations and documents only
 when marked public, and a document only once the secretariat has accepted it.
 Commitments are made and changed by the organisation's own admins; the secretariat
-reviews documents but does not commit for anyone.
+reviews documents but does not commit for anyone. A suspended organisation shows
+nothing publicly, and a removed one nothing to anyone.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.db.models import Q
 
-from accord.access import Permission, Viewer, declare, everything_if, has_perm
+from accord.access import Permission, Viewer, declare, has_perm
 from accord.accounts import selectors as accounts
-from accord.accounts.rules import OrganisationQuerySet, Role
+from accord.accounts.rules import OrganisationQuerySet, Role, in_good_standing
 
 if TYPE_CHECKING:
     # The querysets' type parameters.
@@ -32,7 +33,13 @@ class CommitmentQuerySet(models.QuerySet["Commitment"]):
         for the secretariat) and those of organisations that publish their profile: the
         reach of `SCORECARD_VIEW`."""
         members = Q(organisation__in=accounts.organisations_for(user))
-        return self.filter(members | Q(organisation__publication__public_profile=True))
+        return self.filter(members | _published("organisation__"))
+
+
+def _published(via: str) -> Q:
+    """Of organisations that publish their profile and are in good standing: a suspended
+    organisation shows nothing publicly."""
+    return Q(**{f"{via}publication__public_profile": True}) & in_good_standing(via)
 
 
 def _proof_visible(user: Viewer, *, accepted: str | None) -> Q:
@@ -41,7 +48,7 @@ def _proof_visible(user: Viewer, *, accepted: str | None) -> Q:
     organisations that publish their profile; a document only once its review is
     `accepted`."""
     members = Q(commitment__organisation__in=accounts.organisations_for(user))
-    published = Q(is_public=True, commitment__organisation__publication__public_profile=True)
+    published = Q(is_public=True) & _published("commitment__organisation__")
     if accepted is not None:
         published &= Q(review=accepted)
     return members | published
@@ -60,7 +67,7 @@ class EvidenceDocumentQuerySet(models.QuerySet["EvidenceDocument"]):
 
 def _scorecards(organisations: OrganisationQuerySet, user: Viewer) -> OrganisationQuerySet:
     members = organisations.visible_to(user).values("pk")
-    return organisations.filter(Q(pk__in=members) | Q(publication__public_profile=True))
+    return organisations.filter(Q(pk__in=members) | _published(""))
 
 
 def _administered(organisations: OrganisationQuerySet, user: Viewer) -> OrganisationQuerySet:
@@ -69,6 +76,13 @@ def _administered(organisations: OrganisationQuerySet, user: Viewer) -> Organisa
 
 def _instance_admin(user: Viewer) -> bool:
     return has_perm(user, Permission.INSTANCE_ADMIN)
+
+
+def _reviewable(documents: EvidenceDocumentQuerySet, user: Viewer) -> EvidenceDocumentQuerySet:
+    """Every document, for the secretariat, but those of a removed organisation."""
+    if not _instance_admin(user):
+        return documents.none()
+    return documents.filter(commitment__organisation__in=accounts.organisations_for(user))
 
 
 ORGANISATION = "accounts.Organisation"
@@ -93,7 +107,7 @@ declare(
     Permission.DOCUMENT_REVIEW,
     owner=__name__,
     allows=_instance_admin,
-    scopes={"commitments.EvidenceDocument": everything_if(_instance_admin)},
+    scopes={"commitments.EvidenceDocument": _reviewable},
 )
 declare(
     Permission.ASSESSMENT_EXPORT,

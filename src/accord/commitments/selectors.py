@@ -18,6 +18,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from accord.access import scope_of
 from accord.accounts import selectors as accounts
 from accord.accounts.permissions import Permission, has_perm
 from accord.commitments.models import (
@@ -318,11 +319,12 @@ def practice_averages(
 ) -> dict[int, PracticeAverage]:
     """Per practice: the organisations committed to it and how many verified it.
 
-    Fictional demo organisations are compared only with each other.
+    Fictional demo organisations are compared only with each other, and neither
+    suspended nor removed organisations count.
     """
     rows = (
-        Commitment.objects.active()
-        .filter(practice_id__in=practice_ids, organisation__is_demo=organisation.is_demo)
+        _counted_commitments(organisation)
+        .filter(practice_id__in=practice_ids)
         .values("practice_id")
         .annotate(
             organisations=Count("organisation", distinct=True),
@@ -334,16 +336,21 @@ def practice_averages(
     }
 
 
+def _counted_commitments(organisation: Organisation) -> QuerySet[Commitment]:
+    """The active commitments the organisation is compared with: of organisations in
+    good standing, demo ones only with demo ones."""
+    return Commitment.objects.active().filter(
+        organisation__in=accounts.organisations_in_good_standing(),
+        organisation__is_demo=organisation.is_demo,
+    )
+
+
 def _coalition_share(organisation: Organisation) -> float | None:
     """The share of all active commitments in the coalition that are verified."""
-    totals = (
-        Commitment.objects.active()
-        .filter(organisation__is_demo=organisation.is_demo)
-        .aggregate(
-            organisations=Count("organisation", distinct=True),
-            commitments=Count("pk"),
-            verified=Count("pk", filter=Q(status=Status.VERIFIED)),
-        )
+    totals = _counted_commitments(organisation).aggregate(
+        organisations=Count("organisation", distinct=True),
+        commitments=Count("pk"),
+        verified=Count("pk", filter=Q(status=Status.VERIFIED)),
     )
     if totals["organisations"] < MIN_ORGANISATIONS_FOR_AVERAGE:
         return None
@@ -402,30 +409,152 @@ def document_for(user: Any, document_id: int) -> EvidenceDocument | None:
 
 # The secretariat's review queue --------------------------------------------------------
 
+REVIEW_STATES = {
+    "pending": "Awaiting review",
+    "accepted": "Accepted",
+    "rejected": "Rejected",
+    "all": "Any",
+}
+REVIEW_ORDERS = {
+    "newest": ("Newest first", ("-uploaded_at", "-pk")),
+    "oldest": ("Oldest first", ("uploaded_at", "pk")),
+    "organisation": ("Organisation", ("commitment__organisation__name", "-uploaded_at", "-pk")),
+    "practice": ("Practice", ("commitment__practice__slug", "-uploaded_at", "-pk")),
+}
+
 
 @dataclass(frozen=True)
-class ReviewQueue:
-    pending: list[EvidenceDocument]
-    recent: list[EvidenceDocument]
+class ReviewFilter:
+    """Which documents the review queue lists, and in what order (newest first)."""
+
+    state: str = "pending"
+    organisation: str = ""
+    practice: str = ""
+    order: str = "newest"
 
 
-def review_queue(user: Any, *, recent: int = 20) -> ReviewQueue | None:
-    """Documents awaiting review, oldest first, and the latest reviewed; None unless the
-    user reviews documents."""
-    if not has_perm(user, Permission.DOCUMENT_REVIEW):
+def can_review(user: Any) -> bool:
+    return has_perm(user, Permission.DOCUMENT_REVIEW)
+
+
+def _reviewable(user: Any) -> QuerySet[EvidenceDocument] | None:
+    if not can_review(user):
         return None
-    documents = EvidenceDocument.objects.select_related(
+    documents = scope_of(user, Permission.DOCUMENT_REVIEW, EvidenceDocument)
+    return documents.filter(commitment__withdrawn_at__isnull=True)
+
+
+def review_documents(user: Any, wanted: ReviewFilter) -> QuerySet[EvidenceDocument] | None:
+    """The documents of active commitments that `wanted` asks for, for a person who
+    reviews documents; None for anyone else."""
+    documents = _reviewable(user)
+    if documents is None:
+        return None
+    if wanted.state in EvidenceDocument.Review.values:
+        documents = documents.filter(review=wanted.state)
+    if wanted.organisation:
+        documents = documents.filter(commitment__organisation__slug=wanted.organisation)
+    if wanted.practice:
+        documents = documents.filter(commitment__practice__slug=wanted.practice)
+    _, order = REVIEW_ORDERS.get(wanted.order, REVIEW_ORDERS["newest"])
+    return documents.select_related(
         "commitment__organisation", "commitment__practice", "uploaded_by", "reviewed_by"
-    ).filter(commitment__withdrawn_at__isnull=True)
-    pending = documents.filter(review=EvidenceDocument.Review.PENDING).order_by("uploaded_at")
-    reviewed = documents.exclude(review=EvidenceDocument.Review.PENDING).order_by("-reviewed_at")
-    return ReviewQueue(pending=list(pending), recent=list(reviewed[:recent]))
+    ).order_by(*order)
+
+
+@dataclass(frozen=True)
+class ReviewChoices:
+    """The organisations and practices the review queue can be narrowed to: those with
+    documents, as (slug, label)."""
+
+    organisations: list[tuple[str, str]]
+    practices: list[tuple[str, str]]
+
+
+def review_choices(user: Any) -> ReviewChoices:
+    documents = _reviewable(user)
+    if documents is None:
+        return ReviewChoices([], [])
+    organisations = documents.values_list(
+        "commitment__organisation__slug", "commitment__organisation__name"
+    ).order_by("commitment__organisation__name")
+    practices = documents.values_list(
+        "commitment__practice__slug", "commitment__practice__title"
+    ).order_by("commitment__practice__slug")
+    return ReviewChoices(
+        organisations=list(dict.fromkeys(organisations)),
+        practices=[(slug, f"{slug}: {title}") for slug, title in dict.fromkeys(practices)],
+    )
+
+
+def documents_awaiting_review(user: Any) -> int | None:
+    """How many documents wait for review, for a person who reviews them; else None."""
+    documents = _reviewable(user)
+    pending = EvidenceDocument.Review.PENDING
+    return None if documents is None else documents.filter(review=pending).count()
 
 
 def document_to_review(user: Any, document_id: int) -> EvidenceDocument | None:
-    if not has_perm(user, Permission.DOCUMENT_REVIEW):
+    """The document, for a person who reviews documents; None for anyone else."""
+    documents = _reviewable(user)
+    if documents is None:
         return None
-    return EvidenceDocument.objects.select_related("commitment").filter(pk=document_id).first()
+    related = documents.select_related(
+        "commitment__organisation", "commitment__practice", "reviewed_by"
+    )
+    return related.filter(pk=document_id).first()
+
+
+# Lapses ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lapse:
+    """A commitment that lapsed, or that will when its grace period ends (`lapses_on`)."""
+
+    commitment: Commitment
+    lapses_on: date | None
+
+    @property
+    def in_grace(self) -> bool:
+        return self.lapses_on is not None
+
+
+def lapses(user: Any, *, now: datetime | None = None) -> list[Lapse]:
+    """The active commitments, of organisations whose member zone the user may read, that
+    have lapsed (latest first), then those verified whose evidence fails now, in their
+    grace period (the soonest to lapse first)."""
+    moment = now or timezone.now()
+    active = (
+        Commitment.objects.active()
+        .filter(organisation__in=accounts.organisations_for(user))
+        .select_related("organisation", "practice")
+    )
+    lapsed = [
+        Lapse(commitment, None)
+        for commitment in active.filter(status=Status.LAPSED).order_by("-status_since", "pk")
+    ]
+    return lapsed + _in_grace(user, active, moment)
+
+
+def _in_grace(user: Any, active: QuerySet[Commitment], now: datetime) -> list[Lapse]:
+    failing = {
+        (verdict.domain.organisation_id, verdict.check_id)
+        for verdict in evidence.failing_checks(user)
+    }
+    verified = active.filter(
+        status=Status.VERIFIED,
+        practice__verification="automated",
+        organisation_id__in={organisation for organisation, _ in failing},
+    ).order_by("pk")
+    found = []
+    for commitment in verified:
+        if (commitment.organisation_id, commitment.practice.check_id) not in failing:
+            continue
+        lapses_on = _lapses_on(commitment, "fail", now)
+        if lapses_on is not None:
+            found.append(Lapse(commitment, lapses_on))
+    return sorted(found, key=lambda lapse: lapse.lapses_on or date.max)
 
 
 # Publication ---------------------------------------------------------------------------
@@ -445,9 +574,11 @@ CommitmentRecord = tuple[int, int, int, datetime, datetime | None, datetime | No
 
 def member_commitment_rows(*, before: datetime) -> list[CommitmentRecord]:
     """(id, organisation id, practice id, committed at, withdrawn at, first verified at)
-    of the member organisations' commitments made before `before`, for the figures."""
+    of the commitments made before `before` by the organisations the figures count."""
     return list(
-        Commitment.objects.filter(organisation__is_member=True, committed_at__lt=before)
+        Commitment.objects.filter(
+            organisation__in=accounts.counted_organisations(), committed_at__lt=before
+        )
         .order_by("pk")
         .values_list(
             "id", "organisation_id", "practice_id", "committed_at", "withdrawn_at",

@@ -328,7 +328,7 @@ def attest_implementation(
 
 def _read_upload(uploaded_file: UploadedFile) -> bytes:
     limit = upload_max_bytes()
-    too_large = UploadTooLarge(f"The file is larger than the {_mebibytes(limit)} limit.")
+    too_large = UploadTooLarge(too_large_message())
     if uploaded_file.size is not None and uploaded_file.size > limit:
         raise too_large
     data = b"".join(uploaded_file.chunks())
@@ -337,6 +337,11 @@ def _read_upload(uploaded_file: UploadedFile) -> bytes:
     if not data:
         raise InvalidInput("The file is empty.", field="file")
     return data
+
+
+def too_large_message() -> str:
+    """What a person is told of a file over the upload limit."""
+    return f"The file is larger than the {_mebibytes(upload_max_bytes())} limit."
 
 
 def _mebibytes(size: int) -> str:

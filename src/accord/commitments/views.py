@@ -12,23 +12,26 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from accord.catalogue import selectors as catalogue
 from accord.commitments import selectors, services
-from accord.commitments.exceptions import NotAllowed, UploadTooLarge
+from accord.commitments.exceptions import NotAllowed, UnsupportedFileType, UploadTooLarge
 from accord.commitments.forms import (
     AttestationForm,
     CommitForm,
     DocumentForm,
     PublicationForm,
+    ReviewFilterForm,
     ReviewForm,
 )
-from accord.commitments.models import Commitment
+from accord.commitments.models import Commitment, EvidenceDocument
 from accord.errors import Invalid
 
 if TYPE_CHECKING:
@@ -106,7 +109,13 @@ def attest(request: HttpRequest, slug: str, practice: str) -> HttpResponse:
 def document_upload(request: HttpRequest, slug: str, practice: str) -> HttpResponse:
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
     if declared > services.upload_max_bytes() + MULTIPART_OVERHEAD:
-        raise UploadTooLarge("The file is larger than the upload limit.")
+        # Shown with the form again, the body unread; nothing was posted that counts, so
+        # the missing CSRF check matters not.
+        refused = UploadTooLarge(services.too_large_message())
+        form = DocumentForm.refused(str(refused))
+        return _render_commitment(
+            request, slug, practice, status=refused.http_status, document_form=form
+        )
     return _document_upload(request, slug, practice)
 
 
@@ -119,12 +128,21 @@ def _document_upload(request: HttpRequest, slug: str, practice: str) -> HttpResp
         return _render_commitment(
             request, slug, practice, status=Invalid.http_status, document_form=form
         )
-    services.upload_document(
-        commitment=target,
-        uploaded_file=form.cleaned_data["file"],
-        is_public=form.cleaned_data["is_public"],
-        actor=request.user,
-    )
+    try:
+        services.upload_document(
+            commitment=target,
+            uploaded_file=form.cleaned_data["file"],
+            is_public=form.cleaned_data["is_public"],
+            actor=request.user,
+        )
+    except (Invalid, UploadTooLarge, UnsupportedFileType) as exc:
+        field = exc.field_in(form.fields) if isinstance(exc, Invalid) else "file"
+        if field is None:
+            raise  # about the commitment, not the file: the error page says so
+        form.add_error(field, str(exc))
+        return _render_commitment(
+            request, slug, practice, status=exc.http_status, document_form=form
+        )
     messages.success(request, "The document is uploaded and awaits the secretariat's review.")
     return _to_commitment(target)
 
@@ -228,30 +246,71 @@ def publication(request: HttpRequest, slug: str) -> HttpResponse:
 
 # The secretariat's review queue --------------------------------------------------------
 
+REVIEWS_PER_PAGE = 25
+
 
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    queue = selectors.review_queue(request.user)
-    if queue is None:
+    filters = ReviewFilterForm(request.GET or None, choices=selectors.review_choices(request.user))
+    documents = selectors.review_documents(request.user, filters.wanted())
+    if documents is None:
         raise NotAllowed("Only the secretariat reviews documents.")
-    return render(request, "commitments/review.html", {"queue": queue})
+    page = Paginator(documents, REVIEWS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"filters": filters, "page": page, "here": request.get_full_path()}
+    return render(request, "commitments/review.html", context)
+
+
+def _document_to_review(request: HttpRequest, document_id: int) -> EvidenceDocument:
+    found = selectors.document_to_review(request.user, document_id)
+    if found is None and not selectors.can_review(request.user):
+        raise NotAllowed("Only the secretariat reviews documents.")
+    if found is None:
+        raise Http404("No such document to review.")
+    return found
+
+
+def _render_review(
+    request: HttpRequest, document: EvidenceDocument, form: ReviewForm, *, status: int = 200
+) -> HttpResponse:
+    back = _back_to_queue(request, str(form["next"].value() or ""))
+    context = {"document": document, "form": form, "back": back}
+    return render(request, "commitments/review_document.html", context, status=status)
 
 
 @login_required
-@require_POST
 def review(request: HttpRequest, document_id: int) -> HttpResponse:
-    found = selectors.document_to_review(request.user, document_id)
-    if found is None:
-        raise NotAllowed("Only the secretariat reviews documents.")
+    """One document and its review form; posting it records the decision."""
+    found = _document_to_review(request, document_id)
+    if request.method != "POST":
+        return _render_review(request, found, ReviewForm(initial={"next": request.GET.get("next")}))
     form = ReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose to accept or reject the document.")
-        return redirect("commitments:review_queue")
-    services.review_document(
-        document=found, accept=form.accept, note=form.cleaned_data["note"], reviewer=request.user
+    if form.is_valid():
+        try:
+            reviewed = services.review_document(
+                document=found, accept=form.accept, note=form.cleaned_data["note"],
+                reviewer=request.user,
+            )  # fmt: skip
+        except Invalid as exc:
+            form.add_error(exc.field_in(form.fields), str(exc))
+        else:
+            messages.success(request, _reviewed_message(reviewed))
+            return redirect(_back_to_queue(request, form.cleaned_data["next"]))
+    return _render_review(request, found, form, status=Invalid.http_status)
+
+
+def _reviewed_message(document: EvidenceDocument) -> str:
+    commitment = document.commitment
+    return (
+        f"“{document.filename}” is {document.get_review_display().lower()}. "
+        f"{commitment.organisation.name}'s commitment to {commitment.practice.slug} is now "
+        f"{commitment.get_status_display().lower()}."
     )
-    messages.success(request, f"“{found.filename}” is {found.review}.")
-    return redirect("commitments:review_queue")
+
+
+def _back_to_queue(request: HttpRequest, next_url: str) -> str:
+    queue = reverse("commitments:review_queue")
+    safe = url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()})
+    return next_url if next_url.startswith(queue) and safe else queue
 
 
 _PRACTICE = "organisations/<slug:slug>/practices/<str:practice>/"

@@ -195,3 +195,24 @@ def observation_for(user: Any, observation_id: int) -> Observation | None:
         .filter(pk=observation_id)
         .first()
     )
+
+
+# Failing evidence, for the secretariat's workspace ---------------------------------------
+
+FAILING = ("fail", "error")
+
+
+def failing_checks(user: Any) -> QuerySet[CurrentVerdict]:
+    """The checks failing now (`fail`, or `error`: the domain could not be checked) on the
+    domains whose evidence the user may see, the longest-failing first."""
+    domains = scope_of(user, Permission.EVIDENCE_VIEW, Domain)
+    return (
+        CurrentVerdict.objects.filter(domain__in=domains, status__in=FAILING)
+        .select_related("domain__organisation", "observation")
+        .order_by("since", "domain__name", "check_id")
+    )
+
+
+def failing_domain_count(user: Any) -> int:
+    """How many of the domains the user may see have a check failing now."""
+    return failing_checks(user).order_by().values("domain_id").distinct().count()

@@ -10,7 +10,8 @@ Definitions (the dashboard's method note says the same in words):
 
 - A day's figures describe the end of that day in the instance's time zone.
 - Population: member organisations (`is_member`) that joined by then: created, or
-  first committed if earlier. Demo organisations are included (and flagged).
+  first committed if earlier. Demo organisations are included (and flagged); those
+  the secretariat suspended or removed are not (`accounts.counted_organisations`).
 - A practice's figures: organisations whose commitment to it (made and not withdrawn
   by then) stood at each status: committed, implemented, verified, lapsed.
 - A norm's (framework's, overall) figures: organisations by the most advanced status

@@ -13,18 +13,34 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from accord.errors import DomainError
 
 
 def domain_error_response(request: HttpRequest, exc: DomainError) -> HttpResponse:
     """The error page (or, for htmx, the fragment) that answers `exc`."""
-    context = {"status": exc.http_status, "title": exc.title, "message": str(exc)}
+    context = {
+        "status": exc.http_status,
+        "title": exc.title,
+        "message": str(exc),
+        "back": _page_before(request),
+    }
     htmx = request.headers.get("HX-Request") == "true"
     template = "web/_error.html" if htmx else "web/error.html"
     response = render(request, template, context, status=exc.http_status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _page_before(request: HttpRequest) -> str:
+    """The page on this site the refused request came from, so the error page is not a
+    dead end; empty when there is none, or it is elsewhere."""
+    referer = request.headers.get("Referer", "")
+    allowed = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return referer if referer and allowed else ""
 
 
 class DomainErrorMiddleware:

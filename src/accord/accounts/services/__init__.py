@@ -74,6 +74,13 @@ from accord.accounts.services.recovery import (
     use_recovery_code,
 )
 from accord.accounts.services.signup import sign_up
+from accord.accounts.services.standing import (
+    Removal,
+    StandingUnchanged,
+    reinstate_organisation,
+    remove_organisation,
+    suspend_organisation,
+)
 from accord.accounts.services.tokens import (
     MAX_TOKEN_LENGTH,
     TOKEN_PREFIX,
@@ -120,6 +127,8 @@ __all__ = [
     "InvitationNotFound",
     "NotAMember",
     "NotAllowed",
+    "Removal",
+    "StandingUnchanged",
     "TwoFactorState",
     "WeakPassword",
     "WouldLockOut",
@@ -153,8 +162,10 @@ __all__ = [
     "record_login_attempt",
     "recovery_codes_left",
     "regenerate_recovery_codes",
+    "reinstate_organisation",
     "release_login_attempt",
     "remove_member",
+    "remove_organisation",
     "replace_authenticator",
     "request_password_reset",
     "reserve_login_attempt",
@@ -166,6 +177,7 @@ __all__ = [
     "sign_up",
     "start_totp_enrolment",
     "submit_application",
+    "suspend_organisation",
     "use_api_token",
     "use_recovery_code",
     "verify_email",

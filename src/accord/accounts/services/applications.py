@@ -284,7 +284,7 @@ def _free_slug(name: str) -> str:
     """A slug for the new organisation that no other one has (its public name in URLs)."""
     base = slugify(name)[:70].strip("-") or "organisation"
     slug, n = base, 1
-    while Organisation.objects.filter(slug=slug).exists():
+    while Organisation.all_objects.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug

@@ -51,8 +51,11 @@ def create_organisation(
         website=website.strip(),
         is_demo=is_demo,
     )
-    if Organisation.objects.filter(name__iexact=organisation.name).exists():
+    # Removed organisations keep their names: their history in the audit log names them.
+    if Organisation.all_objects.filter(name__iexact=organisation.name).exists():
         raise InvalidInput("An organisation with this name already exists.", field="name")
+    if Organisation.all_objects.filter(slug=organisation.slug).exists():
+        raise InvalidInput("Organisation with this Slug already exists.", field="slug")
     _validated(organisation)
     organisation.save()
     record_event(
@@ -116,9 +119,15 @@ def remove_member(*, organisation: Organisation, user: User, actor: Any) -> None
         organisation,
         "Only the organisation's admins can remove members.",
     )
-    membership = Membership.objects.filter(organisation=organisation, user=user).first()
+    membership = (
+        Membership.objects.select_for_update().filter(organisation=organisation, user=user).first()
+    )
     if membership is None:
         raise NotAMember(f"{user.email} is not a member of {organisation.name}.")
+    if membership.role == Membership.Role.ORG_ADMIN and not _other_admins(organisation, user):
+        raise WouldLockOut(
+            f"{user.email} is the last admin of {organisation.name}; appoint another first."
+        )
     revoked = ApiToken.objects.active().filter(user=user, organisation=organisation)
     revoked_count = revoked.update(revoked_at=timezone.now())
     membership.delete()
@@ -235,7 +244,8 @@ def edit_organisation(
 def _apply_details(organisation: Organisation, values: dict[str, str]) -> None:
     for field, value in values.items():
         setattr(organisation, field, value)
-    taken = Organisation.objects.filter(name__iexact=organisation.name).exclude(pk=organisation.pk)
+    taken = Organisation.all_objects.filter(name__iexact=organisation.name)
+    taken = taken.exclude(pk=organisation.pk)
     if "name" in values and taken.exists():
         raise AccountError("An organisation with this name already exists.")
     _validated(organisation)
