@@ -120,9 +120,12 @@ def test_a_sender_that_is_no_address_is_refused(value: str) -> None:
 
 
 def _settings_with(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    code = "import accord.settings as s; print(s.ACCORD_EMAIL_ENABLED, s.MAILERS['default']['BACKEND'], s.DEFAULT_FROM_EMAIL)"  # noqa: E501
+    code = (
+        "import accord.settings as s; "
+        "print(s.ACCORD_EMAIL_ENABLED, s.MAILERS['default']['BACKEND'], s.DEFAULT_FROM_EMAIL)"
+    )
     environment = {**os.environ, "PYTHONPATH": str(SRC), "ACCORD_DATA_DIR": str(tmp_path), **env}
-    return subprocess.run(  # noqa: S603 (this interpreter, this code)
+    return subprocess.run(
         [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=False
     )
 
