@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 
 import pytest
-from django.test import override_settings
+from django.test import TestCase, override_settings
 
 from accord.access import Permission, has_perm
 from accord.notifications import mail, selectors, services
@@ -82,3 +82,74 @@ def test_a_one_time_link_is_wiped_once_delivered(monkeypatch):
     message.refresh_from_db()
     assert message.state == Message.State.SENT
     assert "secret link" not in message.body
+
+
+def test_a_link_is_a_path_on_this_site(alice):
+    for link in ("javascript:alert(1)", "https://evil.example/", "//evil.example/x", "/a b"):
+        with pytest.raises(ValueError, match="notification"):
+            services.notify(recipients=[alice], kind="k:k:k", subject="s", body="b", link=link)
+    assert selectors.unread_count(alice) == 0
+
+
+def test_a_key_tells_each_recipient_of_one_event_once(alice, carol):
+    for _ in range(2):
+        services.notify(recipients=[alice], kind="k:k:k", subject="s", body="b", key="event:1")
+    services.notify(recipients=[alice, carol], kind="k:k:k", subject="s", body="b", key="event:1")
+    assert (selectors.unread_count(alice), selectors.unread_count(carol)) == (1, 1)
+
+
+def test_inactive_people_are_not_told(make_user):
+    gone = make_user("gone@example.org", is_active=False)
+    assert services.notify(recipients=[gone], kind="k:k:k", subject="s", body="b") == []
+    assert not Message.objects.exists()
+
+
+def test_an_immediate_email_links_to_the_page_and_to_the_preferences(alice, secretariat):
+    services.notify(
+        recipients=[alice], kind="k:k:k", subject="Rejected", body="Why.", link="/adoption/x/"
+    )
+    [message] = selectors.outbox(secretariat)
+    assert message.body.startswith("Why.\n\nhttp://127.0.0.1:8000/adoption/x/\n")
+    assert "http://127.0.0.1:8000/notifications/preferences/" in message.body
+
+
+def test_django_mail_without_smtp_is_kept_in_the_outbox(settings, secretariat):
+    from django.core.mail import EmailMessage, mailers
+
+    settings.MAILERS = {"default": {"BACKEND": "accord.notifications.mail.OutboxBackend"}}
+    email = EmailMessage("Server error", "Traceback ...", to=["ops@example.org", "b@example.org"])
+    assert mailers.default.send_messages([email]) == 1
+    kept = list(selectors.outbox_in_state(secretariat, Message.State.KEPT))
+    assert sorted(m.to_address for m in kept) == ["b@example.org", "ops@example.org"]
+    assert {m.subject for m in kept} == {"Server error"}
+
+
+def test_a_delivery_whose_task_was_lost_is_queued_again(django_capture_on_commit_callbacks):
+    message = services.email_address(to="x@example.org", subject="s", body="b", kind="k:k:k")
+    now = message.next_attempt_at
+    assert services.requeue_overdue_messages(now=now + services.OVERDUE / 2) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.requeue_overdue_messages(now=now + services.OVERDUE) == 1
+    services.deliver_message(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.state == Message.State.KEPT
+    assert services.requeue_overdue_messages(now=now + 10 * services.OVERDUE) == 0
+
+
+@override_settings(ACCORD_EMAIL_ENABLED=True)
+def test_a_retry_waits_in_the_database_queue_until_it_is_due(settings, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def refuse(message):
+        raise smtplib.SMTPServerDisconnected("closed")
+
+    monkeypatch.setattr(mail, "send", refuse)
+    message = services.email_address(to="x@example.org", subject="s", body="b", kind="k:k:k")
+    first = message.next_attempt_at
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.deliver_message(message_id=message.pk, now=first)
+    [retry] = DBTaskResult.objects.all()
+    assert retry.args_kwargs["args"] == [message.pk]
+    assert retry.run_after == first + services.RETRY_BASE

@@ -13,6 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from accord.access import Permission, has_perm
@@ -51,9 +52,12 @@ def read(request: HttpRequest, notification_id: int) -> HttpResponse:
         raise Http404("No such notification.")
     services.mark_read(notification=note, actor=request.user)
     if request.headers.get("HX-Request") != "true":
-        return _back_to_inbox(request)
-    context = {"note": selectors.notification_for(request.user, notification_id)}
-    return render(request, "notifications/_marked_read.html", context)
+        response = _back_to_inbox(request)
+    else:
+        context = {"note": selectors.notification_for(request.user, notification_id)}
+        response = render(request, "notifications/_marked_read.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
