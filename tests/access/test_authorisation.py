@@ -6,7 +6,8 @@ nobody at all, inactive, with no membership, observer, member, org admin, secret
 secretariat who is also an org admin) and objects in every state (domains,
 observations, verdict changes, commitments in each status and withdrawn, attestations
 and documents public or not and in each review state, API tokens live and revoked,
-audit events, catalogue versions). Every (person, permission, object) triple, with
+audit events, catalogue versions, notifications read and unread, outbox messages in each
+state). Every (person, permission, object) triple, with
 "no object" among the objects, is checked on `has_perm` against `SPEC`, and on the
 querysets behind list pages and API lists: each rule's queryset holds exactly the
 objects `SPEC` allows, the models' `visible_to` methods that selectors use agree, and
@@ -57,6 +58,8 @@ from accord.engine.types import Status as CheckStatus
 from accord.evidence import selectors as evidence_selectors
 from accord.evidence import services as evidence_services
 from accord.evidence.models import Domain, Observation, VerdictChange
+from accord.notifications import selectors as notification_selectors
+from accord.notifications.models import Message, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +148,14 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.DOCUMENT_REVIEW, "none"): secretariat,
     (Permission.DOCUMENT_REVIEW, "document"): secretariat,
     (Permission.ASSESSMENT_EXPORT, "organisation"): member_zone,
+    # Everyone signed in has an inbox, and reads only their own notifications in it.
+    (Permission.NOTIFICATION_VIEW, "none"): lambda v, f: v.active,
+    (Permission.NOTIFICATION_VIEW, "notification"): owns,
+    # The outbox holds every email of the instance: the secretariat's alone.
+    (Permission.OUTBOX_VIEW, "none"): secretariat,
+    (Permission.OUTBOX_VIEW, "message"): secretariat,
+    (Permission.OUTBOX_RESEND, "none"): secretariat,
+    (Permission.OUTBOX_RESEND, "message"): secretariat,
 }
 
 
@@ -284,6 +295,34 @@ def _tokens(
         yield Facts("token", token, organisation.pk, owner=owner.user.pk)
 
 
+def _notifications(rng: random.Random, viewers: list[Viewer]) -> Iterator[Facts]:
+    people = [v for v in viewers if isinstance(v.user, User)]
+    for n in range(12):
+        recipient = people[n % len(people)] if n < len(people) else rng.choice(people)
+        note = Notification.objects.create(
+            recipient=recipient.user,
+            kind="commitments:document:reject",
+            subject=f"n{n}",
+            body="b",
+            read_at=timezone.now() if n % 3 == 0 else None,
+        )
+        yield Facts("notification", note, owner=recipient.user.pk)
+
+
+def _messages() -> Iterator[Facts]:
+    for state in Message.State.values:
+        for carries_secret in (False, True):
+            message = Message.objects.create(
+                to_address="someone@example.org",
+                subject=state,
+                body="b",
+                kind="accounts:invitation:send",
+                state=state,
+                carries_secret=carries_secret,
+            )
+            yield Facts("message", message)
+
+
 def build_world(seed: int) -> World:
     rng = random.Random(seed)
     version = load_catalogue()
@@ -299,6 +338,8 @@ def build_world(seed: int) -> World:
         objects.extend(_commitments(organisation, base, rng.sample(practices, 5)))
         record_event(tag="accounts:organisation:create", organisation=organisation)
     objects.extend(_tokens(rng, viewers, organisations))
+    objects.extend(_notifications(rng, viewers))
+    objects.extend(_messages())
     objects.extend(Facts("event", event) for event in Event.objects.all())
     old = CatalogueVersion.objects.create(version="0.9.0", digest="0" * 64)
     objects.extend(Facts("version", v) for v in (version, old))
@@ -329,6 +370,8 @@ MODELS = {
     "token": ApiToken,
     "event": Event,
     "version": CatalogueVersion,
+    "notification": Notification,
+    "message": Message,
 }
 
 
@@ -375,6 +418,10 @@ def test_list_pages_and_their_managers_show_what_has_perm_allows(world: World) -
         ]:
             listed = set(model.objects.visible_to(user))  # type: ignore[attr-defined]
             assert listed == _allowed(world, viewer, permission, kind), f"{label} {kind}"
+        inbox = _allowed(world, viewer, Permission.NOTIFICATION_VIEW, "notification")
+        assert set(notification_selectors.inbox(user)) == inbox, label
+        outbox = _allowed(world, viewer, Permission.OUTBOX_VIEW, "message")
+        assert set(notification_selectors.outbox(user)) == outbox, label
 
 
 def test_detail_selectors_find_only_what_has_perm_allows(world: World) -> None:
@@ -386,6 +433,9 @@ def test_detail_selectors_find_only_what_has_perm_allows(world: World) -> None:
         for f in world.of_kind("observation"):
             found_obs = evidence_selectors.observation_for(viewer.user, f.obj.pk)  # type: ignore[union-attr]
             assert (found_obs is not None) is expected(viewer, Permission.EVIDENCE_VIEW, f), label
+        for f in world.of_kind("notification"):
+            found_note = notification_selectors.notification_for(viewer.user, f.obj.pk)  # type: ignore[union-attr]
+            assert (found_note is not None) is expected(viewer, Permission.NOTIFICATION_VIEW, f)
         for f in world.of_kind("organisation"):
             assert isinstance(f.obj, Organisation)
             scorecard = commitment_selectors.scorecard_organisation(viewer.user, f.obj.slug)
