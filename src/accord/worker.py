@@ -89,10 +89,10 @@ class Scheduler:
             prune_finished_tasks(now=self.clock())
             # Re-derive first, so lapses caused by time alone count on the right day.
             self._refresh_commitments_daily()
-            self._tend_outbox()
             from accord.figures.tasks import schedule_adoption_snapshot
 
             schedule_adoption_snapshot(now=self.clock())
+            self._tend_outbox()
         except Exception:  # the next tick tries again; a scheduler that dies helps no one
             logger.exception("scheduling evidence scans failed")
         if queued:

@@ -187,7 +187,7 @@ class TestFailingEvidence:
 
 def test_the_demo_history_and_the_days_after_it_tell_nobody(make_user: Any) -> None:
     now = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-    adoption_demo.seed_adoption(now=now, total=12)
+    adoption_demo.seed_adoption(now=now, total=30)
     for n, organisation in enumerate(Organisation.objects.filter(is_demo=True)):
         admin = make_user(f"admin{n}@demo.example")
         Membership.objects.create(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 
 import pytest
+from django.db import transaction
 from django.test import TestCase, override_settings
 
 from accord.access import Permission, has_perm
@@ -153,3 +154,24 @@ def test_a_retry_waits_in_the_database_queue_until_it_is_due(settings, monkeypat
     [retry] = DBTaskResult.objects.all()
     assert retry.args_kwargs["args"] == [message.pk]
     assert retry.run_after == first + services.RETRY_BASE
+
+
+def test_losing_a_race_to_tell_of_an_event_leaves_the_callers_change_alone(alice, monkeypatch):
+    from accord.notifications.models import Notification
+
+    services.notify(recipients=[alice], kind="k:k:k", subject="s", body="b", key="event:7")
+    # The second delivery checked before the first was stored: it meets the constraint.
+    real_filter = Notification.objects.filter
+
+    def not_yet_stored(*args, **kwargs):
+        found = real_filter(*args, **kwargs)
+        return found.none() if kwargs.get("key") == "event:7" else found
+
+    monkeypatch.setattr(Notification.objects, "filter", not_yet_stored)
+    with transaction.atomic():
+        assert (
+            services.notify(recipients=[alice], kind="k:k:k", subject="s", body="b", key="event:7")
+            == []
+        )
+        Preference.objects.create(user=alice)  # the caller's own work goes on
+    assert selectors.unread_count(alice) == 1

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,17 +82,21 @@ def notify(
 
 
 def _tell(user: User, **fields: str) -> Notification | None:
-    key = fields["key"]
+    key = fields["key"][:200]
     if key and Notification.objects.filter(recipient=user, key=key).exists():
         return None
-    note = Notification.objects.create(
-        recipient=user,
-        kind=fields["kind"],
-        subject=fields["subject"][:200],
-        body=fields["body"],
-        link=fields["link"][:500],
-        key=key[:200],
-    )
+    try:
+        with transaction.atomic():  # a savepoint: losing a race must not undo the caller
+            note = Notification.objects.create(
+                recipient=user,
+                kind=fields["kind"],
+                subject=fields["subject"][:200],
+                body=fields["body"],
+                link=fields["link"][:500],
+                key=key,
+            )
+    except IntegrityError:  # told a moment ago, by a second delivery of the same event
+        return None
     if delivery_of(user) == Preference.Delivery.IMMEDIATE:
         _queue(to=user.email, subject=note.subject, body=_email_body(note), kind=note.kind)
         Notification.objects.filter(pk=note.pk).update(emailed_at=note.created_at)
