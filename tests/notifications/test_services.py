@@ -175,3 +175,10 @@ def test_losing_a_race_to_tell_of_an_event_leaves_the_callers_change_alone(alice
         )
         Preference.objects.create(user=alice)  # the caller's own work goes on
     assert selectors.unread_count(alice) == 1
+
+
+def test_a_subject_with_line_breaks_becomes_one_line(alice, secretariat):
+    services.notify(recipients=[alice], kind="k:k:k", subject="Rejected:\r\nBcc: x", body="b")
+    [message] = selectors.outbox(secretariat)
+    assert message.subject == "Rejected: Bcc: x"
+    assert selectors.inbox(alice).get().subject == "Rejected: Bcc: x"

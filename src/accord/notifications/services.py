@@ -90,7 +90,7 @@ def _tell(user: User, **fields: str) -> Notification | None:
             note = Notification.objects.create(
                 recipient=user,
                 kind=fields["kind"],
-                subject=fields["subject"][:200],
+                subject=_one_line(fields["subject"]),
                 body=fields["body"],
                 link=fields["link"][:500],
                 key=key,
@@ -143,17 +143,22 @@ def keep_email(*, to: str, subject: str, body: str) -> Message:
     without SMTP (`mail.OutboxBackend`): it is never sent, and never lost."""
     return Message.objects.create(
         to_address=to[:254],
-        subject=subject[:200],
+        subject=_one_line(subject),
         body=body,
         kind="django:mail:send",
         state=Message.State.KEPT,
     )
 
 
+def _one_line(subject: str) -> str:
+    # A subject is one header line: a line break in it would make the email unsendable.
+    return " ".join(subject.split())[:200]
+
+
 def _queue(*, to: str, subject: str, body: str, kind: str, carries_secret: bool = False) -> Message:
     message = Message.objects.create(
         to_address=to,
-        subject=subject[:200],
+        subject=_one_line(subject),
         body=body,
         kind=kind,
         carries_secret=carries_secret,
