@@ -46,6 +46,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
             EmailServer("mail.example.org", 587, "starttls", "apikey@example.org", "p@ss:w/rd%"),
         ),
         ("smtp://u:pw@[::1]:25?tls=none", EmailServer("::1", 25, "none", "u", "pw")),
+        ("smtp://u:pw@localhost:25?tls=none", EmailServer("localhost", 25, "none", "u", "pw")),
     ],
 )
 def test_urls_name_the_server_and_its_protection(url: str, server: EmailServer) -> None:
@@ -60,6 +61,7 @@ def test_urls_name_the_server_and_its_protection(url: str, server: EmailServer) 
         ("smtp://", "names no host"),
         ("smtp://mail.example.org:99999", "Port out of range"),
         ("smtp://mail.example.org:port", "Port could not be cast"),
+        ("smtp://u:secret@[::1:25", "Invalid IPv6 URL"),
         ("smtp://mail.example.org/inbox", "no path"),
         ("smtp://mail.example.org?tls=maybe", "tls= takes"),
         ("smtp://mail.example.org?starttls=sometimes", "starttls= takes 1 or 0"),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import smtplib
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
 from django.test import TestCase, override_settings
+from django.utils import timezone
 
 from accord.access import Permission, has_perm
 from accord.notifications import mail, selectors, services
@@ -182,3 +184,70 @@ def test_a_subject_with_line_breaks_becomes_one_line(alice, secretariat):
     [message] = selectors.outbox(secretariat)
     assert message.subject == "Rejected: Bcc: x"
     assert selectors.inbox(alice).get().subject == "Rejected: Bcc: x"
+
+
+def test_delivering_what_is_gone_or_done_changes_nothing(alice):
+    assert services.deliver_message(message_id=987654) is None
+    message = services.email_address(to="x@example.org", subject="s", body="b", kind="k:k:k")
+    services.deliver_message(message_id=message.pk)
+    kept = services.deliver_message(message_id=message.pk)
+    assert (kept.state, kept.attempts) == (Message.State.KEPT, 0)
+
+
+@override_settings(ACCORD_EMAIL_ENABLED=True)
+def test_a_backend_that_cannot_wait_leaves_the_retry_to_the_scheduler(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+    def refuse(message):
+        raise smtplib.SMTPServerDisconnected("closed")
+
+    monkeypatch.setattr(mail, "send", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.email_address(to="x@example.org", subject="s", body="b", kind="k")
+    message.refresh_from_db()
+    # Tried once at once; the retry is not dropped but waits for the scheduler's sweep.
+    assert (message.state, message.attempts) == (Message.State.QUEUED, 1)
+    # Time passes: the retry is long overdue when the scheduler next looks.
+    overdue = timezone.now() - services.OVERDUE - timedelta(seconds=1)
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=overdue)
+    monkeypatch.setattr(mail, "send", lambda message: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.requeue_overdue_messages(now=timezone.now()) == 1
+    message.refresh_from_db()
+    assert message.state == Message.State.SENT
+
+
+def test_only_the_secretariat_reads_or_resends_outbox_messages(alice, secretariat):
+    message = services.email_address(to="x@example.org", subject="s", body="b", kind="k:k:k")
+    with pytest.raises(services.NotFound):
+        services.read_outbox_message(message_id=message.pk, actor=alice)
+    with pytest.raises(services.NotFound):
+        services.read_outbox_message(message_id=987654, actor=secretariat)
+    with pytest.raises(services.NotAllowed):
+        services.resend_message(message=message, actor=alice)
+    assert services.read_outbox_message(message_id=message.pk, actor=secretariat) == message
+
+
+def test_choosing_how_to_be_emailed(alice, make_user):
+    from django.contrib.auth.models import AnonymousUser
+
+    from accord.audit.models import Event
+
+    with pytest.raises(services.NotAllowed):
+        services.set_delivery(actor=AnonymousUser(), delivery="digest")
+    with pytest.raises(services.Invalid):
+        services.set_delivery(actor=alice, delivery="hourly")
+    services.set_delivery(actor=alice, delivery="immediate")  # as it was: nothing recorded
+    assert not Event.objects.filter(tag="notifications:preference:update").exists()
+    assert selectors.delivery_of(None) == Preference.Delivery.IMMEDIATE
+    gone = make_user("gone@example.org", is_active=False)
+    assert selectors.unread_count(gone) == 0
+
+
+def test_a_digest_for_someone_who_changed_their_mind_meanwhile_is_not_sent(alice):
+    preference = services.set_delivery(actor=alice, delivery="digest")
+    services.set_delivery(actor=alice, delivery="none")
+    due = services.digest_due_at(preference.changed_at)
+    assert services._send_digest(preference.pk, now=preference.changed_at, due=due) is False

@@ -78,17 +78,10 @@ def _back_to_inbox(request: HttpRequest) -> HttpResponse:
 def preferences(request: HttpRequest) -> HttpResponse:
     initial = {"delivery": selectors.delivery_of(request.user)}
     form = PreferenceForm(request.POST if request.method == "POST" else None, initial=initial)
-    if form.is_valid():
-        try:
-            chosen = services.set_delivery(
-                actor=request.user, delivery=form.cleaned_data["delivery"]
-            )
-        except Invalid as exc:
-            form.add_error(exc.field_in(form.fields), str(exc))
-        else:
-            label = Preference.Delivery(chosen.delivery).label
-            messages.success(request, f"Saved. {label}.")
-            return redirect("notifications:preferences")
+    if form.is_valid():  # the form offers only the choices the service takes
+        chosen = services.set_delivery(actor=request.user, delivery=form.cleaned_data["delivery"])
+        messages.success(request, f"Saved. {Preference.Delivery(chosen.delivery).label}.")
+        return redirect("notifications:preferences")
     status = Invalid.http_status if form.errors else 200
     return render(request, "notifications/preferences.html", {"form": form}, status=status)
 
