@@ -77,6 +77,12 @@ def test_an_admin_sees_and_reads_the_notice_of_a_rejected_document(
     desk.goto(f"{base}/adoption/review/")
     review(desk, "safe-harbour-2025.pdf", "Reject", "The policy has no date.")
     review(desk, "safe-harbour-2026.pdf", "Accept")
+    # The emails to the admin are in the secretariat's outbox (no worker runs here).
+    desk.goto(f"{base}/notifications/outbox/")
+    rows = desk.locator("table.outbox tbody tr", has_text=alice.email)
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("was accepted")
+    desk.screenshot(path=str(ARTIFACTS / "notifications-outbox.png"), full_page=True)
     desk.context.close()
 
     page.reload()
