@@ -13,6 +13,7 @@ urlpatterns = [
     path("adoption/", include("accord.commitments.urls")),
     path("adoption/", include("accord.badges.urls")),
     path("evidence/", include("accord.evidence.urls")),
+    path("notifications/", include("accord.notifications.urls")),
     path("api/v1/", api.urls),
 ]
 

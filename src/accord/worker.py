@@ -9,7 +9,9 @@ call each app's services, and no app schedules another's work.
   Run as many as you like, on as many machines as share the database or Redis.
 - With `schedule=True` a `Scheduler` runs beside it in a child process and calls
   `schedule_due_scans` every ACCORD_SCHEDULE_EVERY_SECONDS. Schedulers may run on
-  several machines at once: a domain is still queued once.
+  several machines at once: a domain is still queued once. Daily it queues the
+  commitments' refresh and the notification digests; every tick it re-queues emails
+  whose delivery task was lost.
 - `embedded_worker()` is what `accord serve` uses in the embedded set-up: the worker
   and scheduler as a child of the server, stopped with it.
 
@@ -71,6 +73,7 @@ class Scheduler:
         self.clock = clock or timezone.now
         self.stopped = threading.Event()
         self._refreshed_on: date | None = None
+        self._digests_for: datetime | None = None
 
     def tick(self) -> int:
         """Queue every due scan (in batches) and tidy the task table; returns how many."""
@@ -93,6 +96,7 @@ class Scheduler:
             from accord.accounts.services import warn_of_expiring_tokens
 
             warn_of_expiring_tokens(now=self.clock())
+            self._tend_outbox()
         except Exception:  # the next tick tries again; a scheduler that dies helps no one
             logger.exception("scheduling evidence scans failed")
         if queued:
@@ -108,6 +112,19 @@ class Scheduler:
         if self._refreshed_on != today:
             refresh_all_commitments_task.enqueue()
             self._refreshed_on = today
+
+    def _tend_outbox(self) -> None:
+        # Re-queue the emails whose task was lost, and queue the daily digests once per
+        # digest moment (a second scheduler, or a restart, sends nobody a second one).
+        from accord.notifications.services import digest_due_at, requeue_overdue_messages
+        from accord.notifications.tasks import send_digests_task
+
+        now = self.clock()
+        requeue_overdue_messages(now=now)
+        due = digest_due_at(now)
+        if self._digests_for != due:
+            send_digests_task.enqueue()
+            self._digests_for = due
 
     def run(self) -> None:
         from django.db import close_old_connections

@@ -6,11 +6,24 @@ people in every standing (signed out, nobody at all, inactive, with no membershi
 observer, member, org admin, secretariat, secretariat who is also an org admin) and
 objects in every state (domains, observations, verdict changes, commitments in each
 status and withdrawn, attestations and documents public or not and in each review state,
-API tokens live and revoked, audit events, catalogue versions, published reports). Every (person,
-permission, object) triple, with "no object" among the objects, is checked on `has_perm`
-against `SPEC`, and on the querysets behind list pages and API lists: each rule's
-queryset holds exactly the objects `SPEC` allows, the models' `visible_to` methods that
-selectors use agree, and the detail and list selectors show what `has_perm` allows.
+API tokens live and revoked, audit events, catalogue versions, published reports,
+applications, invitations, notifications read and unread, outbox messages in each
+state). Every (person, permission, object) triple, with "no object" among the objects,
+is checked on `has_perm` against `SPEC`, and on the querysets behind list pages and API
+lists: each rule's queryset holds exactly the objects `SPEC` allows, the models'
+`visible_to` methods that selectors use agree, and the detail and list selectors show
+what `has_perm` allows.
+replay one): organisations published or not, people in every standing (signed out,
+nobody at all, inactive, with no membership, observer, member, org admin, secretariat,
+secretariat who is also an org admin) and objects in every state (domains,
+observations, verdict changes, commitments in each status and withdrawn, attestations
+and documents public or not and in each review state, API tokens live and revoked,
+audit events, catalogue versions, notifications read and unread, outbox messages in each
+state). Every (person, permission, object) triple, with
+"no object" among the objects, is checked on `has_perm` against `SPEC`, and on the
+querysets behind list pages and API lists: each rule's queryset holds exactly the
+objects `SPEC` allows, the models' `visible_to` methods that selectors use agree, and
+the detail and list selectors show what `has_perm` allows.
 
 How a later app adds its resources:
 
@@ -65,6 +78,8 @@ from accord.evidence import selectors as evidence_selectors
 from accord.evidence import services as evidence_services
 from accord.evidence.models import Domain, Observation, VerdictChange
 from accord.figures.models import PublishedReport
+from accord.notifications import selectors as notification_selectors
+from accord.notifications.models import Message, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -196,6 +211,12 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.REPORT_VIEW, "report"): lambda v, f: True,
     (Permission.REPORT_PUBLISH, "none"): secretariat,
     (Permission.REPORT_PUBLISH, "report"): secretariat,
+    # Everyone signed in has an inbox, and reads only their own notifications in it.
+    (Permission.NOTIFICATION_VIEW, "notification"): owns,
+    # The outbox holds every email of the instance: the secretariat's alone.
+    (Permission.OUTBOX_VIEW, "message"): secretariat,
+    (Permission.OUTBOX_RESEND, "none"): secretariat,
+    (Permission.OUTBOX_RESEND, "message"): secretariat,
 }
 
 
@@ -388,6 +409,34 @@ def _invitations(rng: random.Random, organisations: list[Organisation]) -> Itera
         )
 
 
+def _notifications(rng: random.Random, viewers: list[Viewer]) -> Iterator[Facts]:
+    people = [v for v in viewers if isinstance(v.user, User)]
+    for n in range(12):
+        recipient = people[n % len(people)] if n < len(people) else rng.choice(people)
+        note = Notification.objects.create(
+            recipient=recipient.user,
+            kind="commitments:document:reject",
+            subject=f"n{n}",
+            body="b",
+            read_at=timezone.now() if n % 3 == 0 else None,
+        )
+        yield Facts("notification", note, owner=recipient.user.pk)
+
+
+def _messages() -> Iterator[Facts]:
+    for state in Message.State.values:
+        for carries_secret in (False, True):
+            message = Message.objects.create(
+                to_address="someone@example.org",
+                subject=state,
+                body="b",
+                kind="accounts:invitation:send",
+                state=state,
+                carries_secret=carries_secret,
+            )
+            yield Facts("message", message)
+
+
 def build_world(seed: int) -> World:
     rng = random.Random(seed)
     version = load_catalogue()
@@ -407,6 +456,8 @@ def build_world(seed: int) -> World:
     objects.extend(_tokens(rng, viewers, organisations))
     objects.extend(_applications())
     objects.extend(_invitations(rng, organisations))
+    objects.extend(_notifications(rng, viewers))
+    objects.extend(_messages())
     objects.extend(Facts("event", event) for event in Event.objects.all())
     old = CatalogueVersion.objects.create(version="0.9.0", digest="0" * 64)
     objects.extend(Facts("version", v) for v in (version, old))
@@ -450,6 +501,8 @@ MODELS = {
     "event": Event,
     "version": CatalogueVersion,
     "report": PublishedReport,
+    "notification": Notification,
+    "message": Message,
 }
 
 
@@ -499,6 +552,10 @@ def test_list_pages_and_their_managers_show_what_has_perm_allows(world: World) -
         ]:
             listed = set(model.objects.visible_to(user))  # type: ignore[attr-defined]
             assert listed == _allowed(world, viewer, permission, kind), f"{label} {kind}"
+        inbox = _allowed(world, viewer, Permission.NOTIFICATION_VIEW, "notification")
+        assert set(notification_selectors.inbox(user)) == inbox, label
+        outbox = _allowed(world, viewer, Permission.OUTBOX_VIEW, "message")
+        assert set(notification_selectors.outbox(user)) == outbox, label
 
 
 def _check_onboarding_lists(world: World, viewer: Viewer) -> None:
@@ -534,6 +591,9 @@ def test_detail_selectors_find_only_what_has_perm_allows(world: World) -> None:
         for f in world.of_kind("observation"):
             found_obs = evidence_selectors.observation_for(viewer.user, f.obj.pk)  # type: ignore[union-attr]
             assert (found_obs is not None) is expected(viewer, Permission.EVIDENCE_VIEW, f), label
+        for f in world.of_kind("notification"):
+            found_note = notification_selectors.notification_for(viewer.user, f.obj.pk)  # type: ignore[union-attr]
+            assert (found_note is not None) is expected(viewer, Permission.NOTIFICATION_VIEW, f)
         for f in world.of_kind("organisation"):
             assert isinstance(f.obj, Organisation)
             scorecard = commitment_selectors.scorecard_organisation(viewer.user, f.obj.slug)

@@ -28,6 +28,7 @@ class Permission(enum.StrEnum):
     AUDIT_VIEW = "audit:event:view"
     NOTIFICATION_VIEW = "notifications:notification:view"
     OUTBOX_VIEW = "notifications:outbox:view"
+    OUTBOX_RESEND = "notifications:outbox:resend"
     EVIDENCE_VIEW = "evidence:observation:view"
     EVIDENCE_SCAN = "evidence:scan:request"
     CATALOGUE_PUBLISH = "catalogue:version:publish"

@@ -70,6 +70,15 @@ def organisation_with_id(organisation_id: int) -> Organisation | None:
     return Organisation.objects.filter(pk=organisation_id).first()
 
 
+def admins_of(organisation: Organisation) -> QuerySet[User]:
+    """The organisation's active admins: whom to tell of what happens to it."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__organisation=organisation,
+        memberships__role=Membership.Role.ORG_ADMIN,
+    ).order_by("pk")
+
+
 def get_organisation_for(user: Any, slug: str) -> Organisation | None:
     """The organisation with `slug` if the user may see it; None whether or not it exists."""
     # `visible_to` is exactly the ORGANISATION_VIEW rule, as one query.

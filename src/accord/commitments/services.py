@@ -7,6 +7,9 @@ and the evidence engine's observations, and keeps every change as a `StatusChang
 the audit event `commitments:commitment:status`. It runs after each change of proof here,
 after each observation the evidence engine records, and daily for all commitments
 (`tasks.refresh_all_commitments_task`), since a lapse comes with time alone.
+
+The organisation's admins are told (`accord.commitments.notices`) of a document reviewed,
+of evidence failing on a verified commitment, and of a lapse.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -27,7 +30,7 @@ from accord.accounts import selectors as accounts
 from accord.accounts.permissions import Permission, has_perm
 from accord.audit.services import record_event
 from accord.catalogue import selectors as catalogue
-from accord.commitments import selectors
+from accord.commitments import notices, selectors
 from accord.commitments.exceptions import (
     AlreadyCommitted,
     AlreadyReviewed,
@@ -47,7 +50,7 @@ from accord.commitments.models import (
     Status,
     StatusChange,
 )
-from accord.commitments.status import derive_status
+from accord.commitments.status import Observed, derive_status, failing_since
 from accord.commitments.uploads import ACCEPTED_DESCRIPTION, Refused, Sniffed, sniff
 from accord.evidence.hooks import ObservationRecorded
 
@@ -457,6 +460,7 @@ def review_document(
         data={"practice": commitment.practice.slug, "review": document.review, "note": note},
     )
     refresh_commitment(commitment=commitment, now=moment)
+    notices.document_reviewed(document)
     return document
 
 
@@ -511,6 +515,7 @@ def refresh_commitment(*, commitment: Commitment, now: datetime) -> StatusChange
     if locked.withdrawn_at is not None or now < locked.status_since:
         return None
     proof = selectors.proof_for_status(locked, now=now)
+    grace = selectors.grace_period()
     status, cause = derive_status(
         verification=locked.practice.verification,
         attested=proof.attested,
@@ -518,14 +523,37 @@ def refresh_commitment(*, commitment: Commitment, now: datetime) -> StatusChange
         observations=proof.observations,
         previous_status=locked.status,
         now=now,
-        grace=selectors.grace_period(),
+        grace=grace,
     )
+    _tell_of_failing_evidence(locked, status, proof.observations, now, grace)
     if status == locked.status:
         return None
     change = _change_status(locked, status, cause, now, proof.latest_observation_id)
+    # A document-proven commitment lapses only by a review, whose notice says so.
+    if status == Status.LAPSED and _automated(locked):
+        notices.lapsed(locked, change)
     commitment.status, commitment.status_since = locked.status, locked.status_since
     commitment.first_verified_at = locked.first_verified_at
     return change
+
+
+def _automated(commitment: Commitment) -> bool:
+    return bool(commitment.practice.verification == catalogue.Verification.AUTOMATED)
+
+
+def _tell_of_failing_evidence(
+    commitment: Commitment,
+    status: Status,
+    observations: list[Observed],
+    now: datetime,
+    grace: timedelta,
+) -> None:
+    # Verified, but the evidence fails: the grace period runs (told once per failure).
+    if status != Status.VERIFIED or not _automated(commitment):
+        return
+    since = failing_since(observations, now=now)
+    if since is not None:
+        notices.grace_began(commitment, failing_since=since, grace=grace)
 
 
 def _change_status(

@@ -11,3 +11,7 @@ class EvidenceConfig(AppConfig):
 
         # An admitted organisation gets the domains it applied with.
         APPLICATION_ADMITTED.subscribe(add_admitted_domains)
+        from accord.evidence.hooks import VERDICT_CHANGED
+        from accord.evidence.notices import tell_of_failing_check
+
+        VERDICT_CHANGED.subscribe(tell_of_failing_check)

@@ -17,3 +17,20 @@ class ObservationRecorded:
 
 
 OBSERVATION_RECORDED = Hook[ObservationRecorded]("evidence:observation:record")
+
+
+@dataclass(frozen=True)
+class VerdictChanged:
+    """A check's verdict on a domain differs from the one before it (`VerdictChange`)."""
+
+    verdict_change_id: int
+    organisation_id: int
+    domain_id: int
+    domain_name: str
+    check_id: str
+    from_status: str
+    to_status: str
+    changed_at: datetime
+
+
+VERDICT_CHANGED = Hook[VerdictChanged]("evidence:verdict:change")

@@ -2,8 +2,9 @@
 
 A scan is: retrieve and evaluate (`accord.engine.checks.assess_domain`, async, through
 a `Fetcher`), then store one `Observation` per check. Storing keeps each check's current
-verdict; a verdict that differs from the one before it is a `VerdictChange` and the audit
-event `evidence:verdict:change`.
+verdict; a verdict that differs from the one before it is a `VerdictChange`, the audit
+event `evidence:verdict:change` and the hook of the same name (`accord.evidence.notices`
+tells the organisation's admins when a check turns to fail).
 
 Scans run as tasks (`accord.evidence.tasks`): `request_scan` opens a `ScanRun` and
 enqueues its task when the transaction commits; the task calls `run_scan`, which runs
@@ -46,7 +47,12 @@ from accord.engine.types import (
     Response,
     Status,
 )
-from accord.evidence.hooks import OBSERVATION_RECORDED, ObservationRecorded
+from accord.evidence.hooks import (
+    OBSERVATION_RECORDED,
+    VERDICT_CHANGED,
+    ObservationRecorded,
+    VerdictChanged,
+)
 from accord.evidence.models import (
     CurrentVerdict,
     Domain,
@@ -360,6 +366,18 @@ def _record_change(domain: Domain, previous: Observation, observation: Observati
             "codes": observation.key_codes,
             "observation_id": observation.pk,
         },
+    )
+    VERDICT_CHANGED.announce(
+        VerdictChanged(
+            verdict_change_id=change.pk,
+            organisation_id=domain.organisation_id,
+            domain_id=domain.pk,
+            domain_name=domain.name,
+            check_id=change.check_id,
+            from_status=change.from_status,
+            to_status=change.to_status,
+            changed_at=change.changed_at,
+        )
     )
 
 

@@ -27,12 +27,22 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     # When the notification went out by email, alone or in a digest; null until then.
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Names the event told of (`evidence:verdict:fail:17`), so telling of it again, from
+    # a daily job or a hook delivered twice, tells nobody twice. Blank: no such name.
+    key = models.CharField(max_length=200, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ("-created_at", "-id")
         indexes = [models.Index(fields=("recipient", "read_at"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("recipient", "key"),
+                condition=~models.Q(key=""),
+                name="notification_told_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.subject
@@ -62,12 +72,18 @@ class Message(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When a queued message is next tried; the scheduler re-queues those long overdue,
+    # so a task lost by the queue never leaves a message behind.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ("-created_at", "-id")
-        indexes = [models.Index(fields=("state", "created_at"))]
+        indexes = [
+            models.Index(fields=("state", "created_at")),
+            models.Index(fields=("state", "next_attempt_at")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} to {self.to_address}"
@@ -85,6 +101,9 @@ class Preference(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
     delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.IMMEDIATE)
+    # A digest holds what came after the person chose digests, not a backlog from before.
+    changed_at = models.DateTimeField(default=timezone.now)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.delivery}"

@@ -45,3 +45,9 @@ declare(
     allows=_instance_admin,
     scopes={"notifications.Message": everything_if(_instance_admin)},
 )
+declare(
+    Permission.OUTBOX_RESEND,
+    owner=__name__,
+    allows=_instance_admin,
+    scopes={"notifications.Message": everything_if(_instance_admin)},
+)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
-from accord.notifications.models import Message, Notification
+from accord.notifications.models import Message, Notification, Preference
 
 if TYPE_CHECKING:
     from accord.access import Viewer
@@ -18,9 +18,39 @@ def inbox(user: Viewer) -> QuerySet[Notification]:
 
 
 def unread_count(user: Viewer) -> int:
+    """How many of `user`'s notifications are unread (0 for a visitor)."""
     return inbox(user).filter(read_at__isnull=True).count()
 
 
 def outbox(user: Viewer) -> QuerySet[Message]:
     """The messages `user` may read in the outbox: all of them for the secretariat."""
     return Message.objects.visible_to(user)
+
+
+def notification_for(user: Viewer, notification_id: int) -> Notification | None:
+    """One of `user`'s own notifications; None for anyone else's, as for none at all."""
+    return inbox(user).filter(pk=notification_id).first()
+
+
+def outbox_in_state(user: Viewer, state: str | None) -> QuerySet[Message]:
+    """The outbox, newest first, only messages in `state` when it names one."""
+    messages = outbox(user)
+    if state in Message.State.values:
+        messages = messages.filter(state=state)
+    return messages
+
+
+def outbox_counts(user: Viewer) -> dict[str, int]:
+    """How many messages of the outbox are in each state (zero for none)."""
+    rows = outbox(user).order_by().values_list("state").annotate(n=Count("pk"))
+    counts = dict.fromkeys(Message.State.values, 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def delivery_of(user: Viewer) -> str:
+    """How `user` chose to be emailed; immediate when they never chose."""
+    if user is None or user.pk is None:
+        return Preference.Delivery.IMMEDIATE
+    chosen = Preference.objects.filter(user_id=user.pk).values_list("delivery", flat=True).first()
+    return chosen or Preference.Delivery.IMMEDIATE

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from accord.settings import email_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent.parent
 
@@ -111,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accord.web.context_processors.site",
+                "accord.notifications.context_processors.inbox",
             ],
             # `{% can "perm" obj as may %}` in every template, without a `load`.
             "builtins": ["accord.access.templatetags"],
@@ -269,9 +272,23 @@ ACCORD_SCAN_CONNECT_TO = [
 ACCORD_SCAN_CA_BUNDLE = os.environ.get("ACCORD_SCAN_CA_BUNDLE") or None
 
 # Email: with ACCORD_EMAIL_URL unset, messages are kept in the outbox the secretariat reads.
-ACCORD_EMAIL_ENABLED = False
+# smtp://user:pass@host:587 (STARTTLS), smtps://host:465, smtp://127.0.0.1:25?tls=none;
+# see accord.settings.email_url. ACCORD_EMAIL_CA_BUNDLE trusts a private CA's server.
+ACCORD_EMAIL_URL = os.environ.get("ACCORD_EMAIL_URL", "").strip()
+ACCORD_EMAIL_ENABLED = bool(ACCORD_EMAIL_URL)
 ACCORD_EMAIL_TIMEOUT = float(os.environ.get("ACCORD_EMAIL_TIMEOUT", "30"))
-DEFAULT_FROM_EMAIL = os.environ.get("ACCORD_EMAIL_FROM", "accord@localhost")
+MAILERS = email_url.mailers(
+    ACCORD_EMAIL_URL,
+    timeout=ACCORD_EMAIL_TIMEOUT,
+    ca_bundle=os.environ.get("ACCORD_EMAIL_CA_BUNDLE") or None,
+)
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = email_url.sender(
+    os.environ.get("ACCORD_EMAIL_FROM", "accord@localhost")
+)
+# Daily digests go out from this hour on (UTC), for those who chose them.
+ACCORD_DIGEST_HOUR = int(os.environ.get("ACCORD_DIGEST_HOUR", "7"))
+if not 0 <= ACCORD_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured("ACCORD_DIGEST_HOUR must be an hour from 0 to 23")
 
 LOGGING = {
     "version": 1,
