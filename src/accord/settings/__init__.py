@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "accord.figures",
     "accord.badges",
     "django_tasks_db",
+    # Listed so /api/v1/docs serves django-ninja's bundled Swagger UI, not a CDN's copy.
+    "ninja",
 ]
 
 MIDDLEWARE = [
