@@ -195,6 +195,9 @@ ACCORD_TRUSTED_PROXIES = [
     net.strip() for net in os.environ.get("ACCORD_TRUSTED_PROXIES", "").split(",") if net.strip()
 ]
 ACCORD_INSTANCE_NAME = os.environ.get("ACCORD_INSTANCE_NAME", "Accord")
+# The instance's logo in every page's header: an https:// address, or the path of an
+# .svg, .png, .jpg or .webp file on this machine (served at /branding/logo).
+ACCORD_INSTANCE_LOGO = os.environ.get("ACCORD_INSTANCE_LOGO", "")
 
 # Background tasks (django.tasks). "database" (the default) keeps the queue in the
 # database and `accord serve` runs a worker beside the web server: nothing else to

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from accord.web import views
+from accord.web import branding, views
 
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
+    path("branding/logo", branding.logo, name="logo"),
+    path("favicon.ico", branding.favicon, name="favicon"),
 ]
