@@ -88,6 +88,11 @@ def badge_organisation(organisation_slug: str) -> Organisation | None:
     return organisation
 
 
+def serves_badges(organisation: Organisation) -> bool:
+    """Whether the organisation opted in to public badges."""
+    return bool(commitments.publication_of(organisation).badges)
+
+
 def badge_profiles(organisation: Organisation) -> list[Profile]:
     """The profiles the organisation has a badge for: those it committed to a practice of,
     while it serves badges; none otherwise."""
