@@ -19,6 +19,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accord.accounts import selectors as accounts
+from accord.accounts.countries import codes_named
 from accord.accounts.permissions import Permission, has_perm
 from accord.commitments.models import (
     Attestation,
@@ -435,6 +436,33 @@ def publication_of(organisation: Organisation) -> PublicationPreference:
     """The organisation's publication preference (unsaved defaults when it has none)."""
     preference = PublicationPreference.objects.filter(organisation=organisation).first()
     return preference or PublicationPreference(organisation=organisation)
+
+
+def published_scorecards(*, search: str = "") -> QuerySet[PublicationPreference]:
+    """The publication preferences of the organisations that publish their scorecard,
+    by organisation name, each with its organisation: the public directory. `search`
+    matches the name, the sector or the country (by name or code). The same for every
+    viewer: a member's own unpublished scorecard is not in a public list."""
+    found = PublicationPreference.objects.filter(public_profile=True).select_related("organisation")
+    text = search.strip()[:100]
+    if text:
+        found = found.filter(
+            Q(organisation__name__icontains=text)
+            | Q(organisation__sector__icontains=text)
+            | Q(organisation__country__in=codes_named(text))
+        )
+    return found.order_by("organisation__name", "organisation_id")
+
+
+def scorecard_totals(organisation_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(active commitments, verified ones) per organisation id."""
+    rows = (
+        Commitment.objects.active()
+        .filter(organisation_id__in=organisation_ids)
+        .values("organisation_id")
+        .annotate(total=Count("pk"), verified=Count("pk", filter=Q(status=Status.VERIFIED)))
+    )
+    return {row["organisation_id"]: (row["total"], row["verified"]) for row in rows}
 
 
 # The API: one organisation, the token's ------------------------------------------------
