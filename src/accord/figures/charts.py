@@ -257,7 +257,7 @@ def framework_chart(series: Timeseries) -> LineChart:
         title="Organisations verified, per framework",
         description=(
             "Share of organisations with at least one verified practice serving each "
-            f"framework, {series.segment.label.lower()}, "
+            f"framework, {series.segment.phrase}, "
             f"{_span(series)}. The table below gives the numbers."
         ),
         days=[point.day for point in series.points],
@@ -271,7 +271,7 @@ def norm_chart(series: Timeseries, framework_short_title: str, norm_keys: list[s
         title=f"{framework_short_title}: organisations verified, per norm",
         description=(
             f"Share of organisations with at least one verified practice serving each norm "
-            f"of the {framework_short_title}, {series.segment.label.lower()}, "
+            f"of the {framework_short_title}, {series.segment.phrase}, "
             f"{_span(series)}. The table below gives the numbers."
         ),
         days=[point.day for point in series.points],

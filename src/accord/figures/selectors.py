@@ -18,6 +18,7 @@ from django.db.models import Max, Min
 from django.db.models.fields.json import KeyTransform
 
 from accord import errors
+from accord.accounts.countries import country_name
 from accord.catalogue import selectors as catalogue
 from accord.figures.metrics import DIMENSIONS, OVERALL, STATUSES
 from accord.figures.models import DailySnapshot, Dimension
@@ -76,9 +77,25 @@ class Segment:
 
     @property
     def label(self) -> str:
+        """ "All organisations", or the dimension and the value as people read it
+        ("Country: Germany" for the code DE)."""
         if self.is_all:
             return "All organisations"
-        return f"{Dimension(self.dimension).label}: {self.value}"
+        return f"{Dimension(self.dimension).label}: {self.value_label}"
+
+    @property
+    def phrase(self) -> str:
+        """The label inside a sentence: "all organisations", "country: Germany"."""
+        if self.is_all:
+            return "all organisations"
+        return f"{Dimension(self.dimension).label.lower()}: {self.value_label}"
+
+    @property
+    def value_label(self) -> str:
+        """The value as people read it: a country's name, else the value itself."""
+        if self.dimension == Dimension.COUNTRY:
+            return country_name(self.value)
+        return self.value
 
     def params(self) -> dict[str, str]:
         return {} if self.is_all else {self.dimension: self.value}
