@@ -15,7 +15,7 @@ data otherwise).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
@@ -60,6 +60,7 @@ class PracticeStanding:
     status: str
     since: datetime | None = None
     evidence: list[EvidenceLink] = field(default_factory=list)
+    grace_until: date | None = None  # verified, but failing evidence: when it lapses
 
     @property
     def status_label(self) -> str:
@@ -129,8 +130,9 @@ def profile_standing(
             rows.append(PracticeStanding(practice, NOT_COMMITTED))
             continue
         evidence = _evidence(commitment, observed) if with_evidence else []
+        grace = commitments.grace_period_end(commitment, now=now) if with_evidence else None
         rows.append(
-            PracticeStanding(practice, commitment.status, commitment.status_since, evidence)
+            PracticeStanding(practice, commitment.status, commitment.status_since, evidence, grace)
         )
     return ProfileStanding(organisation, profile, rows, computed_at=now)
 

@@ -145,6 +145,8 @@ class CommitmentRow:
     documents: list[EvidenceDocument]
     history: list[StatusChange]
     coalition: PracticeAverage
+    # Verified, but the evidence fails: the day it lapses unless the evidence passes again.
+    grace_until: date | None = None
 
     @property
     def practice(self) -> Any:
@@ -283,6 +285,7 @@ def _row(
     today = timezone.localdate(now)
     overdue = commitment.is_overdue(today=today)
     evidence_status = worst(o.status for o in evidence)
+    lapses_on = _lapses_on(commitment, evidence_status, now)
     situation = Situation(
         verification=commitment.practice.verification,
         status=commitment.status,
@@ -290,7 +293,7 @@ def _row(
         target_date=commitment.target_date,
         awaiting_review=awaiting_review,
         evidence_status=evidence_status,
-        lapses_on=_lapses_on(commitment, evidence_status, now),
+        lapses_on=lapses_on,
     )
     return CommitmentRow(
         commitment=commitment,
@@ -303,11 +306,21 @@ def _row(
         documents=list(commitment.documents.all()),
         history=list(commitment.status_changes.all()),
         coalition=average,
+        grace_until=lapses_on,
     )
 
 
 def _lapses_on(commitment: Commitment, evidence_status: str | None, now: datetime) -> date | None:
     if commitment.status != Status.VERIFIED or evidence_status in (None, *PASSING):
+        return None
+    return grace_period_end(commitment, now=now)
+
+
+def grace_period_end(commitment: Commitment, *, now: datetime) -> date | None:
+    """For a verified commitment whose evidence fails (still within the grace period,
+    ACCORD_LAPSE_GRACE_DAYS): the day it lapses unless the evidence passes again. None
+    for any other commitment: not verified, not automated, or its evidence passes."""
+    if commitment.status != Status.VERIFIED or commitment.practice.verification != "automated":
         return None
     series, _ = evidence_series(commitment, now=now)
     since = failing_since(series, now=now)
