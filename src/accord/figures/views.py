@@ -22,9 +22,9 @@ from accord.figures import selectors as figures_of
 from accord.figures.charts import (
     LineChart,
     framework_chart,
-    line_chart_svg,
     norm_chart,
     percent,
+    responsive_line_chart_svg,
 )
 from accord.figures.metrics import DIMENSIONS, STATUSES
 from accord.figures.models import Dimension
@@ -141,7 +141,7 @@ def _chart_block(ident: str, chart: LineChart) -> ChartBlock:
     )
     return ChartBlock(
         ident=ident,
-        svg=line_chart_svg(chart, chart_id=f"chart-{ident}"),
+        svg=responsive_line_chart_svg(chart, chart_id=f"chart-{ident}"),
         columns=[series.label for series in chart.series],
         body=body,
     )
