@@ -133,6 +133,7 @@ def test_more_than_six_lines_become_small_multiples() -> None:
     assert len(panels) == len(labels)
     for label, svg in zip(labels, panels, strict=True):
         assert f'aria-label="{label}: organisations verified"' in svg
-        # One line each (plus the grid and the legend's sample), its own marker colour.
+        # One line each, named in the page's text above it (which wraps) not in a legend.
         data_lines = [p for p in re.findall(r"<polyline [^>]*>", svg) if 'stroke-width="2"' in p]
-        assert len(data_lines) == 2  # the line and its legend sample
+        assert len(data_lines) == 1
+        assert f'<div class="panel"><p aria-hidden="true">{label}</p><svg' in html

@@ -105,7 +105,9 @@ def percent(value: float | None) -> str:
     return SUPPRESSED_LABEL if value is None else f"{value * 100:.1f}%"
 
 
-def layout_line_chart(chart: LineChart, *, width: float = 640, height: float = 300) -> Layout:
+def layout_line_chart(
+    chart: LineChart, *, width: float = 640, height: float = 300, legend: bool = True
+) -> Layout:
     """Axes, grid, one line per series (broken where a value is suppressed), legend.
 
     Days are placed by date, so a short last interval looks short. Axis labels are as
@@ -114,9 +116,9 @@ def layout_line_chart(chart: LineChart, *, width: float = 640, height: float = 3
     """
     left, right, top = 44.0, 12.0, 12.0
     plot_w = width - left - right
-    legend = _legend_layout([series.label for series in chart.series], plot_w)
-    bottom = 34.0 + LEGEND_ROW * legend.rows
-    height = max(height, top + MIN_PLOT_HEIGHT + bottom)
+    key = _legend_layout([series.label for series in chart.series] if legend else [], plot_w)
+    bottom = (34.0 if legend else 24.0) + LEGEND_ROW * key.rows
+    height = max(height, top + min(MIN_PLOT_HEIGHT, height / 2) + bottom)
     plot_h = height - top - bottom
     out = Layout(width, height)
     for tick in range(5):
@@ -141,12 +143,18 @@ def layout_line_chart(chart: LineChart, *, width: float = 640, height: float = 3
             if count <= 40 or i == count - 1:
                 out.markers.append(Marker(*point, colour, n))
         _flush(out, run, colour, dash)
-        lx = left + (n % legend.columns) * legend.column_width
-        ly = top + plot_h + 34 + LEGEND_ROW * (n // legend.columns)
-        out.lines.append(Line([(lx, ly - 4), (lx + 22, ly - 4)], colour, dash))
-        out.markers.append(Marker(lx + 11, ly - 4, colour, n))
-        out.texts.append(Text(lx + 28, ly, _clip(series.label, legend.characters), colour=INK))
+        if legend:
+            _legend_entry(out, key, n, series.label, top + plot_h)
     return out
+
+
+def _legend_entry(out: Layout, key: _Legend, n: int, label: str, plot_bottom: float) -> None:
+    colour, dash = COLOURS[n % len(COLOURS)], DASHES[n % len(DASHES)]
+    lx = 44.0 + (n % key.columns) * key.column_width
+    ly = plot_bottom + 34 + LEGEND_ROW * (n // key.columns)
+    out.lines.append(Line([(lx, ly - 4), (lx + 22, ly - 4)], colour, dash))
+    out.markers.append(Marker(lx + 11, ly - 4, colour, n))
+    out.texts.append(Text(lx + 28, ly, _clip(label, key.characters), colour=INK))
 
 
 FONT_SIZE = 11.0
@@ -286,7 +294,7 @@ def responsive_line_chart_svg(chart: LineChart, *, chart_id: str) -> SafeString:
 
 
 NARROW_WIDTH, NARROW_HEIGHT = 360.0, 280.0
-MULTIPLE_WIDTH, MULTIPLE_HEIGHT = 320.0, 190.0
+MULTIPLE_WIDTH, MULTIPLE_HEIGHT = 320.0, 150.0
 
 
 def small_multiples_svg(chart: LineChart, *, chart_id: str) -> SafeString:
@@ -299,8 +307,14 @@ def small_multiples_svg(chart: LineChart, *, chart_id: str) -> SafeString:
             days=chart.days,
             series=[series],
         )
-        layout = layout_line_chart(single, width=MULTIPLE_WIDTH, height=MULTIPLE_HEIGHT)
-        parts.append(_svg(layout, single.title, single.description, f"{chart_id}-{n}", ""))
+        layout = layout_line_chart(
+            single, width=MULTIPLE_WIDTH, height=MULTIPLE_HEIGHT, legend=False
+        )
+        svg = _svg(layout, single.title, single.description, f"{chart_id}-{n}", "")
+        # The panel's name in the page's own text: it wraps, where SVG text cannot.
+        parts.append(
+            f'<div class="panel"><p aria-hidden="true">{escape(series.label)}</p>{svg}</div>'
+        )
     parts.append("</div>")
     return mark_safe("".join(parts))
 
