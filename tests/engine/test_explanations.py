@@ -33,11 +33,12 @@ def _code_literals(node: ast.expr) -> set[str]:
     the values of a literal dict looked up with a literal default (`{...}.get(k, "x")`)."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return {node.value}
-    if isinstance(node, ast.Call) and _called(node) == "get":
-        found = {v.value for v in getattr(node.func, "value", ast.Dict()).values  # type: ignore[attr-defined]
-                 if isinstance(v, ast.Constant)}  # fmt: skip
-        return found | {a.value for a in node.args[1:] if isinstance(a, ast.Constant)}
-    return set()
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return set()
+    if node.func.attr != "get" or not isinstance(node.func.value, ast.Dict):
+        return set()
+    values = [*node.func.value.values, *node.args[1:]]
+    return {v.value for v in values if isinstance(v, ast.Constant) and isinstance(v.value, str)}
 
 
 def codes_in_source(source: str) -> set[str]:
