@@ -19,7 +19,7 @@ def application_data(**changes: Any) -> dict[str, Any]:
         "name": "Gamma Water",
         "domains": "gamma.example\nwww.gamma.example",
         "sector": "water",
-        "country": "nl",
+        "country": "NL",
         "size_band": "medium",
         "contact_name": "Grace Gamma",
         "contact_email": "Grace@Gamma.Example",

@@ -260,9 +260,20 @@ class TestEmbedsTag:
         assert f"http://testserver{BADGE}" in html
         assert f"[![Alpha Systems: CVD baseline](http://testserver{BADGE})]" in html
 
-    def test_nothing_while_badges_are_off(
+    def test_no_code_while_badges_are_off_only_how_to_turn_them_on(
         self, org_a: Organisation, alpha_cvd: dict[str, Commitment], rf: Any
     ) -> None:
-        assert self.render(org_a, rf).strip() == ""
-        publish(org_a, badges=False, profile=True)
-        assert self.render(org_a, rf).strip() == ""
+        for _ in range(2):
+            html = self.render(org_a, rf)
+            assert "<textarea" not in html
+            assert "/adoption/badges/" not in html
+            assert "Turn on “Serve public badges”" in html
+            publish(org_a, badges=False, profile=True)
+
+    def test_an_organisation_serving_badges_without_commitments_is_told_why_none(
+        self, org_a: Organisation, rf: Any
+    ) -> None:
+        publish(org_a)
+        html = self.render(org_a, rf)
+        assert "<textarea" not in html
+        assert "has no badge yet" in html

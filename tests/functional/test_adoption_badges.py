@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import escape
 from trestle.oscal.assessment_results import AssessmentResults
 
 from accord.accounts.models import Organisation, User
@@ -85,3 +86,26 @@ def test_members_download_oscal_assessment_results(
     assert results.metadata.last_modified <= timezone.now()
     assert client_for(bob).get(url).status_code == 404
     assert Client().get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_publication_page_gives_the_embed_code(
+    committed: Organisation, alice: User, client_for: Any
+) -> None:
+    admin = client_for(alice)
+    before = admin.get(PUBLICATION).content.decode()
+    assert "Turn on “Serve public badges”" in before
+    assert "badge-cvd-baseline-markdown" not in before
+
+    admin.post(PUBLICATION, {"badges": "on"})
+    html = admin.get(PUBLICATION).content.decode()
+    badge = "http://testserver/adoption/badges/alpha/cvd-baseline.svg"
+    page = "http://testserver/adoption/badges/alpha/cvd-baseline/"
+    markdown = f"[![Alpha Systems: CVD baseline]({badge})]({page})"
+    tag = f'<a href="{page}"><img src="{badge}" alt="Alpha Systems: CVD baseline" height="20"></a>'
+    # Shown as text to copy (escaped once for the page), each with its copy button.
+    assert f'id="badge-cvd-baseline-markdown" rows="2" readonly>{markdown}</textarea>' in html
+    assert escape(tag) in html
+    assert 'data-copy="badge-cvd-baseline-markdown"' in html
+    assert 'data-copy="badge-cvd-baseline-html"' in html
+    assert Client().get(badge).status_code == 200

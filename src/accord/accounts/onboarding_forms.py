@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from accord.accounts.countries import country_choices
 from accord.accounts.models import Application, Membership, Organisation, User
 from accord.accounts.selectors import normal_email
 from accord.accounts.services import (
@@ -31,8 +32,13 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     sector = forms.CharField(label="Sector", max_length=80, help_text="Such as energy or software")
-    country = forms.CharField(
-        label="Country", max_length=100, help_text="Two-letter ISO 3166-1 code, such as NL"
+    country = forms.ChoiceField(
+        label="Country",
+        choices=lambda: [("", "—"), *country_choices()],
+        error_messages={
+            "required": "Choose the country.",
+            "invalid_choice": "Choose the country from the list (its two-letter ISO 3166-1 code).",
+        },
     )
     size_band = forms.ChoiceField(label="Size", choices=Organisation.SizeBand.choices)
     contact_name = forms.CharField(label="Contact person's name", max_length=200)
@@ -43,12 +49,6 @@ class ApplicationForm(forms.Form):
             return parse_domains(self.cleaned_data["domains"])
         except InvalidInput as exc:
             raise forms.ValidationError(str(exc)) from exc
-
-    def clean_country(self) -> str:
-        code = str(self.cleaned_data["country"]).strip().upper()
-        if len(code) != 2 or not code.isascii() or not code.isalpha():
-            raise forms.ValidationError("Enter the two-letter ISO 3166-1 code, such as NL.")
-        return code
 
     def clean_contact_email(self) -> str:
         return normal_email(self.cleaned_data["contact_email"])

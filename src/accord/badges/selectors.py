@@ -15,9 +15,10 @@ data otherwise).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
+from django.core.paginator import Page, Paginator
 from django.urls import reverse
 
 from accord.accounts import selectors as accounts
@@ -29,8 +30,15 @@ from accord.commitments.status import Status
 if TYPE_CHECKING:
     from accord.accounts.models import Organisation
     from accord.catalogue.models import Practice, Profile
-    from accord.commitments.models import Attestation, Commitment, EvidenceDocument
+    from accord.commitments.models import (
+        Attestation,
+        Commitment,
+        EvidenceDocument,
+        PublicationPreference,
+    )
     from accord.evidence.models import Observation
+
+DIRECTORY_PAGE_SIZE = 24
 
 NOT_COMMITTED = "not_committed"
 STATUS_LABELS = {**dict(Status.choices), NOT_COMMITTED: "Not committed"}
@@ -52,6 +60,7 @@ class PracticeStanding:
     status: str
     since: datetime | None = None
     evidence: list[EvidenceLink] = field(default_factory=list)
+    grace_until: date | None = None  # verified, but failing evidence: when it lapses
 
     @property
     def status_label(self) -> str:
@@ -93,6 +102,11 @@ def badge_organisation(organisation_slug: str) -> Organisation | None:
     return organisation
 
 
+def serves_badges(organisation: Organisation) -> bool:
+    """Whether the organisation opted in to public badges."""
+    return bool(commitments.publication_of(organisation).badges)
+
+
 def badge_profiles(organisation: Organisation) -> list[Profile]:
     """The profiles the organisation has a badge for: those it committed to a practice of,
     while it serves badges; none otherwise."""
@@ -121,8 +135,9 @@ def profile_standing(
             rows.append(PracticeStanding(practice, NOT_COMMITTED))
             continue
         evidence = _evidence(commitment, observed) if with_evidence else []
+        grace = commitments.grace_period_end(commitment, now=now) if with_evidence else None
         rows.append(
-            PracticeStanding(practice, commitment.status, commitment.status_since, evidence)
+            PracticeStanding(practice, commitment.status, commitment.status_since, evidence, grace)
         )
     return ProfileStanding(organisation, profile, rows, computed_at=now)
 
@@ -159,3 +174,51 @@ def _attestation_link(attestation: Attestation) -> EvidenceLink:
 
 def _document_url(document: EvidenceDocument) -> str:
     return reverse("commitments:document", args=[document.pk])
+
+
+# The directory of published scorecards ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """One organisation that publishes its scorecard: how far it is, and its badges."""
+
+    organisation: Organisation
+    commitments: int
+    verified: int
+    badges: list[Profile]
+
+    @property
+    def percent(self) -> int:
+        return verified_percent(self.verified, self.commitments)
+
+
+@dataclass(frozen=True)
+class Directory:
+    """One page of the directory, for `search`."""
+
+    page: Page[Any]
+    entries: list[DirectoryEntry]
+    search: str
+
+
+def directory(*, search: str = "", page: Any = 1) -> Directory:
+    """The organisations that publish their scorecard, a page at a time, by name. A page
+    number that is not one gives the nearest page (the first, or the last)."""
+    preferences = commitments.published_scorecards(search=search)
+    found = Paginator(preferences, DIRECTORY_PAGE_SIZE).get_page(page)
+    shown: list[PublicationPreference] = list(found.object_list)
+    totals = commitments.scorecard_totals([p.organisation_id for p in shown])
+    entries = []
+    for preference in shown:
+        organisation = preference.organisation
+        total, verified = totals.get(organisation.pk, (0, 0))
+        entries.append(DirectoryEntry(organisation, total, verified, _published_badges(preference)))
+    return Directory(page=found, entries=entries, search=search.strip())
+
+
+def _published_badges(preference: PublicationPreference) -> list[Profile]:
+    if not preference.badges:
+        return []
+    practices = commitments.committed_practice_ids(preference.organisation)
+    return catalogue.profiles_with_practices(practices)

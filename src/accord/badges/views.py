@@ -3,13 +3,13 @@
 - `/adoption/badges/<organisation>/<profile>.svg`: the badge, for organisations that
   opted in; 404 otherwise, the same answer as for an unknown organisation.
 - `/adoption/badges/<organisation>/<profile>/`: the public page the badge links to.
+- `/adoption/organisations/`: the directory of organisations that publish their
+  scorecard, with search and pages.
 - `/adoption/organisations/<organisation>/assessment-results.json`: the organisation's
   OSCAL assessment results, for its members and the secretariat; 404 for anyone else.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -23,9 +23,6 @@ from accord.accounts.permissions import Permission, has_perm
 from accord.badges import selectors as badge_selectors
 from accord.badges.render import embed_snippets, render_badge, verified_badge
 from accord.badges.selectors import ProfileStanding
-
-if TYPE_CHECKING:
-    pass
 
 BADGE_MAX_AGE = 3600
 # An SVG opened on its own is a document that could run script; this one has none, and
@@ -80,6 +77,14 @@ def verification(request: HttpRequest, organisation: str, profile: str) -> HttpR
 
 
 @require_safe
+def directory(request: HttpRequest) -> HttpResponse:
+    found = badge_selectors.directory(
+        search=request.GET.get("q", ""), page=request.GET.get("page") or 1
+    )
+    return render(request, "badges/directory.html", {"directory": found})
+
+
+@require_safe
 def assessment_results(request: HttpRequest, organisation: str) -> HttpResponse:
     found = accounts.organisation_with_slug(organisation)
     if found is None or not has_perm(request.user, Permission.ASSESSMENT_EXPORT, found):
@@ -96,6 +101,7 @@ def assessment_results(request: HttpRequest, organisation: str) -> HttpResponse:
 
 
 urlpatterns: list[URLPattern] = [
+    path("organisations/", directory, name="directory"),
     path("badges/<slug:organisation>/<slug:profile>.svg", badge, name="badge"),
     path("badges/<slug:organisation>/<slug:profile>/", verification, name="verification"),
     path(

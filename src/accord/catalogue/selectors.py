@@ -121,6 +121,11 @@ def get_practice(slug: str) -> Practice | None:
     return _practice_details().filter(slug=slug).first()
 
 
+def practices_checked_by(check_id: str) -> list[Practice]:
+    """The current practices the automated check `check_id` verifies."""
+    return list(_current_practices().filter(check_id=check_id).order_by("slug"))
+
+
 def list_areas() -> list[Area]:
     """The areas that have current practices, each with `current_practices`."""
     practices = Prefetch(

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accord.access import scope_of
 from accord.accounts import selectors as accounts
+from accord.accounts.countries import codes_named
 from accord.accounts.permissions import Permission, has_perm
 from accord.commitments.models import (
     Attestation,
@@ -145,6 +146,8 @@ class CommitmentRow:
     documents: list[EvidenceDocument]
     history: list[StatusChange]
     coalition: PracticeAverage
+    # Verified, but the evidence fails: the day it lapses unless the evidence passes again.
+    grace_until: date | None = None
 
     @property
     def practice(self) -> Any:
@@ -283,6 +286,7 @@ def _row(
     today = timezone.localdate(now)
     overdue = commitment.is_overdue(today=today)
     evidence_status = worst(o.status for o in evidence)
+    lapses_on = _lapses_on(commitment, evidence_status, now)
     situation = Situation(
         verification=commitment.practice.verification,
         status=commitment.status,
@@ -290,7 +294,7 @@ def _row(
         target_date=commitment.target_date,
         awaiting_review=awaiting_review,
         evidence_status=evidence_status,
-        lapses_on=_lapses_on(commitment, evidence_status, now),
+        lapses_on=lapses_on,
     )
     return CommitmentRow(
         commitment=commitment,
@@ -303,11 +307,21 @@ def _row(
         documents=list(commitment.documents.all()),
         history=list(commitment.status_changes.all()),
         coalition=average,
+        grace_until=lapses_on,
     )
 
 
 def _lapses_on(commitment: Commitment, evidence_status: str | None, now: datetime) -> date | None:
     if commitment.status != Status.VERIFIED or evidence_status in (None, *PASSING):
+        return None
+    return grace_period_end(commitment, now=now)
+
+
+def grace_period_end(commitment: Commitment, *, now: datetime) -> date | None:
+    """For a verified commitment whose evidence fails (still within the grace period,
+    ACCORD_LAPSE_GRACE_DAYS): the day it lapses unless the evidence passes again. None
+    for any other commitment: not verified, not automated, or its evidence passes."""
+    if commitment.status != Status.VERIFIED or commitment.practice.verification != "automated":
         return None
     series, _ = evidence_series(commitment, now=now)
     since = failing_since(series, now=now)
@@ -564,6 +578,33 @@ def publication_of(organisation: Organisation) -> PublicationPreference:
     """The organisation's publication preference (unsaved defaults when it has none)."""
     preference = PublicationPreference.objects.filter(organisation=organisation).first()
     return preference or PublicationPreference(organisation=organisation)
+
+
+def published_scorecards(*, search: str = "") -> QuerySet[PublicationPreference]:
+    """The publication preferences of the organisations that publish their scorecard,
+    by organisation name, each with its organisation: the public directory. `search`
+    matches the name, the sector or the country (by name or code). The same for every
+    viewer: a member's own unpublished scorecard is not in a public list."""
+    found = PublicationPreference.objects.filter(public_profile=True).select_related("organisation")
+    text = search.strip()[:100]
+    if text:
+        found = found.filter(
+            Q(organisation__name__icontains=text)
+            | Q(organisation__sector__icontains=text)
+            | Q(organisation__country__in=codes_named(text))
+        )
+    return found.order_by("organisation__name", "organisation_id")
+
+
+def scorecard_totals(organisation_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(active commitments, verified ones) per organisation id."""
+    rows = (
+        Commitment.objects.active()
+        .filter(organisation_id__in=organisation_ids)
+        .values("organisation_id")
+        .annotate(total=Count("pk"), verified=Count("pk", filter=Q(status=Status.VERIFIED)))
+    )
+    return {row["organisation_id"]: (row["total"], row["verified"]) for row in rows}
 
 
 # The API: one organisation, the token's ------------------------------------------------

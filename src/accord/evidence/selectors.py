@@ -16,12 +16,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from accord.access import scope_of
 from accord.accounts.permissions import Permission, has_perm
+from accord.engine.explanations import headline, shared_host_failure
 from accord.engine.registry import CHECKS
 from accord.evidence.models import CurrentVerdict, Domain, Observation, ScanRun, VerdictChange
 
@@ -89,6 +91,15 @@ class CheckRow:
 
 
 @dataclass(frozen=True)
+class SharedFailure:
+    """Several checks that could not reach the domain for one reason: shown as one."""
+
+    code: str
+    headline: str
+    rows: list[CheckRow]
+
+
+@dataclass(frozen=True)
 class DomainEvidence:
     """A domain's current verdicts, one row per check, and its scan in progress if any."""
 
@@ -99,6 +110,26 @@ class DomainEvidence:
     @property
     def scanned(self) -> bool:
         return any(row.verdict is not None for row in self.rows)
+
+    @cached_property
+    def shared_failure(self) -> SharedFailure | None:
+        """The failure of the whole domain that two or more checks report alone."""
+        key_codes = {
+            row.check_id: row.observation.key_codes for row in self.rows if row.observation
+        }
+        found = shared_host_failure(key_codes)
+        if found is None:
+            return None
+        code, check_ids = found
+        folded = [row for row in self.rows if row.check_id in check_ids]
+        return SharedFailure(code, headline(code), folded)
+
+    @property
+    def other_rows(self) -> list[CheckRow]:
+        """The rows not folded into `shared_failure`."""
+        shared = self.shared_failure
+        folded = {row.check_id for row in shared.rows} if shared else set()
+        return [row for row in self.rows if row.check_id not in folded]
 
 
 @dataclass(frozen=True)

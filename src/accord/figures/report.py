@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-import pycountry
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
 from accord import __version__
+from accord.accounts import countries
 from accord.figures import charts
 from accord.figures import selectors as figures_of
 from accord.figures.metrics import OVERALL, STATUSES
@@ -557,11 +557,9 @@ def _days_headline(figures: Figures, previous: Figures | None) -> Headline:
 
 
 def country_name(code: str) -> str:
-    """The country's short English name (ISO 3166-1, from pycountry), or the code."""
-    country = pycountry.countries.get(alpha_2=code.upper()) if code else None
-    if country is None:
-        return code or "Not stated"
-    return str(getattr(country, "common_name", None) or country.name)
+    """The country's name people use (ISO 3166-1), the code ISO does not know, or "Not
+    stated"."""
+    return countries.country_name(code) or "Not stated"
 
 
 def sector_name(value: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import cached_property
 from typing import Any, Literal
@@ -18,10 +18,11 @@ from django.db.models import Max, Min
 from django.db.models.fields.json import KeyTransform
 
 from accord import errors
+from accord.accounts.countries import country_name
 from accord.catalogue import selectors as catalogue
 from accord.figures.metrics import DIMENSIONS, OVERALL, STATUSES
 from accord.figures.models import DailySnapshot, Dimension, PublishedReport
-from accord.figures.suppression import THRESHOLD
+from accord.figures.suppression import NOT_COMMITTED, THRESHOLD, PublishedRow, implied_ranges
 
 Interval = Literal["auto", "day", "week", "month"]
 MAX_POINTS = 1830  # five years of days
@@ -76,9 +77,25 @@ class Segment:
 
     @property
     def label(self) -> str:
+        """ "All organisations", or the dimension and the value as people read it
+        ("Country: Germany" for the code DE)."""
         if self.is_all:
             return "All organisations"
-        return f"{Dimension(self.dimension).label}: {self.value}"
+        return f"{Dimension(self.dimension).label}: {self.value_label}"
+
+    @property
+    def phrase(self) -> str:
+        """The label inside a sentence: "all organisations", "country: Germany"."""
+        if self.is_all:
+            return "all organisations"
+        return f"{Dimension(self.dimension).label.lower()}: {self.value_label}"
+
+    @property
+    def value_label(self) -> str:
+        """The value as people read it: a country's name, else the value itself."""
+        if self.dimension == Dimension.COUNTRY:
+            return country_name(self.value)
+        return self.value
 
     def params(self) -> dict[str, str]:
         return {} if self.is_all else {self.dimension: self.value}
@@ -105,6 +122,29 @@ class Cell:
 
 
 SUPPRESSED_CELL = Cell(None, None)
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The range a withheld count must lie in, worked out from the published figures
+    alone (`suppression.implied_ranges`): safe to show, since any reader could work it
+    out. Shown as "more than 96%" or "fewer than 4%" when that says something."""
+
+    lower: int
+    upper: int
+    population: int
+
+    @property
+    def text(self) -> str:
+        lower, upper, population = self.lower, self.upper, self.population
+        if population <= 0:
+            return ""
+        if lower > 0 and 2 * lower >= population:
+            # The largest whole percentage the share is surely above.
+            return f"more than {-(-100 * lower // population) - 1}%"
+        if upper < population and 2 * upper <= population:
+            return f"fewer than {100 * upper // population + 1}%"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -146,6 +186,9 @@ class Figures:
     norms: list[Row]
     practices: list[Row]
     engaged_count: int | None = None
+    # For a withheld headline count: what the published figures show of it anyway.
+    engaged_bound: Bound | None = None
+    verified_bound: Bound | None = None
 
     @property
     def suppressed(self) -> bool:
@@ -226,7 +269,38 @@ def adoption_figures(*, day: date | None = None, segment: Segment = ALL_ORGANISA
         .values_list("population", "includes_demo", "figures")
         .first()
     )
-    return _figures(day, segment, snapshot, _Labels.load())
+    figures = _figures(day, segment, snapshot, _Labels.load())
+    withheld = figures.overall is not None and figures.overall.verified.suppressed
+    if figures.suppressed or not (withheld or figures.engaged.suppressed):
+        return figures
+    engaged, verified = _headline_bounds(day, segment)
+    return replace(figures, engaged_bound=engaged, verified_bound=verified)
+
+
+def _headline_bounds(day: date, segment: Segment) -> tuple[Bound | None, Bound | None]:
+    """What the day's published figures, all segments together, show of the segment's
+    organisations with a commitment and verified ones, where those are withheld."""
+    subjects = KeyTransform("subjects", "figures")
+    rows = DailySnapshot.objects.filter(date=day).annotate(
+        overall=KeyTransform(OVERALL, subjects), engaged=KeyTransform("engaged", "figures")
+    )
+    published = {}
+    for dimension, value, population, overall, engaged in rows.values_list(
+        "dimension", "value", "population", "overall", "engaged"
+    ):
+        if not isinstance(overall, list) or len(overall) != len(STATUSES):
+            return None, None
+        not_committed = None if engaged is None else population - engaged
+        published[(dimension, value)] = PublishedRow(population, (*overall, not_committed))
+    ranges = implied_ranges(published, DIMENSIONS).get((segment.dimension, segment.value))
+    if ranges is None:
+        return None, None
+    population = published[(segment.dimension, segment.value)].population
+    lowest, highest = ranges[NOT_COMMITTED]
+    return (
+        Bound(population - highest, population - lowest, population),
+        Bound(*ranges[STATUSES.index("verified")], population),
+    )
 
 
 def adoption_timeseries(

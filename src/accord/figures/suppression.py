@@ -289,3 +289,100 @@ class _Subject:
             if shown:
                 mask |= 1 << min(shown)[1]
         self.hidden[i] = mask
+
+
+# ---------------------------------------------------------------------------------------
+# What a reader can work out of a hidden cell: a safe bound to show instead of "withheld"
+
+type Interval = tuple[int, int]
+ROW_CELLS = CELLS + 1  # committed, implemented, verified, lapsed, not committed
+
+
+@dataclass(frozen=True)
+class PublishedRow:
+    """One published segment's row of a subject whose "not committed" is published too:
+    its population and its five cells, None where hidden."""
+
+    population: int
+    cells: tuple[int | None, ...]
+
+
+def implied_ranges(
+    rows: Mapping[SegmentKey, PublishedRow], dimensions: Sequence[str]
+) -> dict[SegmentKey, list[Interval]]:
+    """The range each cell of each published segment must lie in, given only what is
+    published: the populations, the shown cells, and the relations every reader knows
+    (a row's cells add up to its population; a dimension's segments, with the groups not
+    published, add up to "all"; no count is negative).
+
+    It reads nothing but the publication, so whatever it shows was already there to be
+    worked out: showing it reveals no organisation the suppression hides. It is sound
+    (the true count always lies in its range) though not always the narrowest range.
+    """
+    if ALL not in rows:
+        return {}
+    system = _System(rows, dimensions)
+    if not system.settle():
+        return {}  # figures that contradict each other: nothing can be said safely
+    return {key: [system.ranges[("cell", key, k)] for k in range(ROW_CELLS)] for key in rows}
+
+
+class _System:
+    """The published relations as equations `sum(sign * variable) == constant` over
+    integer variables with ranges, narrowed by bounds propagation until nothing moves."""
+
+    def __init__(self, rows: Mapping[SegmentKey, PublishedRow], dimensions: Sequence[str]):
+        self.ranges: dict[Hashable, Interval] = {}
+        self.equations: list[tuple[list[tuple[Hashable, int]], int]] = []
+        total = rows[ALL].population
+        for key, row in rows.items():
+            cells: list[Hashable] = [("cell", key, k) for k in range(ROW_CELLS)]
+            for var, value in zip(cells, row.cells, strict=True):
+                self.ranges[var] = (value, value) if value is not None else (0, row.population)
+            self.equations.append(([(var, 1) for var in cells], row.population))
+        for dimension in dimensions:
+            members = [key for key in rows if key[0] == dimension]
+            rest = total - sum(rows[key].population for key in members)
+            unpublished: list[Hashable] = [("rest", dimension, k) for k in range(ROW_CELLS)]
+            for var in unpublished:
+                self.ranges[var] = (0, rest)
+            self.equations.append(([(var, 1) for var in unpublished], rest))
+            for k in range(ROW_CELLS):
+                terms: list[tuple[Hashable, int]] = [(("cell", ALL, k), 1), (unpublished[k], -1)]
+                terms += [(("cell", key, k), -1) for key in members]
+                self.equations.append((terms, 0))
+
+    def settle(self, *, rounds: int = 200) -> bool:
+        """Narrow until nothing moves; False if the relations contradict each other (or
+        do not settle), which published figures never do."""
+        for _ in range(rounds):
+            changed = False
+            for terms, constant in self.equations:
+                changed |= self._narrow(terms, constant)
+            if any(low > high for low, high in self.ranges.values()):
+                return False
+            if not changed:
+                return True
+        return False
+
+    def _narrow(self, terms: list[tuple[Hashable, int]], constant: int) -> bool:
+        # Each term's share of the sum lies in [low, high]; the others bound it.
+        spans = [self._span(var, sign) for var, sign in terms]
+        low_sum = sum(low for low, _ in spans)
+        high_sum = sum(high for _, high in spans)
+        changed = False
+        for (var, sign), (low, high) in zip(terms, spans, strict=True):
+            new_low = max(low, constant - (high_sum - high))
+            new_high = min(high, constant - (low_sum - low))
+            if (new_low, new_high) != (low, high):
+                lo, hi = (new_low, new_high) if sign > 0 else (-new_high, -new_low)
+                old = self.ranges[var]
+                narrowed = (max(old[0], lo), min(old[1], hi))
+                if narrowed != old:
+                    self.ranges[var] = narrowed
+                    changed = True
+        return changed
+
+    def _span(self, var: Hashable, sign: int) -> Interval:
+        low, high = self.ranges[var]
+        return (low, high) if sign > 0 else (-high, -low)

@@ -17,13 +17,14 @@ from django.urls import URLPattern, path
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
+from accord.accounts.countries import country_name
 from accord.figures import selectors as figures_of
 from accord.figures.charts import (
     LineChart,
     framework_chart,
-    line_chart_svg,
     norm_chart,
     percent,
+    responsive_line_chart_svg,
 )
 from accord.figures.metrics import DIMENSIONS, STATUSES
 from accord.figures.models import Dimension
@@ -106,8 +107,17 @@ def _base_context(day: date | None) -> dict[str, Any]:
         "span": span,
         "statuses": STATUSES,
         "threshold": THRESHOLD,
-        "segment_groups": [(Dimension(dim).label, dim, choices.get(dim, [])) for dim in DIMENSIONS],
+        "segment_groups": [
+            (Dimension(dim).label, dim, _named(dim, choices.get(dim, []))) for dim in DIMENSIONS
+        ],
     }
+
+
+def _named(dimension: str, values: list[str]) -> list[tuple[str, str]]:
+    """(value, what the filter shows): countries by name, in the order of their names."""
+    if dimension != Dimension.COUNTRY:
+        return [(value, value) for value in values]
+    return sorted(((value, country_name(value)) for value in values), key=lambda pair: pair[1])
 
 
 def _problem(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
@@ -131,7 +141,7 @@ def _chart_block(ident: str, chart: LineChart) -> ChartBlock:
     )
     return ChartBlock(
         ident=ident,
-        svg=line_chart_svg(chart, chart_id=f"chart-{ident}"),
+        svg=responsive_line_chart_svg(chart, chart_id=f"chart-{ident}"),
         columns=[series.label for series in chart.series],
         body=body,
     )

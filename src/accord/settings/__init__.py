@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "accord.figures",
     "accord.badges",
     "django_tasks_db",
+    # Listed so /api/v1/docs serves django-ninja's bundled Swagger UI, not a CDN's copy.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +235,9 @@ ACCORD_APPLICATIONS_PER_ADDRESS_PER_DAY = int(
 ACCORD_APPLICATIONS_PER_EMAIL_PER_DAY = int(
     os.environ.get("ACCORD_APPLICATIONS_PER_EMAIL_PER_DAY", "3")
 )
+# The instance's logo in every page's header: an https:// address, or the path of an
+# .svg, .png, .jpg or .webp file on this machine (served at /branding/logo).
+ACCORD_INSTANCE_LOGO = os.environ.get("ACCORD_INSTANCE_LOGO", "")
 
 # Background tasks (django.tasks). "database" (the default) keeps the queue in the
 # database and `accord serve` runs a worker beside the web server: nothing else to

@@ -7,10 +7,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from accord.catalogue import selectors as catalogue
+from accord.commitments import selectors as commitments
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    context = {"summary": catalogue.catalogue_summary()}
+    context = {
+        "summary": catalogue.catalogue_summary(),
+        "published_scorecards": commitments.published_scorecards().count(),
+    }
     return render(request, "web/home.html", context)
 
 

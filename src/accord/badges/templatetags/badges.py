@@ -1,7 +1,7 @@
 """`{% badge_embeds organisation %}`: the organisation's badges with the code to embed them.
 
 For the organisation's publication settings: one entry per profile it has committed to,
-shown only while the organisation serves badges.
+shown only while the organisation serves badges (and a word on how to get them when not).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from django import template
 from django.urls import reverse
 
 from accord.badges.render import embed_snippets
-from accord.badges.selectors import badge_profiles
+from accord.badges.selectors import badge_profiles, serves_badges
 
 if TYPE_CHECKING:
     from accord.accounts.models import Organisation
@@ -38,4 +38,8 @@ def badge_embeds(context: template.Context, organisation: Organisation) -> dict[
                 "snippets": embed_snippets(alt=alt, badge_url=badge_url, page_url=page_url),
             }
         )
-    return {"organisation": organisation, "embeds": embeds}
+    return {
+        "organisation": organisation,
+        "embeds": embeds,
+        "serves_badges": serves_badges(organisation),
+    }
