@@ -43,6 +43,22 @@ def organisations_managed_by(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.manageable_by(user)
 
 
+def organisation_admins(organisation: Organisation) -> list[User]:
+    """The active people who run the organisation, for a service that must tell them."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organisation=organisation,
+            memberships__role=Membership.Role.ORG_ADMIN,
+        ).distinct()
+    )
+
+
+def secretariat_people() -> list[User]:
+    """The active secretariat admins, for a service that must tell the secretariat."""
+    return list(User.objects.filter(is_active=True, instance_role=User.InstanceRole.SECRETARIAT))
+
+
 def organisation_with_slug(slug: str) -> Organisation | None:
     """The organisation with `slug`, for a caller that applies its own rule next (a
     published scorecard or badge is shown to anyone the organisation chose)."""
