@@ -60,10 +60,10 @@ class Domain(models.Model):
     """
 
     class Method(models.TextChoices):
-        DNS = "dns", "DNS TXT record"
-        FILE = "file", "Well-known file"
-        AWARD = "award", "Awarded by the secretariat"
-        DEMO = "demo", "Demo data"
+        DNS = "dns", "a DNS TXT record"
+        FILE = "file", "the well-known file"
+        AWARD = "award", "the secretariat's award"
+        DEMO = "demo", "demo data"
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="domains"

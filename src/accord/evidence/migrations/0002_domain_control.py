@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='domain',
             name='verified_by',
-            field=models.CharField(blank=True, choices=[('dns', 'DNS TXT record'), ('file', 'Well-known file'), ('award', 'Awarded by the secretariat'), ('demo', 'Demo data')], max_length=10),
+            field=models.CharField(blank=True, choices=[('dns', 'a DNS TXT record'), ('file', 'the well-known file'), ('award', "the secretariat's award"), ('demo', 'demo data')], max_length=10),
         ),
         migrations.AlterField(
             model_name='scanrun',

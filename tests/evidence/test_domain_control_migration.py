@@ -1,0 +1,45 @@
+"""Existing domains after the upgrade that brings proof of control: none counts until
+its organisation proves control, except demo organisations' fictional domains."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+BEFORE = [("evidence", "0001_initial")]
+AFTER = [("evidence", "0002_domain_control")]
+ADDED = datetime(2025, 5, 1, tzinfo=UTC)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_domains_become_unverified_and_demo_domains_demo() -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    old = executor.loader.project_state(BEFORE).apps
+    organisation = old.get_model("accounts", "Organisation")
+    domain = old.get_model("evidence", "Domain")
+    real = organisation.objects.create(name="Real", slug="real")
+    rival = organisation.objects.create(name="Rival", slug="rival")
+    demo = organisation.objects.create(name="Demo", slug="demo", is_demo=True)
+    for owner, name in [(real, "real.example"), (rival, "real.example"), (demo, "demo.example")]:
+        domain.objects.create(organisation=owner, name=name, added_at=ADDED)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(AFTER)
+
+    new = executor.loader.project_state(AFTER).apps.get_model("evidence", "Domain")
+    rows = {(d.organisation.slug, d.name): d for d in new.objects.select_related("organisation")}
+    assert {key: d.control for key, d in rows.items()} == {
+        ("real", "real.example"): "unverified",
+        ("rival", "real.example"): "unverified",
+        ("demo", "demo.example"): "demo",
+    }
+    assert rows[("demo", "demo.example")].verified_at == ADDED
+    assert {d.control_since for d in rows.values()} == {ADDED}
+    tokens = {d.challenge_token for d in rows.values()}
+    assert len(tokens) == 3  # one token per claim, not one for every row
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
