@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("evidence", "0001_initial")]
-AFTER = [("evidence", "0002_domain_control")]
+AFTER = [("evidence", "0004_one_verified_claim_per_name")]
 ADDED = datetime(2025, 5, 1, tzinfo=UTC)
 
 
