@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.test import TestCase
 from tests.engine.checks.fakes import FakeFetcher
 
+from accord import errors
 from accord.accounts.models import Membership, Organisation, User
 from accord.audit.models import Event
 from accord.engine.fetcher import SafeFetcher
@@ -507,3 +508,42 @@ def test_removing_a_domain_that_counted_is_announced(
     with TestCase.captureOnCommitCallbacks(execute=True):
         services.remove_domain(domain=verified, actor=alice)
     assert [(name, p.reason) for name, p in announced][-1] == ("lapse", "removed")
+
+
+def test_a_domain_removed_while_it_was_checked_is_not_found(
+    alice: User, claim: Domain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accord.evidence.services import control
+
+    real = control._retrieve
+
+    def removed_meanwhile(domain: Domain, *args: Any) -> Any:
+        found = real(domain, *args)
+        Domain.objects.filter(pk=domain.pk).delete()
+        return found
+
+    monkeypatch.setattr(control, "_retrieve", removed_meanwhile)
+    with pytest.raises(errors.NotFound):
+        check(claim, alice, resolver=dns_holding(claim))
+
+
+def test_the_secretariat_and_members_see_lapsed_domains(
+    secretariat: User, carol: User, bob: User, verified: Domain
+) -> None:
+    from accord.evidence import selectors
+
+    Domain.objects.filter(pk=verified.pk).update(control=Control.LAPSED)
+    assert list(selectors.lapsed_domains(secretariat)) == [verified]
+    assert list(selectors.lapsed_domains(carol)) == [verified]
+    assert list(selectors.lapsed_domains(bob)) == []
+    assert services.not_scanned_reason(verified) == ""  # as it was: verified
+
+
+def test_a_dispute_lists_the_holder_first(
+    secretariat: User, verified: Domain, dispute: Domain
+) -> None:
+    from accord.evidence import selectors
+
+    [found] = selectors.disputes(secretariat) or []
+    assert (found.name, found.holder) == ("alpha.example", verified)
+    assert found.claims == [verified, dispute]
