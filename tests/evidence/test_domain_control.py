@@ -305,7 +305,7 @@ def test_two_proofs_at_once_leave_one_verified_and_the_other_contested(
 
     assert checked.outcome == "contested"
     rival.refresh_from_db()
-    assert rival.control == Control.CONTESTED
+    assert (rival.control, rival.verified_at, rival.verified_by) == (Control.CONTESTED, None, "")
 
 
 # Checked again every day; a lapse after the grace period ----------------------------------

@@ -214,16 +214,21 @@ def _holder(domain: Domain) -> Domain | None:
 
 def _verify(domain: Domain, result: ControlResult, moment: datetime) -> bool:
     """Make the claim verified; False when a concurrent proof of another claim won."""
-    previous = (domain.control, domain.control_since)
-    domain.control, domain.control_since = Control.VERIFIED, moment
-    domain.verified_at, domain.verified_by = moment, result.method or ""
-    domain.failing_since, domain.failed_checks = None, 0
+    proven: dict[str, Any] = {
+        "control": Control.VERIFIED,
+        "control_since": moment,
+        "verified_at": moment,
+        "verified_by": result.method or "",
+        "failing_since": None,
+        "failed_checks": 0,
+    }
     try:
         with transaction.atomic():
-            domain.save()
+            Domain.objects.filter(pk=domain.pk).update(**proven)
     except IntegrityError:  # the constraint: one verified claim per name
-        domain.control, domain.control_since = previous
         return False
+    for field, value in proven.items():
+        setattr(domain, field, value)
     return True
 
 
