@@ -120,7 +120,10 @@ def media_root(_media_root: Path) -> Path:
 
 @pytest.fixture
 def alpha_domain(org_a: Organisation) -> Domain:
-    return Domain.objects.create(organisation=org_a, name="alpha.example")
+    """A domain of Alpha whose control Alpha has proven, so its evidence counts."""
+    return Domain.objects.create(
+        organisation=org_a, name="alpha.example", control="verified", verified_at=timezone.now()
+    )
 
 
 @pytest.fixture

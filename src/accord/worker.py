@@ -8,10 +8,11 @@ call each app's services, and no app schedules another's work.
   it is django-tasks-db's worker; with Redis, an RQ worker (django-tasks-rq's job class).
   Run as many as you like, on as many machines as share the database or Redis.
 - With `schedule=True` a `Scheduler` runs beside it in a child process and calls
-  `schedule_due_scans` every ACCORD_SCHEDULE_EVERY_SECONDS. Schedulers may run on
-  several machines at once: a domain is still queued once. Daily it queues the
-  commitments' refresh and the notification digests; every tick it re-queues emails
-  whose delivery task was lost.
+  `schedule_due_scans` (and `schedule_control_checks`, the daily check of each
+  verified domain's proof of control) every ACCORD_SCHEDULE_EVERY_SECONDS. Schedulers
+  may run on several machines at once: a domain is still queued once. Daily it queues
+  the commitments' refresh and the notification digests; every tick it re-queues
+  emails whose delivery task was lost.
 - `embedded_worker()` is what `accord serve` uses in the embedded set-up: the worker
   and scheduler as a child of the server, stopped with it.
 
@@ -86,6 +87,7 @@ class Scheduler:
                 queued += batch
                 if batch < SCHEDULE_BATCH or self.stopped.is_set():
                     break
+            self._check_domain_control()
             prune_finished_tasks(now=self.clock())
             # Re-derive first, so lapses caused by time alone count on the right day.
             self._refresh_commitments_daily()
@@ -102,6 +104,14 @@ class Scheduler:
         if queued:
             logger.info("queued %d evidence scans", queued)
         return queued
+
+    def _check_domain_control(self) -> None:
+        # Proof of control is checked again daily; a proof failing long enough lapses.
+        from accord.evidence.services import SCHEDULE_BATCH, schedule_control_checks
+
+        while schedule_control_checks(now=self.clock()) >= SCHEDULE_BATCH:
+            if self.stopped.is_set():
+                break
 
     def _refresh_commitments_daily(self) -> None:
         # Lapses happen by time passing, without a new observation: re-derive every

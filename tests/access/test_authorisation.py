@@ -190,6 +190,12 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.EVIDENCE_VIEW, "verdict_change"): member_zone,
     (Permission.EVIDENCE_SCAN, "organisation"): runs,
     (Permission.EVIDENCE_SCAN, "domain"): runs,
+    # Proving control of a domain is for those who run its organisation, whatever the
+    # state of its claim; settling a dispute over one is the secretariat's alone.
+    (Permission.DOMAIN_PROVE, "organisation"): runs,
+    (Permission.DOMAIN_PROVE, "domain"): runs,
+    (Permission.DOMAIN_AWARD, "none"): secretariat,
+    (Permission.DOMAIN_AWARD, "domain"): secretariat,
     # The secretariat does not commit for an organisation.
     (Permission.COMMITMENT_MANAGE, "organisation"): lambda v, f: (
         v.role(f.organisation) == ADMIN and good_standing(f)
@@ -287,8 +293,10 @@ def _organisations(rng: random.Random) -> Iterator[tuple[Organisation, bool]]:
 
 def _evidence(organisation: Organisation, base: Facts) -> Iterator[Facts]:
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    for n in range(2):
-        domain = Domain.objects.create(organisation=organisation, name=f"d{n}.{organisation.slug}")
+    for n, control in enumerate(["verified", "contested", "unverified"]):
+        domain = Domain.objects.create(
+            organisation=organisation, name=f"d{n}.{organisation.slug}", control=control
+        )
         yield _like(base, "domain", domain)
         for day, status in enumerate([CheckStatus.PASS, CheckStatus.FAIL]):
             observation = evidence_services.record_observation(
@@ -588,6 +596,12 @@ def test_detail_selectors_find_only_what_has_perm_allows(world: World) -> None:
         for f in world.of_kind("domain"):
             found = evidence_selectors.domain_for(viewer.user, f.obj.pk)  # type: ignore[union-attr]
             assert (found is not None) is expected(viewer, Permission.EVIDENCE_VIEW, f), label
+            award = evidence_selectors.claim_to_award(viewer.user, f.obj.pk)  # type: ignore[union-attr]
+            assert (award is not None) is expected(viewer, Permission.DOMAIN_AWARD, f), label
+        disputes = evidence_selectors.disputes(viewer.user)
+        assert (disputes is not None) is expected(
+            viewer, Permission.DOMAIN_AWARD, Facts("none", None)
+        )
         for f in world.of_kind("observation"):
             found_obs = evidence_selectors.observation_for(viewer.user, f.obj.pk)  # type: ignore[union-attr]
             assert (found_obs is not None) is expected(viewer, Permission.EVIDENCE_VIEW, f), label

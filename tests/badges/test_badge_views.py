@@ -195,7 +195,7 @@ class TestVerificationPage:
         catalogue: CatalogueVersion,
         observe: Any,
     ) -> None:
-        domain = Domain.objects.create(organisation=org_a, name="alpha.example")
+        domain = Domain.objects.create(organisation=org_a, name="alpha.example", control="verified")
         observe(domain, "security-txt", "pass", T0)
         made = {
             slug: commit(org_a, slug, status)

@@ -293,7 +293,9 @@ class TestFollowingTheEvidence:
         observe: Any,
         t0: datetime,
     ) -> None:
-        shop = Domain.objects.create(organisation=org_a, name="shop.alpha.example")
+        shop = Domain.objects.create(
+            organisation=org_a, name="shop.alpha.example", control="verified"
+        )
         commitment = commit(org_a, alice, now=t0)
         observe(alpha_domain, "security-txt", "pass", t0 + DAY)
         observe(shop, "security-txt", "fail", t0 + DAY)
@@ -319,7 +321,7 @@ class TestFollowingTheEvidence:
         self, alice: User, org_a: Organisation, org_b: Organisation, observe: Any, t0: datetime
     ) -> None:
         commitment = commit(org_a, alice, now=t0)
-        beta = Domain.objects.create(organisation=org_b, name="beta.example")
+        beta = Domain.objects.create(organisation=org_b, name="beta.example", control="verified")
         observe(beta, "security-txt", "pass", t0 + DAY)
         commitment.refresh_from_db()
         assert commitment.status == Status.COMMITTED

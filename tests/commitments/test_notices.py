@@ -174,7 +174,7 @@ class TestFailingEvidence:
         demo = Organisation.objects.create(name="Demo (demo)", slug="demo", is_demo=True)
         admin = make_user("admin@demo.example")
         Membership.objects.create(user=admin, organisation=demo, role=Membership.Role.ORG_ADMIN)
-        domain = Domain.objects.create(organisation=demo, name="demo.example")
+        domain = Domain.objects.create(organisation=demo, name="demo.example", control="demo")
         commitment = commit(demo, admin, AUTOMATED, now=t0)
         observe(domain, "security-txt", "pass", t0 + DAY)
         observe(domain, "security-txt", "fail", t0 + 2 * DAY)

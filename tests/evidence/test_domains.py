@@ -19,16 +19,16 @@ def tags() -> list[str]:
     return list(Event.objects.order_by("pk").values_list("tag", flat=True))
 
 
-def test_add_domain_normalises_records_and_queues_the_first_scan(
+def test_add_domain_normalises_records_the_claim_and_scans_nothing_yet(
     alice: User, org_a: Organisation
 ) -> None:
     domain = services.add_domain(organisation=org_a, name="Bücher.Example.", actor=alice)
     assert domain.name == "xn--bcher-kva.example"
+    assert (domain.control, domain.counts) == ("unverified", False)
     event = Event.objects.get(tag="evidence:domain:add")
-    assert event.data == {"domain": "xn--bcher-kva.example"}
+    assert event.data == {"domain": "xn--bcher-kva.example", "control": "unverified"}
     assert event.actor == alice
-    run = ScanRun.objects.get(domain=domain)
-    assert run.trigger == ScanRun.Trigger.DOMAIN_ADDED
+    assert not ScanRun.objects.filter(domain=domain).exists()
 
 
 def test_demo_domains_are_fictional_and_never_scanned(db: None) -> None:

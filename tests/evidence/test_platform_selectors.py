@@ -31,8 +31,8 @@ def observe(domain: Domain, check_id: str, status: Status, at: datetime) -> Obse
 @pytest.fixture
 def alpha_domains(org_a: Organisation) -> tuple[Domain, Domain]:
     return (
-        Domain.objects.create(organisation=org_a, name="alpha.example"),
-        Domain.objects.create(organisation=org_a, name="alpha.example.net"),
+        Domain.objects.create(organisation=org_a, name="alpha.example", control="verified"),
+        Domain.objects.create(organisation=org_a, name="alpha.example.net", control="verified"),
     )
 
 
@@ -44,7 +44,7 @@ def test_latest_observations_are_the_newest_per_domain_and_check(
     newest = observe(main, "security-txt", Status.FAIL, T0 + timedelta(days=1))
     hsts = observe(main, "https-hsts", Status.PASS, T0)
     other_txt = observe(other, "security-txt", Status.WARN, T0)
-    beta = Domain.objects.create(organisation=org_b, name="beta.example")
+    beta = Domain.objects.create(organisation=org_b, name="beta.example", control="verified")
     observe(beta, "security-txt", Status.PASS, T0)
 
     latest = list(selectors.latest_observations(main.organisation))

@@ -26,7 +26,7 @@ from accord.evidence.models import (
     ScanRun,
     VerdictChange,
 )
-from accord.evidence.services import RetrievedEvidence
+from accord.evidence.services import RetrievedEvidence, scans
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 SECURITY_TXT_URL = "https://alpha.example/.well-known/security.txt"
@@ -41,7 +41,7 @@ GOOD_SECURITY_TXT = (
 
 @pytest.fixture
 def domain(org_a: Organisation) -> Domain:
-    return Domain.objects.create(organisation=org_a, name="alpha.example")
+    return Domain.objects.create(organisation=org_a, name="alpha.example", control="verified")
 
 
 @pytest.fixture
@@ -160,7 +160,7 @@ def test_an_older_observation_stored_late_is_history_not_news(domain: Domain) ->
 
 
 def test_changes_are_per_check_and_per_domain(domain: Domain, org_a: Organisation) -> None:
-    other = Domain.objects.create(organisation=org_a, name="alpha.example.net")
+    other = Domain.objects.create(organisation=org_a, name="alpha.example.net", control="verified")
     record(domain, result(Status.PASS), T0)
     record(other, result(Status.FAIL, errors=("expired",)), T0 + timedelta(hours=1))
     record(domain, result(Status.FAIL, check_id="https-hsts", errors=("no_hsts",)), T0)
@@ -297,7 +297,7 @@ def test_failed_fetches_are_errors_with_the_url_tried(domain: Domain) -> None:
 def test_a_domain_the_checks_cannot_assess_gets_error_observations(
     org_a: Organisation,
 ) -> None:
-    odd = Domain.objects.create(organisation=org_a, name="not a domain")
+    odd = Domain.objects.create(organisation=org_a, name="not a domain", control="verified")
 
     observations = services.scan_domain(domain_id=odd.pk, fetcher=FakeFetcher(), now=T0)
 
@@ -381,7 +381,7 @@ def test_a_crashed_scan_closes_its_run_as_failed(
     def crash(**_kwargs: Any) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "scan_domain", crash)
+    monkeypatch.setattr(scans, "scan_domain", crash)
     run = services.request_scan(domain=domain, trigger=ScanRun.Trigger.SCHEDULED, now=T0)
     assert run is not None
 
@@ -414,7 +414,7 @@ def test_a_lost_run_is_abandoned_and_queued_afresh(domain: Domain) -> None:
 
 
 def test_every_unscanned_domain_is_queued_once(domain: Domain, org_b: Organisation) -> None:
-    Domain.objects.create(organisation=org_b, name="beta.example")
+    Domain.objects.create(organisation=org_b, name="beta.example", control="verified")
 
     assert services.schedule_due_scans(now=T0) == 2
     assert services.schedule_due_scans(now=T0) == 0
@@ -465,7 +465,7 @@ def test_a_run_lost_by_its_worker_is_requeued_after_the_interval(domain: Domain)
 
 def test_one_call_queues_at_most_its_limit(org_a: Organisation) -> None:
     for n in range(5):
-        Domain.objects.create(organisation=org_a, name=f"d{n}.example")
+        Domain.objects.create(organisation=org_a, name=f"d{n}.example", control="verified")
 
     assert services.schedule_due_scans(now=T0, limit=3) == 3
     assert services.schedule_due_scans(now=T0, limit=3) == 2
@@ -622,7 +622,7 @@ def test_an_abandoned_run_and_its_replacement_are_recorded(domain: Domain) -> No
 def test_scans_the_scheduler_queues_are_recorded_per_domain(
     domain: Domain, org_b: Organisation
 ) -> None:
-    beta = Domain.objects.create(organisation=org_b, name="beta.example")
+    beta = Domain.objects.create(organisation=org_b, name="beta.example", control="verified")
     services.schedule_due_scans(now=T0)
 
     events = audit("evidence:scan:queue")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accord.accounts.models import Organisation, User
 from accord.evidence import selectors, services
 from accord.evidence.models import Domain, Observation, ScanRun
+from accord.evidence.services import scans
 
 
 def test_only_demo_organisations_evidence_is_imported_in_bulk(org_a: Organisation) -> None:
@@ -29,7 +30,7 @@ def test_the_engine_runs_from_inside_a_running_event_loop() -> None:
         return 42
 
     async def caller() -> int:  # as under an ASGI server or a browser driver
-        return services._run_blocking(answer())
+        return scans._run_blocking(answer())
 
     assert asyncio.run(caller()) == 42
 

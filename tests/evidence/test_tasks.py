@@ -25,6 +25,7 @@ from accord.accounts import services as accounts
 from accord.accounts.models import Organisation
 from accord.audit.models import Event
 from accord.engine.registry import CHECKS
+from accord.engine.testing.fake_dns import FakeTxtResolver
 from accord.evidence import services as evidence
 from accord.evidence.models import Domain, Observation, ScanRun
 from accord.evidence.tasks import scan_domain_task
@@ -65,29 +66,50 @@ def immediate(settings: Any, site: FakeFetcher) -> None:
     settings.TASKS = {"default": IMMEDIATE_BACKEND}
 
 
+def add_and_prove(organisation: Organisation) -> Domain:
+    """Register alpha.example and prove control of it with its token in (fake) DNS."""
+    domain = evidence.add_domain(organisation=organisation, name="alpha.example", actor=None)
+    resolver = FakeTxtResolver({domain.challenge_name: [domain.challenge_token]})
+    evidence.check_domain_control(
+        domain=domain, actor=None, resolver=resolver, fetcher=FakeFetcher()
+    )
+    return domain
+
+
 # Enqueued after the transaction commits --------------------------------------------------
 
 
 @pytest.mark.usefixtures("immediate")
-def test_adding_a_domain_scans_it_once_committed(
+def test_adding_a_domain_does_not_scan_it_before_control_is_proven(
     org_a: Organisation, site: FakeFetcher, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        domain = evidence.add_domain(organisation=org_a, name="alpha.example", actor=None)
+        evidence.add_domain(organisation=org_a, name="alpha.example", actor=None)
+
+    assert not ScanRun.objects.exists()
+    assert site.requests == []
+
+
+@pytest.mark.usefixtures("immediate")
+def test_proving_control_of_a_domain_scans_it_once_committed(
+    org_a: Organisation, site: FakeFetcher, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        domain = add_and_prove(org_a)
         assert not Observation.objects.exists()  # nothing runs before the commit
 
     assert Observation.objects.filter(domain=domain).count() == len(CHECKS)
     run = ScanRun.objects.get(domain=domain)
-    assert (run.trigger, run.state) == (ScanRun.Trigger.DOMAIN_ADDED, ScanRun.State.DONE)
+    assert (run.trigger, run.state) == (ScanRun.Trigger.DOMAIN_VERIFIED, ScanRun.State.DONE)
     assert "https://alpha.example/.well-known/security.txt" in site.requests
 
 
 @pytest.mark.usefixtures("immediate")
-def test_the_scan_queued_for_an_added_domain_is_in_the_audit_log(
+def test_the_scan_queued_for_a_proven_domain_is_in_the_audit_log(
     org_a: Organisation, django_capture_on_commit_callbacks: Any
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        domain = evidence.add_domain(organisation=org_a, name="alpha.example", actor=None)
+        domain = add_and_prove(org_a)
 
     run = ScanRun.objects.get(domain=domain)
     tags = Event.objects.filter(object_id=str(run.pk), tag__startswith="evidence:scan:")
@@ -97,7 +119,7 @@ def test_the_scan_queued_for_an_added_domain_is_in_the_audit_log(
         "evidence:scan:finish",
     ]
     queued = tags.get(tag="evidence:scan:queue")
-    assert (queued.organisation_id, queued.data["trigger"]) == (org_a.pk, "domain_added")
+    assert (queued.organisation_id, queued.data["trigger"]) == (org_a.pk, "domain_verified")
 
 
 @pytest.mark.usefixtures("immediate")
@@ -122,7 +144,7 @@ def test_a_domain_whose_transaction_rolls_back_is_never_scanned(
 
 @pytest.mark.usefixtures("immediate")
 def test_the_task_takes_an_id_and_runs_a_scan_once(org_a: Organisation) -> None:
-    domain = Domain.objects.create(organisation=org_a, name="alpha.example")
+    domain = Domain.objects.create(organisation=org_a, name="alpha.example", control="verified")
     run = ScanRun.objects.create(domain=domain, trigger=ScanRun.Trigger.SCHEDULED, requested_at=T0)
 
     first = scan_domain_task.enqueue(run.pk)
@@ -154,7 +176,7 @@ def test_the_database_backend_queues_and_its_worker_scans(
     from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": DB_BACKEND}
-    domain = evidence.add_domain(organisation=org_a, name="alpha.example", actor=None)
+    domain = add_and_prove(org_a)
 
     queued = DBTaskResult.objects.get()
     run = ScanRun.objects.get(domain=domain)
@@ -241,7 +263,7 @@ def test_the_redis_backend_queues_and_an_rq_worker_scans(
     from rq import SimpleWorker
 
     with django_capture_on_commit_callbacks(execute=True):
-        domain = evidence.add_domain(organisation=org_a, name="alpha.example", actor=None)
+        domain = add_and_prove(org_a)
     assert redis_queue.count == 1
     [job_id] = redis_queue.job_ids
     assert not Observation.objects.exists()
@@ -261,7 +283,7 @@ def test_the_redis_backend_queues_and_an_rq_worker_scans(
 def test_each_tick_queues_the_scans_that_are_due(
     org_a: Organisation, django_capture_on_commit_callbacks: Any
 ) -> None:
-    Domain.objects.create(organisation=org_a, name="alpha.example")
+    Domain.objects.create(organisation=org_a, name="alpha.example", control="verified")
     now = [T0]
     scheduler = Scheduler(every=300, interval=timedelta(days=1), clock=lambda: now[0])
 
@@ -277,7 +299,7 @@ def test_each_tick_queues_the_scans_that_are_due(
 
 
 def test_the_scans_a_tick_queues_are_in_the_audit_log(org_a: Organisation) -> None:
-    domain = Domain.objects.create(organisation=org_a, name="alpha.example")
+    domain = Domain.objects.create(organisation=org_a, name="alpha.example", control="verified")
     scheduler = Scheduler(every=300, interval=timedelta(days=1), clock=lambda: T0)
 
     assert scheduler.tick() == 1
@@ -306,7 +328,7 @@ def test_a_tick_that_fails_is_logged_and_the_next_one_tries_again(
 @pytest.mark.django_db(transaction=True)
 def test_the_scheduler_runs_until_stopped(org_a: Organisation, settings: Any) -> None:
     settings.TASKS = {"default": DB_BACKEND}
-    Domain.objects.create(organisation=org_a, name="alpha.example")
+    Domain.objects.create(organisation=org_a, name="alpha.example", control="verified")
     scheduler = Scheduler(every=300, interval=timedelta(days=1))
 
     def clock() -> datetime:

@@ -21,6 +21,7 @@ from accord.audit.models import Event
 from accord.catalogue.models import CatalogueVersion
 from accord.catalogue.services import load_catalogue
 from accord.commitments.models import Commitment, EvidenceDocument, Status
+from accord.engine.testing.fake_dns import FakeTxtResolver
 from accord.engine.types import CheckResult, Finding
 from accord.engine.types import Status as Verdict
 from accord.evidence import services as evidence
@@ -54,18 +55,38 @@ def page_text(client: Client, url: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", response.content.decode()))
 
 
+ZONE = FakeTxtResolver()
+
+
+def fake_resolver() -> FakeTxtResolver:
+    return ZONE
+
+
 def status_of(practice: str) -> str:
     return str(Commitment.objects.active().get(practice__slug=practice).status)
 
 
 @pytest.mark.usefixtures("catalogue")
 def test_commit_verify_lapse_recover_and_review(
-    client_for: Any, alice: User, bob: User, secretariat: User, org_a: Organisation
+    client_for: Any,
+    alice: User,
+    bob: User,
+    secretariat: User,
+    org_a: Organisation,
+    settings: Any,
 ) -> None:
     admin = client_for(alice)
     added = admin.post(reverse("evidence:domain_add", args=["alpha"]), {"name": "alpha.example"})
     assert added.status_code == 302
     domain = Domain.objects.get(organisation=org_a)
+    # Its evidence counts once Alpha proves control: the token goes into (fake) DNS.
+    settings.ACCORD_DNS_RESOLVER = f"{__name__}.fake_resolver"
+    settings.ACCORD_SCAN_FETCHER = "tests.engine.checks.fakes.FakeFetcher"
+    ZONE.records[domain.challenge_name] = [domain.challenge_token]
+    checked = admin.post(reverse("evidence:domain_check", args=[domain.pk]))
+    assert checked.status_code == 302
+    domain.refresh_from_db()
+    assert domain.counts
 
     # Commit to the CVD baseline, a target date three months ahead.
     target = (timezone.localdate() + 90 * DAY).isoformat()

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from accord.accounts.models import Membership, Organisation, User
+from accord.engine.testing.fake_dns import FakeTxtResolver
 from accord.engine.types import CheckResult, Finding, Status
 from accord.evidence import services
 from accord.evidence.models import Domain, Observation, ScanRun
@@ -23,7 +24,7 @@ HOSTILE_BODY = b"Contact: mailto:s@alpha.example\n<script>alert('owned')</script
 
 @pytest.fixture
 def domain(org_a: Organisation) -> Domain:
-    return Domain.objects.create(organisation=org_a, name="alpha.example")
+    return Domain.objects.create(organisation=org_a, name="alpha.example", control="verified")
 
 
 @pytest.fixture
@@ -89,9 +90,11 @@ def test_the_organisation_page_shows_current_verdicts_and_changes(
 def test_a_domain_not_yet_scanned_says_so(
     client_for: Any, alice: User, org_a: Organisation
 ) -> None:
-    scanned_soon = Domain.objects.create(organisation=org_a, name="queued.example")
+    scanned_soon = Domain.objects.create(
+        organisation=org_a, name="queued.example", control="verified"
+    )
     services.request_scan(domain=scanned_soon, trigger=ScanRun.Trigger.DOMAIN_ADDED)
-    Domain.objects.create(organisation=org_a, name="never.example")
+    Domain.objects.create(organisation=org_a, name="never.example", control="verified")
 
     page = client_for(alice).get(reverse("accounts:organisation", args=["alpha"])).content.decode()
 
@@ -187,7 +190,7 @@ def _without_csrf(content: bytes) -> bytes:
 def test_beta_sees_its_own_evidence_and_not_alphas(
     client_for: Any, bob: User, org_b: Organisation, history: dict[str, Observation]
 ) -> None:
-    beta_domain = Domain.objects.create(organisation=org_b, name="beta.example")
+    beta_domain = Domain.objects.create(organisation=org_b, name="beta.example", control="verified")
     own = services.record_observation(
         domain=beta_domain,
         check_id="https-hsts",
@@ -295,13 +298,21 @@ def fake_fetcher() -> FakeFetcher:
     return _SITES[-1]
 
 
-def test_registering_a_domain_scans_it_and_shows_the_evidence(
+_DNS = FakeTxtResolver()
+
+
+def fake_resolver() -> FakeTxtResolver:
+    return _DNS
+
+
+def test_registering_and_proving_a_domain_scans_it_and_shows_the_evidence(
     client_for: Any, alice: User, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     site = FakeFetcher()
     site.serve(URL, "Contact: mailto:security@alpha.example\n")
     _SITES.append(site)
     settings.ACCORD_SCAN_FETCHER = f"{__name__}.fake_fetcher"
+    settings.ACCORD_DNS_RESOLVER = f"{__name__}.fake_resolver"
     settings.TASKS = {
         "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
     }
@@ -312,9 +323,13 @@ def test_registering_a_domain_scans_it_and_shows_the_evidence(
             reverse("evidence:domain_add", args=["alpha"]), {"name": "alpha.example"}
         )
     assert added.status_code == 302
+    domain = Domain.objects.get(name="alpha.example")
+    assert not Observation.objects.exists()  # not scanned before control is proven
+    _DNS.records[domain.challenge_name] = [domain.challenge_token]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("evidence:domain_check", args=[domain.pk]))
 
     page = client.get(reverse("accounts:organisation", args=["alpha"])).content.decode()
-    domain = Domain.objects.get(name="alpha.example")
     assert _domain_url(domain) in page
     assert "Not scanned yet." not in page
     assert "<code>no_hsts</code>" in page  # the home page sends no HSTS header

@@ -108,14 +108,17 @@ def _wait_for_scan(database: Path, domain: str) -> dict[str, str]:
     raise AssertionError(f"{domain} was not scanned within 90 s")
 
 
-def test_a_registered_domain_is_scanned_by_the_embedded_worker(instance: Any) -> None:
+def test_a_proven_domain_is_scanned_by_the_embedded_worker(instance: Any) -> None:
     env, database = instance
     _django(
         env,
         "from accord.accounts import services\n"
+        "from accord.engine.testing.fake_dns import FakeTxtResolver\n"
         "org = services.create_organisation(name='Alpha', slug='alpha')\n"
         "from accord.evidence import services as evidence\n"
-        "evidence.add_domain(organisation=org, name='alpha.example', actor=None)\n",
+        "d = evidence.add_domain(organisation=org, name='alpha.example', actor=None)\n"
+        "dns = FakeTxtResolver({d.challenge_name: [d.challenge_token]})\n"
+        "evidence.check_domain_control(domain=d, actor=None, resolver=dns)\n",
     )
 
     verdicts = _wait_for_scan(database, "alpha.example")
@@ -125,7 +128,7 @@ def test_a_registered_domain_is_scanned_by_the_embedded_worker(instance: Any) ->
     assert verdicts["security-txt"] in {"pass", "warn"}
 
 
-def test_the_embedded_scheduler_queues_domains_never_scanned(instance: Any) -> None:
+def test_the_embedded_scheduler_queues_verified_domains_never_scanned(instance: Any) -> None:
     env, database = instance
     # Written straight to the table, as an import would: no scan was asked for.
     _django(
@@ -133,7 +136,7 @@ def test_the_embedded_scheduler_queues_domains_never_scanned(instance: Any) -> N
         "from accord.accounts.models import Organisation\n"
         "from accord.evidence.models import Domain\n"
         "org = Organisation.objects.create(name='Beta', slug='beta')\n"
-        "Domain.objects.create(organisation=org, name='beta.example')\n",
+        "Domain.objects.create(organisation=org, name='beta.example', control='verified')\n",
     )
 
     verdicts = _wait_for_scan(database, "beta.example")

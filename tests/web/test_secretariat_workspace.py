@@ -334,7 +334,9 @@ def test_failing_evidence_and_lapses_are_listed(
 ) -> None:
     from accord.commitments import services as commitments
 
-    domain = Domain.objects.create(organisation=org_a, name="alpha.example")
+    domain = Domain.objects.create(
+        organisation=org_a, name="alpha.example", control="verified", verified_at=timezone.now()
+    )
     start = timezone.now() - timedelta(days=30)
     commitments.commit_to_practice(
         organisation=org_a,

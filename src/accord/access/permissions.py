@@ -31,6 +31,8 @@ class Permission(enum.StrEnum):
     OUTBOX_RESEND = "notifications:outbox:resend"
     EVIDENCE_VIEW = "evidence:observation:view"
     EVIDENCE_SCAN = "evidence:scan:request"
+    DOMAIN_PROVE = "evidence:domain:prove"
+    DOMAIN_AWARD = "evidence:domain:award"
     CATALOGUE_PUBLISH = "catalogue:version:publish"
     COMMITMENT_MANAGE = "commitments:commitment:manage"
     SCORECARD_VIEW = "commitments:scorecard:view"

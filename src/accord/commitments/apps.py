@@ -6,7 +6,10 @@ class CommitmentsConfig(AppConfig):
     label = "commitments"
 
     def ready(self) -> None:
-        from accord.commitments.services import follow_observation
-        from accord.evidence.hooks import OBSERVATION_RECORDED
+        from accord.commitments.services import follow_domain_control, follow_observation
+        from accord.evidence.hooks import DOMAIN_LAPSED, DOMAIN_PROVEN, OBSERVATION_RECORDED
 
         OBSERVATION_RECORDED.subscribe(follow_observation)
+        # A domain that starts or stops counting changes what the evidence says.
+        DOMAIN_PROVEN.subscribe(follow_domain_control)
+        DOMAIN_LAPSED.subscribe(follow_domain_control)

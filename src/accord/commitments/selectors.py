@@ -9,7 +9,7 @@ querysets decide, never the caller.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,7 @@ from accord.evidence import selectors as evidence
 if TYPE_CHECKING:
     from accord.accounts.models import Organisation
     from accord.catalogue.models import Practice
-    from accord.evidence.models import Observation
+    from accord.evidence.models import Domain, Observation
 
 # Below this many committed organisations a practice's average would single them out.
 MIN_ORGANISATIONS_FOR_AVERAGE = 5
@@ -171,6 +171,9 @@ class Scorecard:
     is_public: bool
     can_manage: bool
     can_view_evidence: bool
+    # The organisation's registered domains whose evidence does not count (control not
+    # proven), shown to those who may see its evidence.
+    uncounted_domains: list[Domain] = field(default_factory=list)
 
     @property
     def verified_percent(self) -> int | None:
@@ -218,6 +221,7 @@ def scorecard(user: Any, organisation: Organisation, *, now: datetime | None = N
         is_public=publication_of(organisation).public_profile,
         can_manage=can_manage(user, organisation),
         can_view_evidence=shows_evidence,
+        uncounted_domains=evidence.uncounted_domains(organisation) if shows_evidence else [],
     )
 
 

@@ -52,7 +52,7 @@ from accord.commitments.models import (
 )
 from accord.commitments.status import Observed, derive_status, failing_since
 from accord.commitments.uploads import ACCEPTED_DESCRIPTION, Refused, Sniffed, sniff
-from accord.evidence.hooks import ObservationRecorded
+from accord.evidence.hooks import DomainControlChanged, ObservationRecorded
 
 if TYPE_CHECKING:
     from accord.accounts.models import Organisation
@@ -599,13 +599,30 @@ def follow_observation(recorded: ObservationRecorded) -> int:
         )
 
 
+def follow_domain_control(changed: DomainControlChanged) -> int:
+    """Re-derive the organisation's automated commitments once one of its domains began
+    or stopped counting as evidence (subscribed to `evidence:domain:prove` and
+    `evidence:domain:lapse`)."""
+    organisation = accounts.organisation_with_id(changed.organisation_id)
+    if organisation is None:
+        return 0
+    with transaction.atomic():
+        return refresh_commitments_for(organisation=organisation, now=changed.at, automated=True)
+
+
 def refresh_commitments_for(
-    *, organisation: Organisation, now: datetime, check_id: str | None = None
+    *,
+    organisation: Organisation,
+    now: datetime,
+    check_id: str | None = None,
+    automated: bool = False,
 ) -> int:
     """Re-derive the organisation's active commitments (only those verified by `check_id`,
-    when given); returns how many changed status. The evidence engine calls this after
-    it records an observation."""
+    when given, or by any check, with `automated`); returns how many changed status. The
+    evidence engine calls this after it records an observation."""
     commitments = Commitment.objects.active().filter(organisation=organisation)
+    if automated:
+        commitments = commitments.filter(practice__verification=catalogue.Verification.AUTOMATED)
     if check_id is not None:
         commitments = commitments.filter(
             practice__verification=catalogue.Verification.AUTOMATED, practice__check_id=check_id

@@ -1,5 +1,6 @@
 """Evidence API at /api/v1/evidence/ (bearer token): the domains of the token's
-organisation, each with the current verdict of every check."""
+organisation, each with where its proof of control stands and the current verdict of
+every check."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ class VerdictOut(Schema):
 class DomainOut(Schema):
     name: str
     added_at: datetime
+    control: str  # unverified, verified, contested, lapsed, revoked or demo
+    counts: bool  # whether its evidence counts: control proven (or a demo domain)
     checks: list[VerdictOut]
 
 
@@ -43,6 +46,8 @@ def domains(request: HttpRequest) -> list[dict[str, Any]]:
         {
             "name": item.domain.name,
             "added_at": item.domain.added_at,
+            "control": item.domain.control,
+            "counts": item.domain.counts,
             "checks": [_verdict(row) for row in item.rows],
         }
         for item in found.domains

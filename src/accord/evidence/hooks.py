@@ -34,3 +34,23 @@ class VerdictChanged:
 
 
 VERDICT_CHANGED = Hook[VerdictChanged]("evidence:verdict:change")
+
+
+@dataclass(frozen=True)
+class DomainControlChanged:
+    """A domain began or stopped counting as its organisation's evidence.
+
+    `reason`: `verified` or `awarded` (began, on `evidence:domain:prove`); `lapsed`,
+    `revoked` (awarded to another organisation) or `removed` (stopped, on
+    `evidence:domain:lapse`).
+    """
+
+    domain_id: int
+    organisation_id: int
+    name: str
+    reason: str
+    at: datetime
+
+
+DOMAIN_PROVEN = Hook[DomainControlChanged]("evidence:domain:prove")
+DOMAIN_LAPSED = Hook[DomainControlChanged]("evidence:domain:lapse")

@@ -8,11 +8,13 @@ organisation's history stays whole when it drops a domain.
 from __future__ import annotations
 
 import json
+import secrets
 
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accord.engine.control import challenge_name, challenge_url
 from accord.engine.registry import CHECKS
 from accord.evidence.rules import DomainQuerySet, ObservationQuerySet
 
@@ -22,25 +24,103 @@ def check_title(check_id: str) -> str:
     return check.title if check is not None else check_id
 
 
+def new_challenge_token() -> str:
+    """A random token for one claim on a domain: URL- and DNS-safe, 32 characters."""
+    return secrets.token_urlsafe(24)
+
+
+class Control(models.TextChoices):
+    """Whether an organisation has proven that it controls a domain it registered.
+
+    Only `verified` and `demo` domains count as evidence; at most one organisation holds
+    either on a name at a time (`evidence_one_verified_claim_per_name`).
+    """
+
+    UNVERIFIED = "unverified", "Not verified yet"
+    VERIFIED = "verified", "Verified"
+    # Its proof passed while another organisation held a verified claim: a dispute.
+    CONTESTED = "contested", "Contested"
+    # It was verified, and then failed every check for longer than the grace period.
+    LAPSED = "lapsed", "Lapsed"
+    # The secretariat awarded the name to another organisation.
+    REVOKED = "revoked", "Awarded to another organisation"
+    # A demo organisation's fictional domain: counts for the demo's made-up figures.
+    DEMO = "demo", "Demo"
+
+
+COUNTING = (Control.VERIFIED, Control.DEMO)
+
+
 class Domain(models.Model):
-    """A domain name an organisation registers as its own, for evidence checks."""
+    """A domain name an organisation registers as its own, for evidence checks.
+
+    Registering is a claim; the domain counts as evidence only once the organisation
+    proves control (`control`), with the claim's own `challenge_token` in DNS or in a
+    well-known file, and only while a check of it keeps passing.
+    """
+
+    class Method(models.TextChoices):
+        DNS = "dns", "a DNS TXT record"
+        FILE = "file", "the well-known file"
+        AWARD = "award", "the secretariat's award"
+        DEMO = "demo", "demo data"
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="domains"
     )
     name = models.CharField(max_length=253)
     added_at = models.DateTimeField(default=timezone.now)
+    control = models.CharField(max_length=12, choices=Control.choices, default=Control.UNVERIFIED)
+    control_since = models.DateTimeField(default=timezone.now)
+    challenge_token = models.CharField(max_length=64, default=new_challenge_token)
+    verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When control was last proven by a passing check"
+    )
+    verified_by = models.CharField(max_length=10, choices=Method.choices, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    check_found = models.CharField(
+        max_length=1000, blank=True, help_text="What the latest check of control found"
+    )
+    failing_since = models.DateTimeField(
+        null=True, blank=True, help_text="First failed check of a verified domain in a row"
+    )
+    failed_checks = models.PositiveIntegerField(default=0)
+    recheck_queued_at = models.DateTimeField(null=True, blank=True)
 
     objects = DomainQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "name"], name="unique_domain_per_org")
+            models.UniqueConstraint(fields=["organisation", "name"], name="unique_domain_per_org"),
+            # Two organisations never both hold a claim that counts on one name.
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(control__in=["verified", "demo"]),
+                name="evidence_one_verified_claim_per_name",
+            ),
         ]
+        indexes = [models.Index(fields=["control", "name"], name="evidence_domain_control_idx")]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def counts(self) -> bool:
+        """Whether the domain's observations count as the organisation's evidence."""
+        return self.control in COUNTING
+
+    @property
+    def is_demo(self) -> bool:
+        return self.control == Control.DEMO
+
+    @property
+    def challenge_name(self) -> str:
+        return challenge_name(self.name)
+
+    @property
+    def challenge_url(self) -> str:
+        return challenge_url(self.name, self.challenge_token)
 
 
 class Verdict(models.TextChoices):
@@ -61,6 +141,7 @@ class ScanRun(models.Model):
 
     class Trigger(models.TextChoices):
         DOMAIN_ADDED = "domain_added", "Domain registered"
+        DOMAIN_VERIFIED = "domain_verified", "Control of the domain proven"
         SCHEDULED = "scheduled", "Scheduled"
         MANUAL = "manual", "Requested by a person"
 

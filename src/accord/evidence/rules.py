@@ -1,8 +1,9 @@
-"""Who may see evidence and ask for scans.
+"""Who may see evidence, ask for scans, prove control of domains and settle disputes.
 
 Domains and evidence belong to the member zone of the organisation they were registered
 or gathered for: its members and the secretariat read them; those who run the
-organisation ask for scans.
+organisation ask for scans and check control of its domains. Only the secretariat
+awards a contested domain to one organisation.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
-from accord.access import Permission, Viewer, declare
+from accord.access import Permission, Viewer, declare, everything_if
 from accord.accounts import selectors as accounts
-from accord.accounts.rules import OrganisationQuerySet
+from accord.accounts.rules import OrganisationQuerySet, is_secretariat
 
 if TYPE_CHECKING:
     # The querysets' type parameters.
@@ -32,6 +33,10 @@ class DomainQuerySet(models.QuerySet["Domain"]):
     def manageable_by(self, user: Viewer) -> DomainQuerySet:
         """Domains of the organisations the user runs."""
         return self.filter(organisation__in=accounts.organisations_managed_by(user))
+
+    def counting(self) -> DomainQuerySet:
+        """Domains whose observations count as evidence: control proven (or demo)."""
+        return self.filter(control__in=["verified", "demo"])
 
 
 class ObservationQuerySet(models.QuerySet["Observation"]):
@@ -57,4 +62,20 @@ declare(
     Permission.EVIDENCE_SCAN,
     owner=__name__,
     scopes={ORGANISATION: OrganisationQuerySet.manageable_by, DOMAIN: DomainQuerySet.manageable_by},
+)
+declare(
+    Permission.DOMAIN_PROVE,
+    owner=__name__,
+    scopes={ORGANISATION: OrganisationQuerySet.manageable_by, DOMAIN: DomainQuerySet.manageable_by},
+)
+declare(
+    Permission.DOMAIN_AWARD,
+    owner=__name__,
+    allows=is_secretariat,
+    # The secretariat's, on every claim but those of removed organisations.
+    scopes={
+        DOMAIN: lambda objects, user: _of_visible_organisations(
+            everything_if(is_secretariat)(objects, user), user
+        )
+    },
 )

@@ -3,9 +3,16 @@
 For other apps (commitments, adoption metrics, reports):
 
 - `latest_observations(organisation)`: the current observation of each check on each of
-  the organisation's registered domains, one per (domain, check) observed so far.
+  the organisation's domains that count, one per (domain, check) observed so far.
 - `practice_evidence(organisation, practice)`: for an automated practice, the current
   observations of its `check_id` across the organisation's domains; none otherwise.
+- `check_history(...)`: the observations of one check over time, for status derivation.
+- `uncounted_domains(organisation)`: the registered domains whose evidence does not
+  count, and why, for pages that must say so.
+
+A domain counts only while its organisation's control of it is proven (or it is a demo
+organisation's fictional domain): observations of any other domain are left out of
+all of these, so they never reach commitments, figures or badges.
 
 Both answer for the organisation as the system sees it, not for a viewer: code that
 shows them to a person first asks `has_perm(user, Permission.EVIDENCE_VIEW,
@@ -15,28 +22,48 @@ organisation)`, as the `*_for(user, ...)` selectors below do for the evidence pa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from accord.access import scope_of
 from accord.accounts.permissions import Permission, has_perm
 from accord.engine.explanations import headline, shared_host_failure
 from accord.engine.registry import CHECKS
-from accord.evidence.models import CurrentVerdict, Domain, Observation, ScanRun, VerdictChange
+from accord.evidence.models import (
+    COUNTING,
+    Control,
+    CurrentVerdict,
+    Domain,
+    Observation,
+    ScanRun,
+    VerdictChange,
+)
 
 if TYPE_CHECKING:
     from accord.accounts.models import Organisation
     from accord.catalogue.models import Practice
 
 RECENT_CHANGES = 10
+DEFAULT_PROOF_GRACE = timedelta(days=3)
+
+
+def proof_grace_period() -> timedelta:
+    """How long the checks of a verified domain may fail before its proof of control
+    lapses (ACCORD_DOMAIN_PROOF_GRACE_DAYS, 3 by default)."""
+    days = getattr(settings, "ACCORD_DOMAIN_PROOF_GRACE_DAYS", None)
+    return DEFAULT_PROOF_GRACE if days is None else timedelta(days=float(days))
 
 
 def latest_observations(organisation: Organisation) -> QuerySet[Observation]:
-    """The current observation of every check on every domain of the organisation."""
-    current = CurrentVerdict.objects.filter(domain__organisation=organisation)
+    """The current observation of every check on every domain of the organisation that
+    counts (control proven, or demo)."""
+    current = CurrentVerdict.objects.filter(
+        domain__organisation=organisation, domain__control__in=COUNTING
+    )
     return Observation.objects.filter(pk__in=current.values("observation_id")).order_by(
         "domain_name", "check_id"
     )
@@ -58,9 +85,12 @@ def check_history(
     organisation: Organisation, check_id: str, *, since: datetime, until: datetime
 ) -> list[tuple[int, datetime, str, int]]:
     """(domain id, observed at, status, observation id) of every observation of one check
-    on the organisation's registered domains from `since` to `until`, plus, per domain,
-    the last one before `since` (the state at that moment). Callers check permission."""
-    domains = list(organisation.domains.values_list("pk", flat=True))
+    on the organisation's domains that count now, from `since` to `until`, plus, per
+    domain, the last one before `since` (the state at that moment). Callers check
+    permission."""
+    domains = list(
+        Domain.objects.counting().filter(organisation=organisation).values_list("pk", flat=True)
+    )
     observations = Observation.objects.filter(
         organisation=organisation, domain_id__in=domains, check_id=check_id, observed_at__lte=until
     )
@@ -72,6 +102,13 @@ def check_history(
         if earlier is not None:
             rows.append(earlier)
     return rows
+
+
+def uncounted_domains(organisation: Organisation) -> list[Domain]:
+    """The organisation's registered domains whose evidence does not count: control not
+    proven, lapsed, contested or awarded to another organisation. Each says why with
+    `get_control_display()`. Callers check permission."""
+    return list(Domain.objects.filter(organisation=organisation).exclude(control__in=COUNTING))
 
 
 # The evidence pages ---------------------------------------------------------------------
@@ -133,19 +170,50 @@ class DomainEvidence:
 
 
 @dataclass(frozen=True)
+class DomainControl:
+    """A registered domain and where its proof of control stands, for its organisation."""
+
+    domain: Domain
+    can_prove: bool
+    lapses_at: datetime | None
+
+    @property
+    def needs_proof(self) -> bool:
+        """Whether the organisation should (still, or again) put the token in place."""
+        return self.domain.control not in (Control.VERIFIED, Control.DEMO)
+
+    @property
+    def failing(self) -> bool:
+        return self.domain.control == Control.VERIFIED and self.lapses_at is not None
+
+
+@dataclass(frozen=True)
 class OrganisationDomains:
-    domains: list[Domain]
+    domains: list[DomainControl]
     can_add: bool
 
 
 def organisation_domains(user: Any, organisation: Organisation) -> OrganisationDomains | None:
-    """The domains registered for the organisation, to those who may see it, or None."""
+    """The domains registered for the organisation, each with its proof of control, to
+    those who may see it; None otherwise."""
     if not has_perm(user, Permission.ORGANISATION_VIEW, organisation):
         return None
+    can_prove = has_perm(user, Permission.DOMAIN_PROVE, organisation)
     return OrganisationDomains(
-        domains=list(Domain.objects.filter(organisation=organisation)),
+        domains=[
+            domain_control(domain, can_prove=can_prove)
+            for domain in Domain.objects.filter(organisation=organisation)
+        ],
         can_add=has_perm(user, Permission.ORGANISATION_MANAGE, organisation),
     )
+
+
+def domain_control(domain: Domain, *, can_prove: bool) -> DomainControl:
+    """The domain's proof of control as its page shows it; `can_prove` from the caller's
+    `has_perm(user, Permission.DOMAIN_PROVE, ...)`."""
+    failing_since = domain.failing_since if domain.control == Control.VERIFIED else None
+    lapses_at = failing_since + proof_grace_period() if failing_since is not None else None
+    return DomainControl(domain, can_prove=can_prove and not domain.is_demo, lapses_at=lapses_at)
 
 
 @dataclass(frozen=True)
@@ -190,6 +258,7 @@ def domain_for(user: Any, domain_id: int) -> Domain | None:
 @dataclass(frozen=True)
 class DomainHistory:
     evidence: DomainEvidence
+    control: DomainControl
     changes: list[VerdictChange]
     observations: QuerySet[Observation]
     check_id: str | None
@@ -211,10 +280,12 @@ def domain_history(user: Any, domain: Domain, *, check_id: str | None = None) ->
         observations = observations.filter(check_id=check_id)
     return DomainHistory(
         evidence=_evidence_of([domain])[0],
+        control=domain_control(domain, can_prove=has_perm(user, Permission.DOMAIN_PROVE, domain)),
         changes=list(VerdictChange.objects.filter(domain=domain)[: RECENT_CHANGES * 5]),
         observations=observations,
         check_id=check_id,
-        can_scan=has_perm(user, Permission.EVIDENCE_SCAN, domain),
+        can_scan=domain.control == Control.VERIFIED
+        and has_perm(user, Permission.EVIDENCE_SCAN, domain),
     )
 
 
@@ -247,3 +318,55 @@ def failing_checks(user: Any) -> QuerySet[CurrentVerdict]:
 def failing_domain_count(user: Any) -> int:
     """How many of the domains the user may see have a check failing now."""
     return failing_checks(user).order_by().values("domain_id").distinct().count()
+
+
+# Disputes, for the secretariat ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """A name that more than one organisation claims, with a claim that is contested:
+    every claim on it, the one that counts (if any) first."""
+
+    name: str
+    claims: list[Domain]
+
+    @property
+    def holder(self) -> Domain | None:
+        return next((claim for claim in self.claims if claim.counts), None)
+
+
+def disputes(user: Any) -> list[Dispute] | None:
+    """Every contested name with all its claims, oldest dispute first; None unless the
+    user settles disputes (the secretariat)."""
+    if not has_perm(user, Permission.DOMAIN_AWARD):
+        return None
+    contested = Domain.objects.filter(control=Control.CONTESTED)
+    names = list(
+        contested.order_by("control_since", "name").values_list("name", flat=True).distinct()
+    )
+    claims = Domain.objects.filter(name__in=names).select_related("organisation")
+    by_name: dict[str, list[Domain]] = {name: [] for name in names}
+    for claim in claims.order_by("added_at", "pk"):
+        by_name[claim.name].append(claim)
+    return [
+        Dispute(name, sorted(found, key=lambda claim: not claim.counts))
+        for name, found in by_name.items()
+    ]
+
+
+def claim_to_award(user: Any, domain_id: int) -> Domain | None:
+    """The claim, if the user may award it; None whether or not it exists."""
+    visible = scope_of(user, Permission.DOMAIN_AWARD, Domain)
+    return visible.select_related("organisation").filter(pk=domain_id).first()
+
+
+def lapsed_domains(user: Any) -> QuerySet[Domain]:
+    """Domains whose proof of control lapsed, most recent first, of the organisations
+    whose evidence the user may see."""
+    visible = scope_of(user, Permission.EVIDENCE_VIEW, Domain)
+    return (
+        visible.filter(control=Control.LAPSED)
+        .select_related("organisation")
+        .order_by("-control_since")
+    )

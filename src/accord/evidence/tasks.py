@@ -15,3 +15,11 @@ from accord.evidence import services
 def scan_domain_task(run_id: int) -> int:
     """Carry out one requested scan run; returns the number of observations stored."""
     return services.run_scan(run_id=run_id)
+
+
+@task
+def recheck_domain_control_task(domain_id: int) -> bool | None:
+    """Check control of one verified domain again; whether it still holds (None: the
+    domain is gone or no longer verified)."""
+    checked = services.recheck_domain_control(domain_id=domain_id)
+    return None if checked is None else checked.verified

@@ -276,6 +276,19 @@ ACCORD_SCAN_CONNECT_TO = [
 ]
 ACCORD_SCAN_CA_BUNDLE = os.environ.get("ACCORD_SCAN_CA_BUNDLE") or None
 
+# Proof of domain control: what looks up the `_accord-challenge` TXT records (a callable
+# returning a `TxtResolver`; tests name a fake one), its timeout and nameservers (comma-
+# separated addresses; empty: the system's). A verified domain is checked again every
+# ACCORD_DOMAIN_PROOF_CHECK_HOURS; once its checks have failed for
+# ACCORD_DOMAIN_PROOF_GRACE_DAYS, the proof lapses and the domain stops counting.
+ACCORD_DNS_RESOLVER = "accord.evidence.services.dns_resolver"
+ACCORD_DNS_TIMEOUT = float(os.environ.get("ACCORD_DNS_TIMEOUT", "5"))
+ACCORD_DNS_NAMESERVERS = [
+    ns.strip() for ns in os.environ.get("ACCORD_DNS_NAMESERVERS", "").split(",") if ns.strip()
+]
+ACCORD_DOMAIN_PROOF_CHECK_HOURS = float(os.environ.get("ACCORD_DOMAIN_PROOF_CHECK_HOURS", "24"))
+ACCORD_DOMAIN_PROOF_GRACE_DAYS = float(os.environ.get("ACCORD_DOMAIN_PROOF_GRACE_DAYS", "3"))
+
 # Email: with ACCORD_EMAIL_URL unset, messages are kept in the outbox the secretariat reads.
 # smtp://user:pass@host:587 (STARTTLS), smtps://host:465, smtp://127.0.0.1:25?tls=none;
 # see accord.settings.email_url. ACCORD_EMAIL_CA_BUNDLE trusts a private CA's server.

@@ -1,4 +1,9 @@
-"""Scanning domains and storing what the checks saw.
+"""Registering domains, scanning them and storing what the checks saw.
+
+A registered domain is a claim: it is scanned, and its observations count, only once
+its organisation proves control (`accord.evidence.services.control`). Demo
+organisations' domains are fictional: they count for the demo's made-up figures, and
+are never scanned.
 
 A scan is: retrieve and evaluate (`accord.engine.checks.assess_domain`, async, through
 a `Fetcher`), then store one `Observation` per check. Storing keeps each check's current
@@ -34,6 +39,7 @@ from django.utils.module_loading import import_string
 
 from accord import errors
 from accord.accounts.permissions import Permission, has_perm
+from accord.audit.hooks import Hook
 from accord.audit.services import record_event
 from accord.engine.domains import InvalidDomain as DomainNameError
 from accord.engine.domains import normalise_domain
@@ -48,12 +54,15 @@ from accord.engine.types import (
     Status,
 )
 from accord.evidence.hooks import (
+    DOMAIN_LAPSED,
     OBSERVATION_RECORDED,
     VERDICT_CHANGED,
+    DomainControlChanged,
     ObservationRecorded,
     VerdictChanged,
 )
 from accord.evidence.models import (
+    Control,
     CurrentVerdict,
     Domain,
     EvidenceBody,
@@ -100,11 +109,14 @@ class InvalidDomain(EvidenceError, errors.Invalid):
 
 @transaction.atomic
 def add_domain(*, organisation: Organisation, name: str, actor: Any) -> Domain:
-    """Register a domain name for the organisation, in its normal ASCII form, and queue
-    its first evidence scan (enqueued once the transaction commits). Demo domains are
-    fictional, so they are not scanned.
+    """Register a domain name for the organisation, in its normal ASCII form, as a claim
+    with a token of its own: it is scanned, and counts, once the organisation proves
+    control with that token (`check_domain_control`). Another organisation may hold a
+    verified claim on the same name; proof then opens a dispute. A demo organisation's
+    domain is fictional: it is marked demo, counts at once and is never scanned.
 
-    `actor=None` is the instance itself (CLI, demo data); people always pass themselves.
+    `actor=None` is the instance itself (CLI, demo data, admissions); people always pass
+    themselves. Records `evidence:domain:add` (the claim).
     """
     _require_manager(actor, organisation, "Only the organisation's admins can add domains.")
     try:
@@ -113,23 +125,36 @@ def add_domain(*, organisation: Organisation, name: str, actor: Any) -> Domain:
         raise InvalidDomain(str(exc)) from exc
     if Domain.objects.filter(organisation=organisation, name=normal).exists():
         raise InvalidDomain(f"{normal} is already registered for {organisation.name}.")
-    domain = Domain.objects.create(organisation=organisation, name=normal)
+    held = Domain.objects.counting().filter(name=normal).exists()
+    if organisation.is_demo and not held:
+        domain = Domain.objects.create(organisation=organisation, name=normal, **_demo_control())
+    else:
+        domain = Domain.objects.create(organisation=organisation, name=normal)
     record_event(
         tag="evidence:domain:add",
         actor=actor,
         target=domain,
         organisation=organisation,
-        data={"domain": normal},
+        data={"domain": normal, "control": domain.control},
     )
-    if not organisation.is_demo:
-        request_scan(domain=domain, trigger=ScanRun.Trigger.DOMAIN_ADDED)
     return domain
+
+
+def _demo_control(at: datetime | None = None) -> dict[str, Any]:
+    moment = at or timezone.now()
+    return {
+        "control": Control.DEMO,
+        "control_since": moment,
+        "verified_at": moment,
+        "verified_by": Domain.Method.DEMO,
+    }
 
 
 @transaction.atomic
 def remove_domain(*, domain: Domain, actor: Any) -> None:
     """Stop checking a domain. Its observations stay in the organisation's history, with
-    the domain's name; its current verdicts and scan runs go with it."""
+    the domain's name; its current verdicts and scan runs go with it. A domain that
+    counted stops counting: `evidence:domain:lapse` is announced (reason `removed`)."""
     organisation = domain.organisation
     _require_manager(actor, organisation, "Only the organisation's admins can remove domains.")
     record_event(
@@ -139,16 +164,21 @@ def remove_domain(*, domain: Domain, actor: Any) -> None:
         organisation=organisation,
         data={"domain": domain.name},
     )
+    if domain.counts:
+        announce_control(DOMAIN_LAPSED, domain, reason="removed", at=timezone.now())
     domain.delete()
 
 
 @transaction.atomic
 def import_demo_domains(*, domains: list[Domain]) -> list[Domain]:
     """Register the fictional domains of demo organisations at once, for `accord demo`.
-    They are not scanned: there is nothing at those names to scan."""
+    They are marked demo: they count for the demo's made-up figures, and are not
+    scanned, as there is nothing at those names to scan."""
     _require_demo(domain.organisation for domain in domains)
     for domain in domains:
         domain.name = normalise_domain(domain.name)
+        for field, value in _demo_control(domain.added_at).items():
+            setattr(domain, field, value)
     created = Domain.objects.bulk_create(domains)
     if created:
         record_event(tag="evidence:domain:import", data={"demo": len(created)})
@@ -181,6 +211,21 @@ def _require_demo(organisations: Iterable[Organisation]) -> None:
 def _require_manager(actor: Any, organisation: Organisation, message: str) -> None:
     if actor is not None and not has_perm(actor, Permission.ORGANISATION_MANAGE, organisation):
         raise NotAllowed(message)
+
+
+def announce_control(
+    hook: Hook[DomainControlChanged], domain: Domain, *, reason: str, at: datetime
+) -> None:
+    """Tell the apps above that the domain began or stopped counting as evidence."""
+    hook.announce(
+        DomainControlChanged(
+            domain_id=domain.pk,
+            organisation_id=domain.organisation_id,
+            name=domain.name,
+            reason=reason,
+            at=at,
+        )
+    )
 
 
 # Storing observations -----------------------------------------------------------------
@@ -580,6 +625,8 @@ def request_manual_scan(*, domain: Domain, actor: Any, now: datetime | None = No
     """A person asks for a scan of one of their organisation's domains now."""
     if not has_perm(actor, Permission.EVIDENCE_SCAN, domain):
         raise NotAllowed("Only the organisation's admins can ask for a scan.")
+    if domain.control != Control.VERIFIED:
+        raise ScanNotDue(not_scanned_reason(domain))
     moment = now or timezone.now()
     recent = domain.scan_runs.filter(requested_at__gt=moment - MANUAL_SCAN_COOLDOWN)
     if recent.exists():
@@ -603,10 +650,14 @@ def run_scan(*, run_id: int, fetcher: Fetcher | None = None, now: datetime | Non
     A run that is no longer queued (done, running elsewhere, abandoned, or gone with its
     domain) is left alone, so a task delivered twice scans once. Returns the number of
     observations stored. Each change of the run's state records an audit event:
-    `evidence:scan:start`, then `evidence:scan:finish` or `evidence:scan:fail`.
+    `evidence:scan:start`, then `evidence:scan:finish` or `evidence:scan:fail`. A run
+    whose domain no longer has proven control is abandoned unscanned.
     """
     run = _claim_run(run_id, now or timezone.now())
     if run is None:
+        return 0
+    if run.domain.control != Control.VERIFIED:  # its proof lapsed while the run waited
+        _close_run(run, ScanRun.State.ABANDONED, not_scanned_reason(run.domain), now)
         return 0
     try:
         observations = scan_domain(domain_id=run.domain_id, fetcher=fetcher, now=now, scan_run=run)
@@ -633,9 +684,22 @@ def _close_run(run: ScanRun, state: str, error: str, now: datetime | None, **dat
     if not running.update(state=state, error=error[:2000], finished_at=now or timezone.now()):
         return
     run.state, run.error = state, error[:2000]
-    action = "fail" if state == ScanRun.State.FAILED else "finish"
+    actions: dict[str, str] = {ScanRun.State.FAILED: "fail", ScanRun.State.ABANDONED: "abandon"}
+    action = actions.get(state, "finish")
     extra = {"error": run.error} if run.error else {}
     _record_run(run, action, domain=run.domain, **extra, **data)
+
+
+def not_scanned_reason(domain: Domain) -> str:
+    """Why the domain is not scanned, in words for its organisation."""
+    if domain.control == Control.DEMO:
+        return "Demo organisation: fictional domain, not scanned."
+    if domain.control == Control.VERIFIED:
+        return ""
+    return (
+        f"{domain.name} is not scanned until its organisation proves control "
+        f"({domain.get_control_display().lower()})."
+    )
 
 
 def schedule_due_scans(
@@ -653,8 +717,9 @@ def schedule_due_scans(
         domain=OuterRef("pk"), observation__observed_at__gt=cutoff
     )
     requested = ScanRun.objects.filter(domain=OuterRef("pk"), requested_at__gt=cutoff)
-    # Demo organisations' domains are fictional; their seeded evidence stays as seeded.
-    candidates = Domain.objects.filter(organisation__is_demo=False).select_related("organisation")
+    # Only domains whose control is proven are scanned: the others may not be theirs.
+    # Demo domains are fictional; their seeded evidence stays as seeded.
+    candidates = Domain.objects.filter(control=Control.VERIFIED).select_related("organisation")
     due = candidates.filter(~Exists(observed), ~Exists(requested)).order_by("pk")[:limit]
     queued = 0
     for domain in due:
