@@ -20,6 +20,8 @@ COMMANDS = [
     ["catalogue", "export"],
     ["catalogue", "validate"],
     ["audit", "verify"],
+    ["backup"],
+    ["restore"],
 ]
 
 
