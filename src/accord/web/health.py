@@ -61,7 +61,7 @@ def _ping_redis() -> None:
     from django.conf import settings
 
     client = redis.Redis.from_url(
-        settings.RQ_QUEUES["default"]["URL"],
+        str(settings.RQ_QUEUES["default"]["URL"]),
         socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
         socket_timeout=REDIS_TIMEOUT_SECONDS,
     )
