@@ -6,6 +6,7 @@ Errors a user can fix are reported as one line on stderr with a non-zero exit.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from datetime import date
@@ -153,9 +154,14 @@ def _serve(host: str, port: int, workers: int, *, task_worker: bool | None = Non
 
 
 def _run_gunicorn(host: str, port: int, workers: int) -> None:
+    from django.conf import settings
     from gunicorn.app.wsgiapp import run
 
-    click.echo(f"Serving Accord on http://{host}:{port}/ (Ctrl-C to stop)")
+    json_logs = settings.ACCORD_LOG_FORMAT == "json"
+    if json_logs:  # every line a JSON object, this one too
+        logging.getLogger("accord.cli").info("Serving Accord on http://%s:%d/", host, port)
+    else:
+        click.echo(f"Serving Accord on http://{host}:{port}/ (Ctrl-C to stop)")
     sys.argv = [
         "gunicorn",
         "accord.wsgi:application",
@@ -165,6 +171,8 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
         "--access-logfile=-",
         "--forwarded-allow-ips=127.0.0.1",
     ]
+    if json_logs:
+        sys.argv.append("--config=python:accord.gunicorn_json")
     run()
 
 
