@@ -263,6 +263,8 @@ def _copy_sqlite(dest: Path) -> None:
         connection.connection.backup(target)
         # One self-contained file, without a write-ahead log beside it.
         target.execute("PRAGMA journal_mode=DELETE")
+    except sqlite3.Error as exc:
+        raise BackupError(f"copying the SQLite database failed: {exc}") from exc
     finally:
         target.close()
 

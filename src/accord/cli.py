@@ -443,7 +443,6 @@ def restore_command(archive: Path) -> None:
         summary = backup.restore_backup(verified)
     except (backup.BackupError, OSError) as exc:
         raise click.ClickException(_one_line(exc)) from exc
-    _call_command("collectstatic", interactive=False, verbosity=0)
     manifest = summary.manifest
     click.echo(
         f"Restored the backup of {manifest.created} (Accord {manifest.accord_version}) into "
@@ -452,9 +451,23 @@ def restore_command(archive: Path) -> None:
     )
     for note in summary.notes:
         click.echo(note, err=True)
+    _collect_static_after_restore()
     problem = _database_problem()
     if problem is not None:
         click.echo(f"accord: {problem}", err=True)
+
+
+def _collect_static_after_restore() -> None:
+    from django.core.management.base import CommandError
+
+    try:
+        _call_command("collectstatic", interactive=False, verbosity=0)
+    except (CommandError, OSError) as exc:
+        click.echo(
+            f"accord: collecting the static files failed ({_one_line(exc)}): "
+            "run `accord init` before `accord serve`.",
+            err=True,
+        )
 
 
 def _one_line(exc: Exception) -> str:
