@@ -255,8 +255,6 @@ def _copy_sqlite(dest: Path) -> None:
 
     from django.db import connection
 
-    if _sqlite_path() is None:
-        raise BackupError("the database is held in memory: there is nothing to back up")
     connection.ensure_connection()
     target = sqlite3.connect(dest)
     try:
@@ -269,24 +267,18 @@ def _copy_sqlite(dest: Path) -> None:
         target.close()
 
 
-def _sqlite_path() -> Path | None:
+def _pg_dump(dest: Path) -> None:
     from django.db import connection
 
-    name = str(connection.settings_dict["NAME"])
-    if name == ":memory:" or name.startswith("file:"):
-        return None
-    return Path(name)
-
-
-def _pg_dump(dest: Path) -> None:
+    database = connection.settings_dict
     command = [
         _pg_tool("pg_dump"),
         "--format=custom",
         "--no-password",
         f"--file={dest}",
-        f"--dbname={_pg_conninfo()}",
+        f"--dbname={_pg_conninfo(database)}",
     ]
-    _run_pg(command, "pg_dump")
+    _run_pg(command, "pg_dump", database)
 
 
 def _media_files(root: Path) -> Iterator[tuple[str, Path]]:
@@ -527,24 +519,52 @@ def use_archived_keys(archive: VerifiedArchive) -> None:
 
 
 @dataclass
-class _Target:
+class RestoreTarget:
+    """Where a restore writes: a data directory (keys), the uploads' folder and a database
+    (a Django DATABASES entry). `from_settings()` is the instance the settings name."""
+
     data_dir: Path
     media_root: Path
-    vendor: str
-    sqlite_path: Path | None
-    created: list[Path] = field(default_factory=list)
+    database: dict[str, Any]
+    created: list[Path] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def from_settings(cls) -> RestoreTarget:
+        from django.conf import settings
+        from django.db import connection
+
+        return cls(
+            data_dir=Path(settings.DATA_DIR),
+            media_root=Path(settings.MEDIA_ROOT),
+            database=dict(connection.settings_dict),
+        )
+
+    @property
+    def vendor(self) -> str:
+        from django.db.utils import load_backend
+
+        return str(load_backend(self.database["ENGINE"]).DatabaseWrapper.vendor)
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, or None for another vendor (or a database held in memory)."""
+        name = str(self.database["NAME"])
+        if self.vendor != "sqlite" or name == ":memory:" or name.startswith("file:"):
+            return None
+        return Path(name)
 
 
-def restore_backup(archive: VerifiedArchive) -> RestoreSummary:
-    """Restore a verified archive into the configured, empty data directory and database.
+def restore_backup(archive: VerifiedArchive, target: RestoreTarget | None = None) -> RestoreSummary:
+    """Restore a verified archive into an empty target (by default the one the settings
+    name): the uploads, the keys (if it has them) and last the database.
 
     Refuses (and writes nothing) when the target holds anything the archive would replace,
     when the database vendors differ, or when the archive comes from a newer Accord.
     """
-    from django.conf import settings
-
+    target = target or RestoreTarget.from_settings()
     manifest = archive.manifest
-    target = _target(settings)
+    if target.vendor == "sqlite" and target.sqlite_path is None:
+        raise BackupError("cannot restore into a database held in memory")
     _check_compatible(manifest, target)
     conflicts = _conflicts(manifest, target)
     if conflicts:
@@ -555,7 +575,7 @@ def restore_backup(archive: VerifiedArchive) -> RestoreSummary:
     with _staging(_existing_parent(target.data_dir), "restore") as staging:
         try:
             _extract(archive, target, staging / "database")
-            _restore_database(manifest, target, staging / "database")
+            _restore_database(target, staging / "database")
         except BaseException:
             _undo(target)
             raise
@@ -567,22 +587,7 @@ def restore_backup(archive: VerifiedArchive) -> RestoreSummary:
     )
 
 
-def _target(settings: Any) -> _Target:
-    from django.db import connection
-
-    vendor = connection.vendor
-    sqlite_path = _sqlite_path() if vendor == "sqlite" else None
-    if vendor == "sqlite" and sqlite_path is None:
-        raise BackupError("cannot restore into a database held in memory")
-    return _Target(
-        data_dir=Path(settings.DATA_DIR),
-        media_root=Path(settings.MEDIA_ROOT),
-        vendor=vendor,
-        sqlite_path=sqlite_path,
-    )
-
-
-def _check_compatible(manifest: Manifest, target: _Target) -> None:
+def _check_compatible(manifest: Manifest, target: RestoreTarget) -> None:
     from django.db.migrations.loader import MigrationLoader
 
     if manifest.vendor != target.vendor:
@@ -600,7 +605,7 @@ def _check_compatible(manifest: Manifest, target: _Target) -> None:
         )
 
 
-def _conflicts(manifest: Manifest, target: _Target) -> list[str]:
+def _conflicts(manifest: Manifest, target: RestoreTarget) -> list[str]:
     """What the target already holds that the restore would have to overwrite."""
     found = _database_conflicts(target)
     if target.media_root.is_dir() and any(not p.is_dir() for p in target.media_root.rglob("*")):
@@ -610,20 +615,23 @@ def _conflicts(manifest: Manifest, target: _Target) -> list[str]:
     return found
 
 
-def _database_conflicts(target: _Target) -> list[str]:
-    from django.db import DatabaseError, connection
+def _database_conflicts(target: RestoreTarget) -> list[str]:
+    from django.db import DatabaseError
+    from django.db.utils import load_backend
 
     if target.sqlite_path is not None:
         paths = [target.sqlite_path, *(Path(f"{target.sqlite_path}{e}") for e in ("-wal", "-shm"))]
         return [str(path) for path in paths if path.exists() and path.stat().st_size > 0]
+    # A connection of its own: the target need not be the database this process uses.
+    wrapper = load_backend(target.database["ENGINE"]).DatabaseWrapper(target.database, "restore")
     try:
-        tables = connection.introspection.table_names()
+        tables = wrapper.introspection.table_names()
     except DatabaseError as exc:
         raise BackupError(f"cannot reach the database: {_first_line(str(exc))}") from exc
     finally:
-        connection.close()
+        wrapper.close()
     if tables:
-        return [f"{len(tables)} tables in database {connection.settings_dict['NAME']}"]
+        return [f"{len(tables)} tables in database {target.database['NAME']}"]
     return []
 
 
@@ -632,7 +640,7 @@ def _existing_parent(path: Path) -> Path:
     return path
 
 
-def _extract(archive: VerifiedArchive, target: _Target, database_file: Path) -> None:
+def _extract(archive: VerifiedArchive, target: RestoreTarget, database_file: Path) -> None:
     """Write the uploads and keys into place and the database to `database_file`, checking
     each member against the manifest again as it is written (the file may have changed
     since it was verified)."""
@@ -651,7 +659,7 @@ def _extract(archive: VerifiedArchive, target: _Target, database_file: Path) -> 
             raise BackupError(f"{name} changed since it was checked; nothing was restored")
 
 
-def _write_new(destination: Path, stream: _Readable, target: _Target) -> Member:
+def _write_new(destination: Path, stream: _Readable, target: RestoreTarget) -> Member:
     """Create `destination` (never replacing a file) with the stream's contents, private."""
     _make_folders(destination.parent, target)
     descriptor = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -663,16 +671,16 @@ def _write_new(destination: Path, stream: _Readable, target: _Target) -> Member:
     return reader.member
 
 
-def _make_folders(folder: Path, target: _Target) -> None:
+def _make_folders(folder: Path, target: RestoreTarget) -> None:
     missing = [parent for parent in [folder, *folder.parents] if not parent.exists()]
     for parent in reversed(missing):
         parent.mkdir()
         target.created.append(parent)
 
 
-def _restore_database(manifest: Manifest, target: _Target, database_file: Path) -> None:
+def _restore_database(target: RestoreTarget, database_file: Path) -> None:
     if target.sqlite_path is None:
-        _pg_restore(database_file)
+        _pg_restore(database_file, target.database)
         return
     _make_folders(target.sqlite_path.parent, target)
     with contextlib.suppress(FileNotFoundError):
@@ -689,10 +697,7 @@ def _restore_database(manifest: Manifest, target: _Target, database_file: Path) 
     target.created.append(target.sqlite_path)
 
 
-def _pg_restore(dump: Path) -> None:
-    from django.db import connection
-
-    connection.close()
+def _pg_restore(dump: Path, database: dict[str, Any]) -> None:
     command = [
         _pg_tool("pg_restore"),
         "--no-owner",
@@ -700,13 +705,13 @@ def _pg_restore(dump: Path) -> None:
         "--exit-on-error",
         "--single-transaction",
         "--no-password",
-        f"--dbname={_pg_conninfo()}",
+        f"--dbname={_pg_conninfo(database)}",
         str(dump),
     ]
-    _run_pg(command, "pg_restore")
+    _run_pg(command, "pg_restore", database)
 
 
-def _undo(target: _Target) -> None:
+def _undo(target: RestoreTarget) -> None:
     for path in reversed(target.created):
         with contextlib.suppress(OSError):
             if path.is_dir():
@@ -715,12 +720,10 @@ def _undo(target: _Target) -> None:
                 path.unlink()
 
 
-def _describe_database(target: _Target) -> str:
-    from django.db import connection
-
+def _describe_database(target: RestoreTarget) -> str:
     if target.sqlite_path is not None:
         return f"SQLite {target.sqlite_path}"
-    return f"PostgreSQL database {connection.settings_dict['NAME']}"
+    return f"PostgreSQL database {target.database['NAME']}"
 
 
 def _notes(archive: VerifiedArchive) -> list[str]:
@@ -754,35 +757,31 @@ def _pg_tool(name: str) -> str:
     return found
 
 
-def _pg_conninfo() -> str:
+def _pg_conninfo(database: dict[str, Any]) -> str:
     """The database name as a libpq connection string; the rest of the connection (and the
     password) goes in the environment, never on the command line."""
-    from django.db import connection
-
-    name = str(connection.settings_dict["NAME"]).replace("\\", "\\\\").replace("'", "\\'")
+    name = str(database["NAME"]).replace("\\", "\\\\").replace("'", "\\'")
     return f"dbname='{name}'"
 
 
-def _pg_environment() -> dict[str, str]:
-    from django.db import connection
-
-    settings = connection.settings_dict
+def _pg_environment(database: dict[str, Any]) -> dict[str, str]:
     environment = dict(os.environ)
     for key, variable in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER")):
-        if settings.get(key):
-            environment[variable] = str(settings[key])
-    if settings.get("PASSWORD"):
-        environment["PGPASSWORD"] = str(settings["PASSWORD"])
+        if database.get(key):
+            environment[variable] = str(database[key])
+    if database.get("PASSWORD"):
+        environment["PGPASSWORD"] = str(database["PASSWORD"])
+    options = database.get("OPTIONS") or {}
     for option, variable in _PG_OPTION_VARIABLES.items():
-        if option in settings.get("OPTIONS", {}):
-            environment[variable] = str(settings["OPTIONS"][option])
+        if option in options:
+            environment[variable] = str(options[option])
     return environment
 
 
-def _run_pg(command: list[str], tool: str) -> None:
+def _run_pg(command: list[str], tool: str, database: dict[str, Any]) -> None:
     try:
         result = subprocess.run(  # noqa: S603 (a PostgreSQL tool found on PATH, no shell)
-            command, env=_pg_environment(), capture_output=True, text=True, check=False
+            command, env=_pg_environment(database), capture_output=True, text=True, check=False
         )
     except OSError as exc:
         raise BackupError(f"{tool} could not be run: {exc}") from exc
