@@ -736,7 +736,7 @@ def _notes(archive: VerifiedArchive) -> list[str]:
         ]
     notes = []
     for name, (_, variable) in KEYS.items():
-        if os.environ.get(variable) != archive.keys[name]:
+        if os.environ.get(variable, archive.keys[name]) != archive.keys[name]:
             notes.append(
                 f"{variable} is set in the environment and differs from the archived "
                 f"{name}, which was written to the data directory; the variable wins."
