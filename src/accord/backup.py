@@ -196,25 +196,35 @@ def create_backup(out: Path, *, include_keys: bool = True) -> BackupSummary:
         else:
             _pg_dump(dump)
         partial = staging / "archive.tar.gz"
-        with _ArchiveWriter(partial) as writer:
-            writer.add_file(DATABASE_MEMBERS[vendor], dump)
-            for relative, path in _media_files(media_root):
-                writer.add_file(MEDIA_PREFIX + relative, path)
-            if include_keys:
-                for name, value in _current_keys().items():
-                    writer.add_bytes(KEYS_PREFIX + name, value.encode())
-            manifest = Manifest(
-                accord_version=__version__,
-                created=datetime.now(UTC).isoformat(timespec="seconds"),
-                vendor=vendor,
-                migrations=migrations,
-                keys=include_keys,
-                files=dict(writer.members),
-            )
-            writer.add_bytes(MANIFEST, manifest.to_bytes())
+        manifest = _write_archive(
+            partial, dump, media_root, vendor=vendor, migrations=migrations, keys=include_keys
+        )
         size, digest = _file_digest(partial)
         os.replace(partial, out)
     return BackupSummary(path=out, manifest=manifest, size=size, sha256=digest)
+
+
+def _write_archive(
+    path: Path, dump: Path, media_root: Path, *, vendor: str, migrations: list[str], keys: bool
+) -> Manifest:
+    """The database first, then the uploads, the keys and last the manifest of them all."""
+    with _ArchiveWriter(path) as writer:
+        writer.add_file(DATABASE_MEMBERS[vendor], dump)
+        for relative, upload in _media_files(media_root):
+            writer.add_file(MEDIA_PREFIX + relative, upload)
+        if keys:
+            for name, value in _current_keys().items():
+                writer.add_bytes(KEYS_PREFIX + name, value.encode())
+        manifest = Manifest(
+            accord_version=__version__,
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+            vendor=vendor,
+            migrations=migrations,
+            keys=keys,
+            files=dict(writer.members),
+        )
+        writer.add_bytes(MANIFEST, manifest.to_bytes())
+    return manifest
 
 
 def _check_output(out: Path, media_root: Path) -> None:
