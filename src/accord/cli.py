@@ -89,7 +89,19 @@ def _call_command(*args: Any, **kwargs: Any) -> None:
     call_command(*args, **kwargs)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _AccordGroup(click.Group):
+    """Every command's group: an operating-system error that escapes a command (a file that
+    cannot be written or read) is one line and exit 1, like every other refusal, never a
+    traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            raise click.ClickException(_one_line(exc)) from exc
+
+
+@click.group(cls=_AccordGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="accord")
 def main() -> None:
     """Accord: cyber norms turned into practices, commitments and evidence.
