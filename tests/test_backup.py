@@ -23,13 +23,15 @@ from django.apps import apps
 from django.db import connection
 from django.db.utils import load_backend
 
-from accord import backup
 from accord.backup import (
     BackupError,
     BackupSummary,
     RestoreTarget,
     create_backup,
+    postgres,
+    restore,
     restore_backup,
+    use_archived_keys,
     verify_archive,
 )
 
@@ -170,7 +172,7 @@ def test_a_restore_that_fails_removes_what_it_wrote(
     def fail(*args: Any) -> None:
         raise BackupError("pg_restore failed: out of disk")
 
-    monkeypatch.setattr(backup, "_restore_database", fail)
+    monkeypatch.setattr(restore, "_restore_database", fail)
     with pytest.raises(BackupError, match="out of disk"):
         restore_backup(verify_archive(archive.path), target)
     assert list(target.data_dir.rglob("*")) == []
@@ -200,7 +202,7 @@ def test_restoring_uses_the_archived_keys_rather_than_generating_any(
 ) -> None:
     monkeypatch.setenv("ACCORD_SECRET_KEY", "")  # unset, and set back to unset afterwards
     monkeypatch.setenv("ACCORD_AUDIT_KEY", "set by the operator")
-    backup.use_archived_keys(verify_archive(archive.path))
+    use_archived_keys(verify_archive(archive.path))
     assert os.environ["ACCORD_SECRET_KEY"] == settings.SECRET_KEY
     assert os.environ["ACCORD_AUDIT_KEY"] == "set by the operator"
 
@@ -364,8 +366,8 @@ def test_pg_restore_gets_the_password_in_its_environment_only(
             "Done", (), {"returncode": 1, "stderr": "pg_restore: error: could not connect\n"}
         )
 
-    monkeypatch.setattr(backup.subprocess, "run", run)
-    monkeypatch.setattr(backup.shutil, "which", lambda name: f"/usr/bin/{name}")
+    monkeypatch.setattr(postgres.subprocess, "run", run)
+    monkeypatch.setattr(postgres.shutil, "which", lambda name: f"/usr/bin/{name}")
     database = {
         "NAME": "it's accord",
         "HOST": "db.example.org",
@@ -377,7 +379,7 @@ def test_pg_restore_gets_the_password_in_its_environment_only(
     with pytest.raises(
         BackupError, match=r"^pg_restore failed: pg_restore: error: could not connect$"
     ):
-        backup._pg_restore(tmp_path / "dump", database)
+        postgres.pg_restore(tmp_path / "dump", database)
     assert "s3cret-pass" not in " ".join(seen["command"])
     assert "--dbname=dbname='it\\'s accord'" in seen["command"]
     assert seen["env"]["PGPASSWORD"] == "s3cret-pass"
@@ -389,13 +391,13 @@ def test_pg_restore_gets_the_password_in_its_environment_only(
 def test_a_missing_postgresql_tool_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/nowhere")
     with pytest.raises(BackupError, match="pg_dump was not found on PATH"):
-        backup._pg_tool("pg_dump")
+        postgres.tool("pg_dump")
 
 
 def test_a_tool_that_cannot_start_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
     def run(*args: Any, **kwargs: Any) -> Any:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(backup.subprocess, "run", run)
+    monkeypatch.setattr(postgres.subprocess, "run", run)
     with pytest.raises(BackupError, match="pg_dump could not be run"):
-        backup._run_pg(["pg_dump"], "pg_dump", {"NAME": "x"})
+        postgres.run(["pg_dump"], "pg_dump", {"NAME": "x"})
