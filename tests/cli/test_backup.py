@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import tarfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -334,6 +335,51 @@ def test_a_backup_replaces_an_older_archive_only_when_complete(
     with tarfile.open(out) as tar:
         assert "manifest.json" in tar.getnames()
     assert not list(tmp_path.glob(".accord-*"))
+
+
+WRITER = """
+import os, sys, time, django
+django.setup()
+from django.db import transaction
+from accord.audit.services import record_event
+stop, ready = sys.argv[1:]
+deadline = time.monotonic() + 120
+for n in range(100_000):
+    with transaction.atomic():
+        record_event(tag="ops:backup:probe", data={"n": n})
+    if n == 20:
+        open(ready, "w").close()
+    if os.path.exists(stop) or time.monotonic() > deadline:
+        break
+"""
+
+
+@sqlite_pass
+def test_a_backup_taken_while_events_are_written_restores_a_chain_that_verifies(
+    tmp_path: Path,
+) -> None:
+    live, restored = tmp_path / "live", tmp_path / "restored"
+    assert accord(live, "init", "--quiet").returncode == 0
+    stop, ready = tmp_path / "stop", tmp_path / "ready"
+    environment = {**os.environ, "ACCORD_DATA_DIR": str(live), "ACCORD_DATABASE_URL": ""}
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(stop), str(ready)], env=environment
+    )
+    try:
+        while not ready.exists():  # the writer is under way
+            assert writer.poll() is None, "the writer stopped before it had written"
+            time.sleep(0.05)
+        made = accord(live, "backup", "--out", str(tmp_path / "live.tar.gz"))
+    finally:
+        stop.touch()
+        writer.wait(timeout=120)
+    assert writer.returncode == 0
+    assert made.returncode == 0, made.stderr
+    assert accord(restored, "restore", str(tmp_path / "live.tar.gz")).returncode == 0
+    verified = accord(restored, "audit", "verify")
+    assert verified.returncode == 0, verified.stderr
+    events = int(verified.stdout.split(": ")[1].split()[0])
+    assert events > 20  # the copy was taken while the writer was busy
 
 
 # PostgreSQL --------------------------------------------------------------------------------
