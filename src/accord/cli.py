@@ -6,6 +6,7 @@ Errors a user can fix are reported as one line on stderr with a non-zero exit.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from datetime import date
@@ -24,8 +25,12 @@ NOT_INITIALISED = 2
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accord.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        raise click.ClickException(f"the settings are wrong: {exc}") from exc
 
 
 def _setup_database() -> None:
@@ -84,7 +89,19 @@ def _call_command(*args: Any, **kwargs: Any) -> None:
     call_command(*args, **kwargs)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _AccordGroup(click.Group):
+    """Every command's group: an operating-system error that escapes a command (a file that
+    cannot be written or read) is one line and exit 1, like every other refusal, never a
+    traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            raise click.ClickException(_one_line(exc)) from exc
+
+
+@click.group(cls=_AccordGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="accord")
 def main() -> None:
     """Accord: cyber norms turned into practices, commitments and evidence.
@@ -149,9 +166,14 @@ def _serve(host: str, port: int, workers: int, *, task_worker: bool | None = Non
 
 
 def _run_gunicorn(host: str, port: int, workers: int) -> None:
+    from django.conf import settings
     from gunicorn.app.wsgiapp import run
 
-    click.echo(f"Serving Accord on http://{host}:{port}/ (Ctrl-C to stop)")
+    json_logs = settings.ACCORD_LOG_FORMAT == "json"
+    if json_logs:  # every line a JSON object, this one too
+        logging.getLogger("accord.cli").info("Serving Accord on http://%s:%d/", host, port)
+    else:
+        click.echo(f"Serving Accord on http://{host}:{port}/ (Ctrl-C to stop)")
     sys.argv = [
         "gunicorn",
         "accord.wsgi:application",
@@ -161,6 +183,8 @@ def _run_gunicorn(host: str, port: int, workers: int) -> None:
         "--access-logfile=-",
         "--forwarded-allow-ips=127.0.0.1",
     ]
+    if json_logs:
+        sys.argv.append("--config=python:accord.gunicorn_json")
     run()
 
 
@@ -403,6 +427,110 @@ def report(year: int, fmt: str, out: Path | None, publish: bool, base_url: str) 
             )
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+@main.command("backup")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The archive to write (a .tar.gz file; replaced only once the new one is complete).",
+)
+@click.option(
+    "--no-keys",
+    is_flag=True,
+    help="Leave out the secret and audit keys (then keep them safe apart from the archive).",
+)
+def backup_command(out: Path, no_keys: bool) -> None:
+    """Write the database, the uploads and the keys to one archive, while the site runs.
+
+    The archive is a gzip-compressed tar file with a manifest of SHA-256 checksums, the
+    Accord version, the database vendor and its migrations. SQLite is copied with its
+    online backup API, PostgreSQL with `pg_dump` (which must be on PATH).
+    """
+    _setup_database()
+    from accord.backup import BackupError, create_backup
+
+    try:
+        summary = create_backup(out, include_keys=not no_keys)
+    except (BackupError, OSError) as exc:
+        raise click.ClickException(_one_line(exc)) from exc
+    manifest = summary.manifest
+    keys = "the keys" if manifest.keys else "no keys"
+    click.echo(
+        f"Wrote {summary.path} ({_size(summary.size)}): the {manifest.vendor} database, "
+        f"{_files(manifest.media_files)} and {keys}."
+    )
+    click.echo(f"SHA-256 {summary.sha256} (keep it apart from the archive, to check it later).")
+    if manifest.keys:
+        click.echo(
+            "The archive holds the secret and audit keys: keep it as safe as them.", err=True
+        )
+
+
+@main.command("restore")
+@click.argument("archive", type=click.Path(path_type=Path))
+def restore_command(archive: Path) -> None:
+    """Restore an archive made by `accord backup` into an empty data directory or database.
+
+    Every checksum is checked before anything is written; a target that already holds a
+    database, uploads or keys is refused and left as it is. The database is the one
+    ACCORD_DATABASE_URL names (default SQLite in ACCORD_DATA_DIR).
+    """
+    from accord import backup
+
+    try:
+        verified = backup.verify_archive(archive)
+        # Before the settings are read: reading them would generate keys otherwise.
+        backup.use_archived_keys(verified)
+        _setup_django()
+        summary = backup.restore_backup(verified)
+    except (backup.BackupError, OSError) as exc:
+        raise click.ClickException(_one_line(exc)) from exc
+    manifest = summary.manifest
+    click.echo(
+        f"Restored the backup of {manifest.created} (Accord {manifest.accord_version}) into "
+        f"{summary.database}, with {_files(manifest.media_files)}"
+        f"{' and the keys' if manifest.keys else ''}, in {summary.data_dir}."
+    )
+    for note in summary.notes:
+        click.echo(note, err=True)
+    _collect_static_after_restore()
+    problem = _database_problem()
+    if problem is not None:
+        click.echo(f"accord: {problem}", err=True)
+
+
+def _collect_static_after_restore() -> None:
+    from django.core.management.base import CommandError
+
+    try:
+        _call_command("collectstatic", interactive=False, verbosity=0)
+    except (CommandError, OSError) as exc:
+        click.echo(
+            f"accord: collecting the static files failed ({_one_line(exc)}): "
+            "run `accord init` before `accord serve`.",
+            err=True,
+        )
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return " ".join(str(exc).split())
+
+
+def _files(count: int) -> str:
+    return f"{count} uploaded file" + ("" if count == 1 else "s")
+
+
+def _size(size: int) -> str:
+    value, unit = float(size), "bytes"
+    for larger in ("kB", "MB", "GB", "TB"):
+        if value < 1000:
+            break
+        value, unit = value / 1000, larger
+    return f"{size} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ COMMANDS = [
     ["catalogue", "export"],
     ["catalogue", "validate"],
     ["audit", "verify"],
+    ["backup"],
+    ["restore"],
 ]
 
 
@@ -30,6 +32,17 @@ def test_every_command_explains_itself(command: list[str]) -> None:
     assert "Usage: " in result.output
     # The first line of the help is a sentence about what the command does.
     assert len(result.output.split("\n\n")[1].strip()) > 20
+
+
+@pytest.mark.django_db
+def test_an_output_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    from accord.catalogue.services import load_catalogue
+
+    load_catalogue()
+    out = tmp_path / "no-such-folder" / "catalogue.json"
+    result = CliRunner().invoke(main, ["catalogue", "export", "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"Error: {out}: No such file or directory"]
 
 
 def test_unknown_command_is_a_usage_error() -> None:

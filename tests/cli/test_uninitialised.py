@@ -18,6 +18,7 @@ DATABASE_COMMANDS = [
     ["audit", "verify"],
     ["audit", "head"],
     ["report", "--year", "2026", "--out", "report.html"],
+    ["backup", "--out", "backup.tar.gz"],
     ["createadmin", "--email", "admin@example.org"],
     ["worker"],
     ["serve", "--port", "8799"],

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "accord.web.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -308,10 +309,26 @@ ACCORD_DIGEST_HOUR = int(os.environ.get("ACCORD_DIGEST_HOUR", "7"))
 if not 0 <= ACCORD_DIGEST_HOUR <= 23:
     raise ImproperlyConfigured("ACCORD_DIGEST_HOUR must be an hour from 0 to 23")
 
+# Logs go to stderr: plain lines, or one JSON object a line for a log collector
+# (`ACCORD_LOG_FORMAT=json`; `accord.logs` says which fields).
+ACCORD_LOG_FORMAT = os.environ.get("ACCORD_LOG_FORMAT", "plain").strip().lower() or "plain"
+if ACCORD_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("ACCORD_LOG_FORMAT must be plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "accord.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(name)s] %(message)s"},
+        "json": {"()": "accord.logs.JsonLinesFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": ACCORD_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("ACCORD_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

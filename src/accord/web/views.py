@@ -2,12 +2,14 @@
 
 from typing import Any
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from accord.catalogue import selectors as catalogue
 from accord.commitments import selectors as commitments
+from accord.web.health import health_report
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -18,10 +20,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", context)
 
 
+@require_safe
+@never_cache
 def health(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """The database's and the task queue's state, for load balancers: 200 when both
+    answer, 503 otherwise. Open to anyone: it says nothing secret."""
+    healthy, report = health_report()
+    return JsonResponse(report, status=200 if healthy else 503)
 
 
 def _error(request: HttpRequest, status: int, title: str, message: str) -> HttpResponse:
