@@ -195,6 +195,8 @@ def test_the_password_page_without_having_followed_the_link_is_refused(alice: Us
 
 
 def test_a_reset_proves_the_address(alice: User) -> None:
+    User.objects.filter(pk=alice.pk).update(email_verified_at=None)
+    alice.refresh_from_db()
     assert not alice.has_verified_email
     services.request_password_reset(email=alice.email)
     set_new_password(Client(), reset_path(alice))
