@@ -3,7 +3,6 @@ forgot their password sets a new one from the emailed link. In chromium."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from accord.accounts import services
 from accord.accounts.models import User
 from accord.notifications.models import Message
 from tests.accounts.helpers import totp_code
+from tests.browser.helpers import emailed_link
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,15 +23,6 @@ def site(live_server: Any, settings: Any) -> str:
     # Links in emails point at the instance's public address: here, the live server.
     settings.ACCORD_BASE_URL = live_server.url
     return str(live_server.url)
-
-
-def emailed_link(to: str, path_part: str) -> str:
-    """The link in the newest message in the outbox for `to`."""
-    message = Message.objects.filter(to_address=to).order_by("-created_at", "-id").first()
-    assert message is not None, f"nothing was sent to {to}"
-    links = [url for url in re.findall(r"https?://\S+", message.body) if path_part in url]
-    assert links, message.body
-    return links[0]
 
 
 def sign_in(page: Any, email: str, password: str) -> None:

@@ -22,10 +22,10 @@ from accord.evidence import services as evidence
 from accord.evidence.models import Domain
 from accord.figures.services import rebuild_snapshots
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.helpers import PHONE, overflow
 from tests.figures.factories_metrics import commit, make_orgs, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PHONE = {"width": 390, "height": 844}
 START = date(2025, 1, 6)
 PASSWORD = "correct horse battery staple 42"
 
@@ -93,24 +93,6 @@ def phone(browser: Any) -> Any:
     page.set_default_timeout(15_000)
     yield page
     context.close()
-
-
-def overflow(page: Any) -> dict[str, Any]:
-    """The page's width, and the widest elements sticking out past the screen."""
-    return page.evaluate(
-        """(screen) => {
-          const width = document.documentElement.scrollWidth;
-          const height = document.documentElement.scrollHeight;
-          const wide = [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > screen + 1)
-            .filter(e => !e.closest('.scroll') && !e.closest('table.stack thead'))
-            .slice(0, 5)
-            .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
-                      + ' ' + Math.round(e.getBoundingClientRect().right));
-          return {width, height, wide};
-        }""",
-        PHONE["width"],
-    )
 
 
 PUBLIC_PAGES = {
