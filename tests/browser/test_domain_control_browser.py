@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from accord.accounts.models import Membership, Organisation, User
 from accord.engine.testing.fake_dns import FakeTxtResolver
@@ -27,7 +28,9 @@ def admin(settings: Any, password: str) -> User:
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     ZONE.records.clear()
     organisation = Organisation.objects.create(name="Alpha Systems", slug="alpha")
-    user = User.objects.create_user(email="alice@alpha.example", password=password)
+    user = User.objects.create_user(
+        email="alice@alpha.example", password=password, email_verified_at=timezone.now()
+    )
     Membership.objects.create(user=user, organisation=organisation, role=Membership.Role.ORG_ADMIN)
     return user
 

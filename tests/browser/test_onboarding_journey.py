@@ -24,7 +24,7 @@ def apply(page: Any, url: str, screenshot: Any) -> None:
     page.get_by_label("Organisation name").fill("Gamma Water")
     page.get_by_label("Domain names").fill("gamma.example\nwww.gamma.example")
     page.get_by_label("Sector").fill("water")
-    page.get_by_label("Country").fill("NL")
+    page.get_by_label("Country").select_option("NL")
     page.get_by_label("Size").select_option("medium")
     page.get_by_label("Contact person's name").fill("Grace Gamma")
     page.get_by_label("Contact person's email address").fill(GRACE)
@@ -42,7 +42,7 @@ def sign_in_with_code(page: Any, url: str, user: User, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
     page.get_by_label("Code from your authenticator app").fill(totp_code(secret))
     page.get_by_role("button", name="Verify and sign in").click()
-    page.wait_for_url("**/accounts/")
+    page.wait_for_url("**/secretariat/")
 
 
 def invitation_from_outbox(reader: User) -> str:

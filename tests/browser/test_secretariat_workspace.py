@@ -7,6 +7,7 @@ from typing import Any
 
 import pyotp
 import pytest
+from django.utils import timezone
 
 from accord.accounts.models import Organisation, TotpDevice, User
 from accord.catalogue.services import load_catalogue
@@ -27,7 +28,10 @@ def the_coalition(password: str) -> tuple[User, str]:
             name=f"Utility {n}", slug=f"utility-{n}", sector=sector, country=country
         )
     secretariat = User.objects.create_user(
-        email="sec@accord.example", password=password, instance_role="secretariat"
+        email="sec@accord.example",
+        password=password,
+        instance_role="secretariat",
+        email_verified_at=timezone.now(),
     )
     secret = pyotp.random_base32()
     TotpDevice.objects.create(user=secretariat, secret=secret, confirmed_at=secretariat.date_joined)
@@ -88,7 +92,7 @@ def test_the_secretariat_runs_its_workspace(
     screenshot("secretariat-review-accepted")
 
     page.get_by_role("link", name="Workspace").click()
-    page.get_by_role("link", name="Organisations").first.click()
+    page.locator("main").get_by_role("link", name="Organisations").first.click()
     page.get_by_role("link", name="Utility 2").click()
     page.fill("#standing_reason", "Membership dues unpaid for 2026.")
     page.get_by_role("button", name="Suspend Utility 2").click()
