@@ -24,6 +24,9 @@ class Overview:
     lapsed: int
     in_grace: int
     outbox: int
+    applications: int
+    disputes: int
+    lapsed_domains: int
 
 
 def overview(user: Any) -> Overview | None:
@@ -41,4 +44,7 @@ def overview(user: Any) -> Overview | None:
         lapsed=len(lapses) - in_grace,
         in_grace=in_grace,
         outbox=notifications.outbox(user).count(),
+        applications=accounts.applications_for(user, state="pending").count(),
+        disputes=len(evidence.disputes(user) or []),
+        lapsed_domains=evidence.lapsed_domains(user).count(),
     )
