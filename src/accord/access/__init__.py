@@ -18,6 +18,7 @@ from accord.access.registry import (
     declare,
     everything_if,
     has_perm,
+    instance_admin,
     rule_of,
     scope_of,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "declare",
     "everything_if",
     "has_perm",
+    "instance_admin",
     "rule_of",
     "scope_of",
 ]

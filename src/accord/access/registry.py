@@ -110,3 +110,11 @@ def everything_if(allows: Allows) -> Scope:
         return objects if allows(user) else objects.none()
 
     return scope
+
+
+def instance_admin(user: Viewer) -> bool:
+    """Whether `user` administers the instance: the rule that the apps below accounts
+    (and those whose resources belong to the instance as a whole) grant by."""
+    from accord.access.permissions import Permission
+
+    return has_perm(user, Permission.INSTANCE_ADMIN)

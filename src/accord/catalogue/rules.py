@@ -5,16 +5,11 @@ The catalogue itself is public: every version, current or not, is readable by an
 
 from __future__ import annotations
 
-from accord.access import Permission, Viewer, declare, everything_if, has_perm
-
-
-def _instance_admin(user: Viewer) -> bool:
-    return has_perm(user, Permission.INSTANCE_ADMIN)
-
+from accord.access import Permission, declare, everything_if, instance_admin
 
 declare(
     Permission.CATALOGUE_PUBLISH,
     owner=__name__,
-    allows=_instance_admin,
-    scopes={"catalogue.CatalogueVersion": everything_if(_instance_admin)},
+    allows=instance_admin,
+    scopes={"catalogue.CatalogueVersion": everything_if(instance_admin)},
 )

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.db.models import Q
 
-from accord.access import Permission, Viewer, declare, has_perm
+from accord.access import Permission, Viewer, declare, instance_admin
 from accord.accounts import selectors as accounts
 from accord.accounts.rules import OrganisationQuerySet, Role, in_good_standing
 
@@ -74,13 +74,9 @@ def _administered(organisations: OrganisationQuerySet, user: Viewer) -> Organisa
     return organisations.joined_by(user, role=Role.ORG_ADMIN)
 
 
-def _instance_admin(user: Viewer) -> bool:
-    return has_perm(user, Permission.INSTANCE_ADMIN)
-
-
 def _reviewable(documents: EvidenceDocumentQuerySet, user: Viewer) -> EvidenceDocumentQuerySet:
     """Every document, for the secretariat, but those of a removed organisation."""
-    if not _instance_admin(user):
+    if not instance_admin(user):
         return documents.none()
     return documents.filter(commitment__organisation__in=accounts.organisations_for(user))
 
@@ -106,7 +102,7 @@ declare(
 declare(
     Permission.DOCUMENT_REVIEW,
     owner=__name__,
-    allows=_instance_admin,
+    allows=instance_admin,
     scopes={"commitments.EvidenceDocument": _reviewable},
 )
 declare(

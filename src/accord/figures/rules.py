@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
-from accord.access import Permission, Viewer, declare, everything_if, has_perm
+from accord.access import Permission, Viewer, declare, everything_if, instance_admin
 
 if TYPE_CHECKING:
     from accord.figures.models import PublishedReport  # noqa: F401
@@ -21,10 +21,6 @@ class PublishedReportQuerySet(models.QuerySet["PublishedReport"]):
     def visible_to(self, user: Viewer) -> PublishedReportQuerySet:
         """Every published report, for anyone (`REPORT_VIEW`)."""
         return self.all()
-
-
-def _instance_admin(user: Viewer) -> bool:
-    return has_perm(user, Permission.INSTANCE_ADMIN)
 
 
 def _everyone(objects: Any, user: Viewer) -> Any:
@@ -43,6 +39,6 @@ declare(
 declare(
     Permission.REPORT_PUBLISH,
     owner=__name__,
-    allows=_instance_admin,
-    scopes={REPORT: everything_if(_instance_admin)},
+    allows=instance_admin,
+    scopes={REPORT: everything_if(instance_admin)},
 )

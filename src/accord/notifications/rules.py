@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
-from accord.access import Permission, Viewer, active, declare, everything_if, has_perm
+from accord.access import (
+    Permission,
+    Viewer,
+    active,
+    declare,
+    everything_if,
+    instance_admin,
+)
 
 if TYPE_CHECKING:
     # The querysets' type parameters.
@@ -26,11 +33,7 @@ class NotificationQuerySet(QuerySet["Notification"]):
 
 class MessageQuerySet(QuerySet["Message"]):
     def visible_to(self, user: Viewer) -> MessageQuerySet:
-        return self if _instance_admin(user) else self.none()
-
-
-def _instance_admin(user: Viewer) -> bool:
-    return has_perm(user, Permission.INSTANCE_ADMIN)
+        return self if instance_admin(user) else self.none()
 
 
 declare(
@@ -42,12 +45,12 @@ declare(
 declare(
     Permission.OUTBOX_VIEW,
     owner=__name__,
-    allows=_instance_admin,
-    scopes={"notifications.Message": everything_if(_instance_admin)},
+    allows=instance_admin,
+    scopes={"notifications.Message": everything_if(instance_admin)},
 )
 declare(
     Permission.OUTBOX_RESEND,
     owner=__name__,
-    allows=_instance_admin,
-    scopes={"notifications.Message": everything_if(_instance_admin)},
+    allows=instance_admin,
+    scopes={"notifications.Message": everything_if(instance_admin)},
 )
