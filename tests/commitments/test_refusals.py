@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accord import errors
 from accord.accounts import services as accounts
 from accord.accounts.models import Organisation, User
 from accord.commitments import selectors, services
@@ -81,7 +82,7 @@ def test_refreshing_without_a_check_rederives_every_active_commitment(
 
 def test_only_demo_organisations_history_is_imported_in_bulk(org_a: Organisation) -> None:
     made = Commitment(organisation=org_a, practice_id=1, target_date=TARGET)
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(errors.NotAllowed, match="history"):
         services.import_demo_history(history=DemoHistory(commitments=[made]))
     assert not Commitment.objects.exists()
 

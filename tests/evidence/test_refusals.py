@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accord import errors
 from accord.accounts.models import Organisation, User
 from accord.evidence import selectors, services
 from accord.evidence.models import Domain, Observation, ScanRun
@@ -16,7 +17,7 @@ from accord.evidence.services import scans
 
 def test_only_demo_organisations_evidence_is_imported_in_bulk(org_a: Organisation) -> None:
     made = Observation(organisation=org_a, domain_name="a.example", check_id="https-hsts")
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(errors.NotAllowed, match="evidence"):
         services.import_demo_evidence(observations=[made], verdicts=[], verdict_changes=[])
     assert not Observation.objects.exists()
 

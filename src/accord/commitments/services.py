@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accord.accounts import selectors as accounts
+from accord.accounts import services as accounts_services
 from accord.accounts.permissions import Permission, has_perm
 from accord.audit.services import record_event
 from accord.catalogue import selectors as catalogue
@@ -671,8 +672,9 @@ def import_demo_history(*, history: DemoHistory) -> None:
     organisations = [c.organisation for c in history.commitments] + [
         p.organisation for p in history.publications
     ]
-    if not all(organisation.is_demo for organisation in organisations):
-        raise NotAllowed("Only demo organisations' history is imported in bulk.")
+    accounts_services.require_demo(
+        organisations, message="Only demo organisations' history is imported in bulk."
+    )
     Commitment.objects.bulk_create(history.commitments, batch_size=500)
     StatusChange.objects.bulk_create(history.status_changes, batch_size=500)
     Attestation.objects.bulk_create(history.attestations, batch_size=500)

@@ -18,6 +18,7 @@ from accord.accounts.services._common import (
     TwoFactorState,
     WeakPassword,
     WouldLockOut,
+    require_demo,
 )
 from accord.accounts.services.applications import (
     MAX_DOMAINS,
@@ -168,6 +169,7 @@ __all__ = [
     "remove_organisation",
     "replace_authenticator",
     "request_password_reset",
+    "require_demo",
     "reserve_login_attempt",
     "reset_password",
     "revoke_api_token",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -94,3 +95,10 @@ def _other_admins(organisation: Organisation, user: User) -> list[Membership]:
         organisation=organisation, role=Membership.Role.ORG_ADMIN
     )
     return [m for m in admins.select_related("user") if m.user_id != user.pk and m.user.is_active]
+
+
+def require_demo(organisations: Iterable[Organisation], *, message: str) -> None:
+    """Refuse (`message`) unless every organisation is a demo one: the bulk imports of
+    `accord demo` skip the one-by-one services, so only fictional data may take them."""
+    if not all(organisation.is_demo for organisation in organisations):
+        raise NotAllowed(message)

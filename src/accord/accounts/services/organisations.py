@@ -23,6 +23,7 @@ from accord.accounts.services._common import (
     _other_admins,
     _require,
     _validated,
+    require_demo,
 )
 from accord.audit.services import record_event
 
@@ -145,8 +146,7 @@ def import_demo_organisations(*, organisations: list[Organisation]) -> list[Orga
     """Admit many fictional organisations at once, for `accord demo`: one insert and one
     audit event where `create_organisation` would take queries and an event each. Only
     demo organisations come this way; real ones are admitted one by one."""
-    if not all(organisation.is_demo for organisation in organisations):
-        raise AccountError("Only demo organisations are imported in bulk.")
+    require_demo(organisations, message="Only demo organisations are imported in bulk.")
     for organisation in organisations:
         _validated(organisation)
     created = Organisation.objects.bulk_create(organisations)

@@ -25,7 +25,7 @@ import contextlib
 import functools
 import hashlib
 import json
-from collections.abc import AsyncIterator, Coroutine, Iterable
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from accord import errors
+from accord.accounts import services as accounts_services
 from accord.accounts.permissions import Permission, has_perm
 from accord.audit.hooks import Hook
 from accord.audit.services import record_event
@@ -169,12 +170,15 @@ def remove_domain(*, domain: Domain, actor: Any) -> None:
     domain.delete()
 
 
+DEMO_ONLY = "Only demo organisations' evidence is imported in bulk."
+
+
 @transaction.atomic
 def import_demo_domains(*, domains: list[Domain]) -> list[Domain]:
     """Register the fictional domains of demo organisations at once, for `accord demo`.
     They are marked demo: they count for the demo's made-up figures, and are not
     scanned, as there is nothing at those names to scan."""
-    _require_demo(domain.organisation for domain in domains)
+    accounts_services.require_demo([domain.organisation for domain in domains], message=DEMO_ONLY)
     for domain in domains:
         domain.name = normalise_domain(domain.name)
         for field, value in _demo_control(domain.added_at).items():
@@ -194,18 +198,15 @@ def import_demo_evidence(
 ) -> None:
     """Store a made-up history of observations on demo organisations' domains, for
     `accord demo`, in one insert per table and one audit event."""
-    _require_demo(observation.organisation for observation in observations)
+    accounts_services.require_demo(
+        [observation.organisation for observation in observations], message=DEMO_ONLY
+    )
     Observation.objects.bulk_create(observations, batch_size=500)
     CurrentVerdict.objects.bulk_create(verdicts, batch_size=500)
     VerdictChange.objects.bulk_create(verdict_changes, batch_size=500)
     if observations:
         counts = {"observations": len(observations), "verdict_changes": len(verdict_changes)}
         record_event(tag="evidence:history:import", data=counts)
-
-
-def _require_demo(organisations: Iterable[Organisation]) -> None:
-    if not all(organisation.is_demo for organisation in organisations):
-        raise NotAllowed("Only demo organisations' evidence is imported in bulk.")
 
 
 def _require_manager(actor: Any, organisation: Organisation, message: str) -> None:
