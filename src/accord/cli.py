@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from accord import paths
 from accord.engine.cli import assess, scan
 
 # The exit status when the data directory is not set up for the command (as click's
@@ -79,8 +80,7 @@ def _uninitialised_sqlite() -> bool:
 
     if apps.ready or os.environ.get("ACCORD_DATABASE_URL"):
         return False
-    data_dir = Path(os.environ.get("ACCORD_DATA_DIR", "var")).resolve()
-    return not (data_dir / "accord.sqlite3").is_file()
+    return not paths.default_sqlite_path().is_file()
 
 
 def _call_command(*args: Any, **kwargs: Any) -> None:

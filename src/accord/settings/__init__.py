@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from accord import paths
 from accord.settings import email_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -23,7 +24,7 @@ def env_flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-DATA_DIR = Path(os.environ.get("ACCORD_DATA_DIR", "var")).resolve()
+DATA_DIR = paths.data_dir()
 
 
 def _kept_secret(env_name: str, filename: str) -> str:
@@ -126,7 +127,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("ACCORD_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'accord.sqlite3'}",
+        os.environ.get("ACCORD_DATABASE_URL") or f"sqlite:///{paths.default_sqlite_path()}",
         conn_max_age=60,
     )
 }
