@@ -94,12 +94,19 @@ def _serves_badges(organisation: Organisation) -> bool:
     return organisation.in_good_standing and commitments.publication_of(organisation).badges
 
 
+def _badge_source(organisation_slug: str) -> tuple[Organisation, PublicationPreference] | None:
+    # The organisation and its publication choices, read once, if it serves badges.
+    organisation = accounts.organisation_with_slug(organisation_slug)
+    if organisation is None or not organisation.in_good_standing:
+        return None
+    publication = commitments.publication_of(organisation)
+    return (organisation, publication) if publication.badges else None
+
+
 def badge_organisation(organisation_slug: str) -> Organisation | None:
     """The organisation, if it serves badges (and is in good standing)."""
-    organisation = accounts.organisation_with_slug(organisation_slug)
-    if organisation is None or not _serves_badges(organisation):
-        return None
-    return organisation
+    source = _badge_source(organisation_slug)
+    return source[0] if source is not None else None
 
 
 def serves_badges(organisation: Organisation) -> bool:
@@ -119,15 +126,18 @@ def profile_standing(
     *, organisation_slug: str, profile_slug: str, now: datetime, with_evidence: bool = True
 ) -> ProfileStanding | None:
     """The organisation's standing on the profile, or None when there is no badge to show."""
-    organisation = badge_organisation(organisation_slug)
-    profile = catalogue.get_profile(profile_slug) if organisation is not None else None
-    if organisation is None or profile is None:
+    source = _badge_source(organisation_slug)
+    profile = catalogue.get_profile(profile_slug) if source is not None else None
+    if source is None or profile is None:
         return None
+    organisation, publication = source
     practices: list[Practice] = list(profile.current_practices)  # type: ignore[attr-defined]
     found = commitments.commitments_with_public_proof(
         organisation, practices, with_proof=with_evidence
     )
-    observed = _public_observations(organisation) if with_evidence else {}
+    # Observations show only where the organisation also made its profile public.
+    public = with_evidence and publication.public_profile
+    observed = commitments.latest_by_check(organisation) if public else {}
     rows = []
     for practice in practices:
         commitment = found.get(practice.pk)
@@ -140,12 +150,6 @@ def profile_standing(
             PracticeStanding(practice, commitment.status, commitment.status_since, evidence, grace)
         )
     return ProfileStanding(organisation, profile, rows, computed_at=now)
-
-
-def _public_observations(organisation: Organisation) -> dict[str, list[Observation]]:
-    if not commitments.publication_of(organisation).public_profile:
-        return {}
-    return commitments.latest_by_check(organisation)
 
 
 def _evidence(commitment: Commitment, observed: dict[str, list[Observation]]) -> list[EvidenceLink]:
