@@ -109,6 +109,7 @@ def test_the_overview_counts_what_waits(
         "outbox": str(_outbox_count()),
         "applications": "1",
         "disputes": "1",
+        "people": str(User.objects.filter(is_active=True).count()),
     }
     assert "1 suspended" in text(page)
     assert "1 domain whose proof of control lapsed" in text(page)

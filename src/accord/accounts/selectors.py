@@ -11,7 +11,7 @@ import pyotp
 import segno
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accord.access import scope_of
@@ -491,3 +491,62 @@ def member_of(organisation: Organisation, user_id: int) -> MemberRecord | None:
     if membership is None:
         return None
     return MemberRecord(membership.user, membership.role, membership.get_role_display())
+
+
+# The secretariat's people directory ------------------------------------------------------
+
+# How the filter names an instance role: the stored "no role" is "", which a form cannot
+# tell from "any role", so it is asked for as "none".
+PERSON_ROLES = {
+    "none": User.InstanceRole.NONE,
+    "observer": User.InstanceRole.OBSERVER,
+    "secretariat": User.InstanceRole.SECRETARIAT,
+}
+PERSON_STATUSES = {"active": True, "deactivated": False}
+
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    """Which accounts the secretariat's people list shows (always newest first)."""
+
+    query: str = ""
+    role: str = ""
+    status: str = ""
+
+
+def people_directory(user: Any, wanted: PeopleFilter) -> QuerySet[User] | None:
+    """Every account that `wanted` asks for, newest first, each with `listed_memberships`
+    (its organisations, but those removed), for those who administer the instance; None
+    for anyone else."""
+    if not has_perm(user, Permission.INSTANCE_ADMIN):
+        return None
+    found = User.objects.all()
+    if wanted.query:
+        by_name = Q(email__icontains=wanted.query) | Q(full_name__icontains=wanted.query)
+        found = found.filter(by_name)
+    if wanted.role in PERSON_ROLES:
+        found = found.filter(instance_role=PERSON_ROLES[wanted.role])
+    if wanted.status in PERSON_STATUSES:
+        found = found.filter(is_active=PERSON_STATUSES[wanted.status])
+    memberships = (
+        Membership.objects.exclude(organisation__standing=Organisation.Standing.REMOVED)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+    listed = Prefetch("memberships", queryset=memberships, to_attr="listed_memberships")
+    return found.prefetch_related(listed).order_by("-date_joined", "-pk")
+
+
+def account_count(user: Any, *, active: bool) -> int | None:
+    """How many accounts can sign in (`active`) or are deactivated, for those who
+    administer the instance; else None."""
+    status = "active" if active else "deactivated"
+    found = people_directory(user, PeopleFilter(status=status))
+    return None if found is None else found.count()
+
+
+def person_for(user: Any, person_id: int) -> User | None:
+    """The account with this id, for those who administer the instance; None for anyone
+    else, and whether or not it exists."""
+    found = people_directory(user, PeopleFilter())
+    return None if found is None else found.filter(pk=person_id).first()

@@ -106,3 +106,47 @@ class RemovalForm(ReasonForm):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+PEOPLE_PER_PAGE = 25
+
+
+class PeopleFilterForm(forms.Form):
+    """Search accounts by email or name, filter by instance role and by whether they can
+    sign in. A value not on offer falls back to everyone, never to an error page."""
+
+    q = forms.CharField(required=False, max_length=200, label="Email or name")
+    role = forms.ChoiceField(
+        required=False,
+        label="Instance role",
+        choices=[
+            ("", "Any"),
+            ("none", "None"),
+            ("observer", "Observer"),
+            ("secretariat", "Secretariat admin"),
+        ],
+    )
+    status = forms.ChoiceField(
+        required=False,
+        label="Account",
+        choices=[("", "Any"), ("active", "Active"), ("deactivated", "Deactivated")],
+    )
+
+    def wanted(self) -> accounts.PeopleFilter:
+        if not self.is_bound:
+            return accounts.PeopleFilter()
+        self.is_valid()
+        data = self.cleaned_data
+        return accounts.PeopleFilter(
+            query=data.get("q", "").strip(),
+            role=data.get("role", ""),
+            status=data.get("status", ""),
+        )
+
+
+class DeactivateForm(forms.Form):
+    """Deactivation ends a person's sessions at once: the button needs a tick beside it.
+    `back` carries the list's filters, to return to the same rows."""
+
+    confirm = forms.BooleanField(label="I mean it")
+    back = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)

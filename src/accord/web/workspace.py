@@ -27,6 +27,8 @@ class Overview:
     applications: int
     disputes: int
     lapsed_domains: int
+    people: int
+    deactivated: int
 
 
 def overview(user: Any) -> Overview | None:
@@ -47,4 +49,6 @@ def overview(user: Any) -> Overview | None:
         applications=accounts.applications_for(user, state="pending").count(),
         disputes=len(evidence.disputes(user) or []),
         lapsed_domains=evidence.lapsed_domains(user).count(),
+        people=accounts.account_count(user, active=True) or 0,
+        deactivated=accounts.account_count(user, active=False) or 0,
     )
