@@ -119,23 +119,20 @@ class Rows:
     observations: list[Observation] = field(default_factory=list)
     verdicts: list[CurrentVerdict] = field(default_factory=list)
     verdict_changes: list[VerdictChange] = field(default_factory=list)
-    commitments: list[Commitment] = field(default_factory=list)
-    status_changes: list[StatusChange] = field(default_factory=list)
-    attestations: list[Attestation] = field(default_factory=list)
-    documents: list[EvidenceDocument] = field(default_factory=list)
-    publications: list[PublicationPreference] = field(default_factory=list)
+    # The commitments' side, in the form commitments.import_demo_history takes it.
+    history: DemoHistory = field(default_factory=DemoHistory)
     organisations: int = 0
 
     def counts(self) -> dict[str, int]:
         return {
             "organisations": self.organisations,
-            "commitments": len(self.commitments),
-            "status_changes": len(self.status_changes),
-            "attestations": len(self.attestations),
-            "documents": len(self.documents),
+            "commitments": len(self.history.commitments),
+            "status_changes": len(self.history.status_changes),
+            "attestations": len(self.history.attestations),
+            "documents": len(self.history.documents),
             "observations": len(self.observations),
             "verdict_changes": len(self.verdict_changes),
-            "publications": len(self.publications),
+            "publications": len(self.history.publications),
         }
 
 
@@ -152,7 +149,7 @@ def seed_adoption(*, now: datetime, total: int = ORGANISATIONS) -> dict[str, int
     if catalogue.practices:
         for organisation in _organisations_to_seed():
             _history(rows, organisation, catalogue, now)
-    rows.organisations = len({c.organisation_id for c in rows.commitments})
+    rows.organisations = len({c.organisation_id for c in rows.history.commitments})
     _write(rows)
     counts = rows.counts() | {"organisations_created": created}
     if any(counts.values()):
@@ -184,7 +181,7 @@ def _history(
         plan.publish
         and not PublicationPreference.objects.filter(organisation=organisation).exists()
     ):
-        rows.publications.append(
+        rows.history.publications.append(
             PublicationPreference(
                 organisation=organisation, public_profile=True, badges=True, updated_at=plan.joined
             )
@@ -299,10 +296,10 @@ def _commitment_rows(
         first_verified_at=verified[0] if verified else None,
         withdrawn_at=plan.withdrawn_at,
     )
-    rows.commitments.append(commitment)
+    rows.history.commitments.append(commitment)
     for change in changes:
         index = change.observed_index
-        rows.status_changes.append(
+        rows.history.status_changes.append(
             StatusChange(
                 commitment=commitment,
                 from_status=change.from_status,
@@ -315,7 +312,7 @@ def _commitment_rows(
     rng = rng_for(organisation.slug, plan.practice.slug)
     public = org_plan.publish
     for at in plan.attestations:
-        rows.attestations.append(
+        rows.history.attestations.append(
             Attestation(
                 commitment=commitment,
                 text=_attestation_text(plan.practice),
@@ -325,7 +322,9 @@ def _commitment_rows(
             )
         )
     for document in plan.documents:
-        rows.documents.append(_document(commitment, plan.practice, document, admin, public, rng))
+        rows.history.documents.append(
+            _document(commitment, plan.practice, document, admin, public, rng)
+        )
 
 
 def _attestation_text(practice: PracticeInfo) -> str:
@@ -364,22 +363,14 @@ def _document(
 
 
 def _write(rows: Rows) -> None:
-    if rows.documents and not default_storage.exists(DEMO_DOCUMENT):
+    if rows.history.documents and not default_storage.exists(DEMO_DOCUMENT):
         default_storage.save(DEMO_DOCUMENT, ContentFile(DEMO_DOCUMENT_TEXT))
     evidence.import_demo_evidence(
         observations=rows.observations,
         verdicts=rows.verdicts,
         verdict_changes=rows.verdict_changes,
     )
-    commitments.import_demo_history(
-        history=DemoHistory(
-            commitments=rows.commitments,
-            status_changes=rows.status_changes,
-            attestations=rows.attestations,
-            documents=rows.documents,
-            publications=rows.publications,
-        )
-    )
+    commitments.import_demo_history(history=rows.history)
 
 
 def summary(counts: dict[str, int]) -> str:
