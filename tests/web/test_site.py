@@ -39,3 +39,8 @@ def test_security_headers_are_sent(client: Client) -> None:
     response = client.get("/")
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_every_page_links_to_the_archive_of_yearly_reports(client: Client) -> None:
+    page = client.get("/")
+    assert 'href="/adoption/reports/">Yearly reports</a>' in page.content.decode()
