@@ -172,7 +172,7 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.INVITATION_CREATE, "none"): secretariat,
     (Permission.INVITATION_CREATE, "organisation"): runs,
     (Permission.INVITATION_CREATE, "token"): lambda v, f: (
-        owns(v, f) and v.role(f.organisation) == ADMIN
+        owns(v, f) and v.role(f.organisation) == ADMIN and good_standing(f)
     ),
     (Permission.INVITATION_MANAGE, "invitation"): lambda v, f: (
         secretariat(v, f) if f.organisation is None else runs(v, f)
