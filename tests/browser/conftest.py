@@ -8,6 +8,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
+
+
+class OneAtATimeServer(WSGIServer):
+    """The live server, answering one request at a time in its own thread.
+
+    With SQLite the test database is one connection shared with the server; Django's
+    threaded server would use it from two threads at once when a page loads several
+    images together (a scorecard's badges), and fail at random. The server thread sets
+    that shared connection up itself, so the threads' override is not needed here.
+    """
+
+    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = OneAtATimeServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
