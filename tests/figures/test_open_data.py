@@ -13,7 +13,7 @@ from ninja import Schema
 
 from accord.commitments.models import Status
 from accord.figures import selectors as figures_selectors
-from accord.figures.api import DatesOut, SummaryOut, TableOut, TimeseriesOut
+from accord.figures.api import AdoptionSummaryOut, DatesOut, TableOut, TimeseriesOut
 from accord.figures.services import rebuild_snapshots
 from tests.figures.factories_metrics import commit, make_orgs, verify
 
@@ -176,8 +176,8 @@ def test_the_openapi_document_describes_the_open_data(client: Client) -> None:
 @pytest.mark.parametrize(
     ("endpoint", "schema", "params"),
     [
-        ("summary", SummaryOut, {}),
-        ("summary", SummaryOut, {"sector": "health"}),
+        ("summary", AdoptionSummaryOut, {}),
+        ("summary", AdoptionSummaryOut, {"sector": "health"}),
         ("practices", TableOut, {}),
         ("norms", TableOut, {"sector": "water"}),
         ("frameworks", TableOut, {}),
