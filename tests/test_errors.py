@@ -63,3 +63,10 @@ def test_an_apps_not_allowed_is_not_mistaken_for_an_invalid_value() -> None:
     # A view that catches Invalid to show it in the form must never swallow a refusal.
     for app_error in (accounts.NotAllowed, adoption.NotAllowed, evidence.NotAllowed):
         assert not issubclass(app_error, errors.Invalid)
+
+
+def test_unreadable_input_is_a_400_that_still_names_its_field() -> None:
+    refusal = errors.Unreadable("q contains a NUL byte.", field="q")
+    assert refusal.http_status == 400
+    assert errors.problem(refusal) == {"detail": "q contains a NUL byte.", "field": "q"}
+    assert errors.problem(errors.Conflict("done")) == {"detail": "done", "field": None}

@@ -11,7 +11,7 @@ from accord.accounts.api import BearerToken
 from accord.accounts.api import router as accounts_router
 from accord.catalogue.api import router as catalogue_router
 from accord.commitments.api import router as commitments_router
-from accord.errors import DomainError, Invalid
+from accord.errors import DomainError, problem
 from accord.evidence.api import router as evidence_router
 from accord.figures.api import router as open_data_router
 
@@ -73,7 +73,4 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     """The one place a refused change becomes an API response: the status its kind names,
     the message, and the field it is about (null when it is about no one field)."""
-    field = exc.field if isinstance(exc, Invalid) else None
-    return api.create_response(
-        request, {"detail": str(exc), "field": field}, status=exc.http_status
-    )
+    return api.create_response(request, problem(exc), status=exc.http_status)

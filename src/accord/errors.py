@@ -61,6 +61,14 @@ class Invalid(DomainError):
         return self.field if self.field is not None and self.field in fields else None
 
 
+class Unreadable(Invalid):
+    """The request's bytes are not text the instance can read or store: a NUL byte, a
+    lone surrogate, JSON that does not parse or nests too deep."""
+
+    http_status = 400
+    title = "Unreadable request"
+
+
 class TooLarge(DomainError):
     """The request or the file in it is larger than the instance accepts."""
 
@@ -71,3 +79,9 @@ class UnsupportedType(DomainError):
     """The content is not of a type the instance accepts, whatever its name says."""
 
     http_status = 415
+
+
+def problem(exc: DomainError) -> dict[str, str | None]:
+    """The JSON body that answers `exc`: the message, and the field it is about (null
+    when it is about no one field). The API's handler and the edge both answer with it."""
+    return {"detail": str(exc), "field": exc.field if isinstance(exc, Invalid) else None}

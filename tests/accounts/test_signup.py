@@ -236,7 +236,7 @@ def test_an_expired_link_is_refused(
     assert not newcomer.has_verified_email
 
 
-@pytest.mark.parametrize("token", ["nonsense", "a" * 3000, "eyJ1c2VyIjoxfQ:1abc:forged"])
+@pytest.mark.parametrize("token", ["nonsense", "a" * 1900, "eyJ1c2VyIjoxfQ:1abc:forged"])
 def test_a_malformed_or_forged_link_is_refused(newcomer: User, token: str) -> None:
     response = Client().get(f"/accounts/verify/{token}/")
     assert response.status_code == 422

@@ -57,4 +57,4 @@ def test_the_dashboard_shows_figures_charts_and_filters(
     screenshot("adoption-dashboard-finance")
 
     page.goto(f"{live_server.url}/adoption/?sector=space")
-    assert "Fewer than 5 organisations" in page.locator("#suppressed").inner_text()
+    assert "fewer than 5, whose figures are never shown" in page.locator("#problem").inner_text()

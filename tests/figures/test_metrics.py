@@ -10,6 +10,7 @@ from accord.audit.models import Event
 from accord.commitments.models import Status
 from accord.figures.models import DailySnapshot
 from accord.figures.selectors import (
+    InvalidFilter,
     NoFigures,
     Segment,
     adoption_figures,
@@ -171,10 +172,9 @@ def test_a_segment_below_5_organisations_has_no_figures(catalogue: object) -> No
     verify(make_orgs(8, sector="energy"), TXT, on=START, verified=START)
     verify(make_orgs(3, sector="water"), TXT, on=START, verified=START)
     rebuild_snapshots(until=START)
-    water = adoption_figures(segment=Segment("sector", "water"))
-    assert water.suppressed
-    assert "Fewer than 5" in water.reason
-    assert water.practices == []
+    with pytest.raises(InvalidFilter, match="fewer than 5") as refused:
+        adoption_figures(segment=Segment("sector", "water"))
+    assert refused.value.field == "sector"
     assert "water" not in segment_choices(day=START)["sector"]
 
 

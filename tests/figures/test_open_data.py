@@ -14,6 +14,7 @@ from ninja import Schema
 from accord.commitments.models import Status
 from accord.figures import selectors as figures_selectors
 from accord.figures.api import AdoptionSummaryOut, DatesOut, TableOut, TimeseriesOut
+from accord.figures.api import _inert as to_csv_cell
 from accord.figures.services import rebuild_snapshots
 from tests.figures.factories_metrics import commit, make_orgs, verify
 
@@ -59,29 +60,48 @@ def test_a_count_of_fewer_than_5_organisations_is_null_and_marked(
     assert row["implemented"]["count"] == 10
 
 
-def test_a_filter_narrowing_below_5_suppresses_everything_and_says_why(
+def test_a_segment_published_on_no_day_is_a_422_whether_small_or_unknown(
     client: Client, figures: date
 ) -> None:
-    body = client.get(f"{API}/summary", {"country": "FR"}).json()
-    assert body["suppressed"] is True
-    assert body["population"] is None
-    assert "Fewer than 5 organisations" in body["reason"]
-    assert body["overall"] is None
-    assert body["median_days_to_verified"] == {"value": None, "suppressed": True}
-    assert client.get(f"{API}/practices", {"country": "FR"}).json()["items"] == []
-    rows = csv_rows(client, f"{API}/practices", country="FR")
-    assert [row["suppressed"] for row in rows] == ["all"]
+    """Only segments of at least 5 organisations are published, so a filter naming one
+    too small (FR, health) and one naming nothing read alike: neither says who exists."""
+    answers = [
+        client.get(f"{API}/{table}", params)
+        for table in ("summary", "practices", "timeseries")
+        for params in (
+            {"country": "FR"},
+            {"sector": "health"},
+            # Six, but hidden too: else all - energy - water - transport = health.
+            {"sector": "transport"},
+            {"sector": "no-such-sector"},
+            {"size_band": "enormous"},
+        )
+    ]
+    assert {response.status_code for response in answers} == {422}
+    fields = {response.json()["field"] for response in answers}
+    assert fields == {"country", "sector", "size_band"}
+    small = client.get(f"{API}/summary", {"sector": "health"}).json()["detail"]
+    missing = client.get(f"{API}/summary", {"sector": "no-such-sector"}).json()["detail"]
+    assert small.replace("health", "X") == missing.replace("no-such-sector", "X")
+    assert "fewer than 5" in small
+    assert client.get(f"{API}/practices", {"country": "FR", "format": "csv"}).status_code == 422
 
 
-def test_a_segment_that_does_not_exist_reads_like_a_small_one(
-    client: Client, figures: date
-) -> None:
-    small = client.get(f"{API}/summary", {"sector": "health"}).json()
-    hidden_too = client.get(f"{API}/summary", {"sector": "transport"}).json()
-    assert hidden_too["suppressed"]  # else all - energy - water - transport = health
-    missing = client.get(f"{API}/summary", {"sector": "no-such-sector"}).json()
-    assert small["reason"] == missing["reason"]
-    assert small["suppressed"] == missing["suppressed"] is True
+def test_a_formula_in_a_csv_cell_is_made_plain_text(client: Client, figures: date) -> None:
+    formula = '=HYPERLINK("http://evil.example","x")'
+    make_orgs(12, sector=formula)
+    rebuild_snapshots(until=figures)
+    rows = csv_rows(client, f"{API}/summary", sector=formula)
+    assert rows[0]["segment_value"] == f"'{formula}"
+    for row in csv_rows(client, f"{API}/practices"):
+        assert not any(str(cell).startswith(("=", "+", "@")) for cell in row.values())
+
+
+@pytest.mark.parametrize("start", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_every_formula_start_is_neutralised(start: str) -> None:
+    assert to_csv_cell(start) == f"'{start}"
+    assert to_csv_cell(-1) == -1
+    assert to_csv_cell("energy") == "energy"
 
 
 def test_any_kept_day_can_be_queried(client: Client, figures: date) -> None:
@@ -202,7 +222,7 @@ def test_the_openapi_document_describes_the_open_data(client: Client) -> None:
     ("endpoint", "schema", "params"),
     [
         ("summary", AdoptionSummaryOut, {}),
-        ("summary", AdoptionSummaryOut, {"sector": "health"}),
+        ("summary", AdoptionSummaryOut, {"sector": "water"}),
         ("practices", TableOut, {}),
         ("norms", TableOut, {"sector": "water"}),
         ("frameworks", TableOut, {}),

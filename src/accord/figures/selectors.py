@@ -264,6 +264,7 @@ def adoption_figures(*, day: date | None = None, segment: Segment = ALL_ORGANISA
     gives Figures with `population` None and the reason.
     """
     day = resolve_day(day)
+    _require_known(segment)
     snapshot = (
         DailySnapshot.objects.filter(dimension=segment.dimension, value=segment.value, date=day)
         .values_list("population", "includes_demo", "figures")
@@ -322,6 +323,7 @@ def adoption_timeseries(
     start = max(start or first, first)
     if start > end:
         raise NoFigures(f"The series would start ({start}) after it ends ({end}).")
+    _require_known(segment)
     chosen = _interval(start, end) if interval == "auto" else interval
     days = sample_days(start, end, chosen)
     if len(days) > MAX_POINTS:
@@ -378,6 +380,21 @@ def _snapshots(
 def _only(document: dict[str, Any], wanted: set[str]) -> dict[str, Any]:
     subjects = document.get("subjects", {})
     return {**document, "subjects": {key: subjects[key] for key in wanted if key in subjects}}
+
+
+def _require_known(segment: Segment) -> None:
+    """Refuse a sector, country or size band that no published figures have ever
+    described. Only published segments are stored, so this tells nobody more than the
+    figures already did: an unknown value and one too small to publish read alike."""
+    if segment.is_all:
+        return
+    if not DailySnapshot.objects.filter(dimension=segment.dimension, value=segment.value).exists():
+        name = segment.dimension.replace("_", " ")
+        raise InvalidFilter(
+            f"No figures are published for the {name} “{segment.value[:80]}”: it has no "
+            f"organisations, or fewer than {THRESHOLD}, whose figures are never shown.",
+            field=segment.dimension,
+        )
 
 
 def segment_choices(*, day: date) -> dict[str, list[str]]:

@@ -93,6 +93,9 @@ MIDDLEWARE = [
     "accord.web.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session and every view: a NUL byte or an out-of-range value never reaches
+    # the database, whichever page or route it was sent to.
+    "accord.web.edge.EdgeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
