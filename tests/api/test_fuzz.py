@@ -5,12 +5,15 @@ answer (status, content type, headers, body) is one the document describes."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -44,10 +47,19 @@ Answers = Counter[tuple[str, int]]
 
 
 @pytest.fixture
-def schema(db: None) -> Any:
+def schema(db: None) -> Iterator[Any]:
     """The document as the running application serves it, with calls sent to that
     application in-process."""
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    # As Django's test client does: neither the start nor the end of a request may close
+    # the connection, which holds the test's transaction (SQLite's in-memory one is never
+    # closed, so only PostgreSQL shows it).
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -85,7 +85,7 @@ def test_a_body_that_is_not_json_is_a_400(client: Client, alice: User, org_a: Or
         HTTP_AUTHORIZATION=f"Bearer {secret}",
     )
     assert response.status_code == 400
-    assert response.json()["detail"] == "Cannot parse request body"
+    assert "not valid JSON" in response.json()["detail"]
 
 
 def test_a_value_that_does_not_fit_is_a_422_naming_its_field(client: Client) -> None:

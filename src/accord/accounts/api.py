@@ -210,7 +210,7 @@ def _inviting_token(request: HttpRequest) -> ApiToken:
 
 @router.post(
     "/invitations",
-    response={202: SentOut, **refusals(400, 401, 403, 409, 422)},
+    response={202: SentOut, **refusals(400, 401, 403, 409, 413, 422)},
     summary="Invite a person to the token's organisation",
     description="The person is emailed a link that works once and expires; they join when "
     "they accept. The answer is the same whether or not an account uses the address.",

@@ -100,7 +100,7 @@ def list_commitments(request: HttpRequest) -> Any:
 
 @router.post(
     "/",
-    response={201: CommitOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={201: CommitOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Commit to a practice or a profile",
 )
 def commit(request: HttpRequest, body: CommitIn) -> Any:
@@ -147,7 +147,7 @@ def get_commitment(request: HttpRequest, practice: PracticeId) -> Any:
 
 @router.post(
     "/{practice}/attestations",
-    response={201: AttestationOut, **refusals(400, 401, 403, 404, 409, 422)},
+    response={201: AttestationOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Attest that the practice is implemented",
 )
 def attest(request: HttpRequest, practice: PracticeId, body: AttestationIn) -> Any:
