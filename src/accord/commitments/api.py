@@ -79,7 +79,11 @@ class CommitOut(Schema):
 
 
 class AttestationIn(Schema):
-    text: str = Field(max_length=services.MAX_ATTESTATION_LENGTH)
+    text: str = Field(
+        max_length=services.MAX_ATTESTATION_LENGTH,
+        description="How the practice is implemented",
+        examples=["Our security.txt is served at /.well-known/security.txt and reviewed yearly."],
+    )
     is_public: bool = False
 
 
