@@ -66,6 +66,17 @@ class Limits:
 
 DEFAULT = Limits()
 
+# How much of a bad input line a message quotes.
+SHOWN_CHARACTERS = 200
+
+
+def quoted(text: str, limit: int = SHOWN_CHARACTERS) -> str:
+    """`text` as a message quotes it (repr), cut to about `limit` characters with an
+    ellipsis, so that a 100 KB line does not fill the screen."""
+    if len(text) <= limit:
+        return repr(text)
+    return repr(text[:limit])[:-1] + "…" + repr(text[:limit])[-1]
+
 
 class ParseRefused(ValueError):
     """The document was not parsed: `code` says why, `message` says it to the person,
