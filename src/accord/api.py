@@ -5,17 +5,32 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from accord import __version__
 from accord.accounts.api import BearerToken
 from accord.accounts.api import router as accounts_router
 from accord.catalogue.api import router as catalogue_router
 from accord.commitments.api import router as commitments_router
+from accord.engine import limits
 from accord.errors import DomainError, Invalid
 from accord.evidence.api import router as evidence_router
 from accord.figures.api import router as open_data_router
 
+# Django caps the body's size (DATA_UPLOAD_MAX_MEMORY_SIZE); no request body nests deeper.
+BODY_LIMITS = limits.Limits(max_depth=32, max_seconds=1.0)
+
+
+class LimitedParser(Parser):
+    """Request bodies are read within `BODY_LIMITS`; django-ninja answers any refusal
+    with 400 "Cannot parse request body"."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return limits.parse_json(request.body, BODY_LIMITS)
+
+
 api = NinjaAPI(
+    parser=LimitedParser(),
     title="Accord API",
     version="1",
     description=(
