@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import Resolver404, resolve
 
 from accord.accounts.models import User
+from accord.settings import image_sources
 from tests.web.site_pages import PUBLIC_PAGES, Site, populate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("catalogue")]
@@ -163,3 +164,12 @@ def test_the_html_report_is_framed_by_nobody(
     assert response.status_code == 200
     assert_strict(response)
     assert directives(response)["sandbox"] == []
+
+
+def test_a_logo_given_as_an_address_may_be_shown() -> None:
+    assert image_sources("https://coalition.example/brand/logo.png") == [
+        "'self'",
+        "data:",
+        "https://coalition.example",
+    ]
+    assert image_sources("/srv/accord/logo.svg") == ["'self'", "data:"]

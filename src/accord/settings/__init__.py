@@ -117,6 +117,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # `csp_nonce`, made only when a template uses it (see SECURE_CSP).
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accord.web.context_processors.site",
@@ -245,7 +247,7 @@ ACCORD_APPLICATIONS_PER_EMAIL_PER_DAY = int(
 ACCORD_INSTANCE_LOGO = os.environ.get("ACCORD_INSTANCE_LOGO", "")
 
 
-def _image_sources(logo: str) -> list[str]:
+def image_sources(logo: str) -> list[str]:
     """Where pages may load images from: this instance, data: URLs (the API docs'
     stylesheet draws its icons with them) and the origin of a logo given as an address."""
     sources = [CSP.SELF, "data:"]
@@ -263,7 +265,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": _image_sources(ACCORD_INSTANCE_LOGO),
+    "img-src": image_sources(ACCORD_INSTANCE_LOGO),
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "form-action": [CSP.SELF],
