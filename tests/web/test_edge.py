@@ -139,3 +139,9 @@ def test_ordinary_input_passes_untouched(api: Client, org_a: Organisation) -> No
     assert response.status_code == 201, response.content
     found = api.get("/api/v1/catalogue/practices", {"q": "é 日本 🙂"})
     assert found.status_code == 200
+
+
+def test_a_refused_page_carries_the_pages_policy(client: Client) -> None:
+    response = client.get("/catalogue/search/?q=%00")
+    assert response.status_code == 400
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
