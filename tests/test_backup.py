@@ -252,6 +252,10 @@ def test_restoring_uses_the_archived_keys_rather_than_generating_any(
             lambda name, data: b"{not json" if name == "manifest.json" else data,
             "manifest is not valid",
         ),
+        (
+            lambda name, data: b"[" * 5_000 + b"]" * 5_000 if name == "manifest.json" else data,
+            "manifest is not valid (the document is nested more than 8 levels deep)",
+        ),
         (in_manifest(lambda m: m.update(format="other")), "not an Accord backup manifest"),
         (in_manifest(lambda m: m.update(format_version=2)), "format version 2 is unknown"),
         (in_manifest(lambda m: m["database"].update(vendor="oracle")), "'oracle' is unknown"),

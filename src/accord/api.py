@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from accord import __version__
@@ -24,6 +24,9 @@ api = NinjaAPI(
     ),
     urls_namespace="api-v1",
     auth=None,
+    # Swagger UI would otherwise show a badge from validator.swagger.io, sending the
+    # document's address there; the pages' CSP blocks it anyway.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 api.add_router("/catalogue/", catalogue_router)
 api.add_router("/accounts/", accounts_router, auth=BearerToken())

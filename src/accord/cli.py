@@ -1,7 +1,9 @@
 """The `accord` command: set up, serve and operate an instance from the shell.
 
 Commands are thin: they parse arguments, call one service or selector, and print.
-Errors a user can fix are reported as one line on stderr with a non-zero exit.
+Errors a user can fix are reported as one line on stderr with a non-zero exit: bad input
+(a file that cannot be read or written, see `accord.engine.cli.OneLineErrors`) as
+`accord <command>: <message>` and exit 2, other refusals as `Error: <message>` and exit 1.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 import click
 
 from accord import paths
-from accord.engine.cli import assess, scan
+from accord.engine.cli import OneLineErrors, assess, one_line, scan, writable_file
 
 # The exit status when the data directory is not set up for the command (as click's
 # usage errors): the one-line message says to run `accord init`.
@@ -89,19 +91,7 @@ def _call_command(*args: Any, **kwargs: Any) -> None:
     call_command(*args, **kwargs)
 
 
-class _AccordGroup(click.Group):
-    """Every command's group: an operating-system error that escapes a command (a file that
-    cannot be written or read) is one line and exit 1, like every other refusal, never a
-    traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except OSError as exc:
-            raise click.ClickException(_one_line(exc)) from exc
-
-
-@click.group(cls=_AccordGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="accord")
 def main() -> None:
     """Accord: cyber norms turned into practices, commitments and evidence.
@@ -267,7 +257,12 @@ def catalogue() -> None:
     show_default=True,
     help="json/yaml: the open-data form; oscal: an OSCAL catalog.",
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=writable_file,
+    help="Write to a file.",
+)
 def catalogue_export(fmt: str, out: Path | None) -> None:
     """Print the loaded catalogue in an open format.
 
@@ -374,6 +369,7 @@ def audit_head() -> None:
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    callback=writable_file,
     help="The file to write (needed unless --publish).",
 )
 @click.option(
@@ -453,8 +449,8 @@ def backup_command(out: Path, no_keys: bool) -> None:
 
     try:
         summary = create_backup(out, include_keys=not no_keys)
-    except (BackupError, OSError) as exc:
-        raise click.ClickException(_one_line(exc)) from exc
+    except BackupError as exc:
+        raise click.ClickException(one_line(exc)) from exc
     manifest = summary.manifest
     keys = "the keys" if manifest.keys else "no keys"
     click.echo(
@@ -485,8 +481,8 @@ def restore_command(archive: Path) -> None:
         backup.use_archived_keys(verified)
         _setup_django()
         summary = backup.restore_backup(verified)
-    except (backup.BackupError, OSError) as exc:
-        raise click.ClickException(_one_line(exc)) from exc
+    except backup.BackupError as exc:
+        raise click.ClickException(one_line(exc)) from exc
     manifest = summary.manifest
     click.echo(
         f"Restored the backup of {manifest.created} (Accord {manifest.accord_version}) into "
@@ -508,16 +504,10 @@ def _collect_static_after_restore() -> None:
         _call_command("collectstatic", interactive=False, verbosity=0)
     except (CommandError, OSError) as exc:
         click.echo(
-            f"accord: collecting the static files failed ({_one_line(exc)}): "
+            f"accord: collecting the static files failed ({one_line(exc)}): "
             "run `accord init` before `accord serve`.",
             err=True,
         )
-
-
-def _one_line(exc: Exception) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
-    return " ".join(str(exc).split())
 
 
 def _files(count: int) -> str:

@@ -39,11 +39,62 @@ CHROMIUM_FLAGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
+# What the browser blocked under the pages' Content-Security-Policy during the current
+# test; any entry fails it (see pytest_runtest_call).
+CSP_VIOLATIONS: list[str] = []
+# Chromium logs a violation to the console too, but only the event names the directive
+# reliably; the script says it in the console, where the watch below hears it.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`Content Security Policy violation: ${event.effectiveDirective} `
+    + `blocked ${event.blockedURI || "inline"} at ${event.sourceFile || document.URL}`
+    + `:${event.lineNumber}`);
+}, true);
+"""
+
+
+def _about_csp(text: str) -> bool:
+    lowered = text.lower()
+    return "content security policy" in lowered or "content-security-policy" in lowered
+
+
+def watch_for_csp_violations(context: Any) -> Any:
+    """Note every CSP violation in any page of `context`: console messages, uncaught
+    errors (a blocked eval throws) and securitypolicyviolation events."""
+    context.add_init_script(REPORT_VIOLATIONS)
+
+    def on_console(message: Any) -> None:
+        if _about_csp(message.text):
+            where = message.page.url if message.page else message.location.get("url", "")
+            CSP_VIOLATIONS.append(f"{where}: {message.text}")
+
+    def on_error(error: Any) -> None:
+        text = str(error.error)
+        if _about_csp(text):
+            CSP_VIOLATIONS.append(f"{error.page.url if error.page else ''}: {text}")
+
+    context.on("console", on_console)
+    context.on("weberror", on_error)
+    return context
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in str(item.path):
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A browser test whose pages broke the Content-Security-Policy fails, even when
+    everything it checked worked: the violation is something a user's browser blocked."""
+    CSP_VIOLATIONS.clear()
+    result = yield
+    if CSP_VIOLATIONS:
+        found = "\n".join(dict.fromkeys(CSP_VIOLATIONS))
+        CSP_VIOLATIONS.clear()
+        pytest.fail(f"the page broke its Content-Security-Policy:\n{found}", pytrace=False)
+    return result
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +113,10 @@ def browser() -> Iterator[Any]:
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+        )
+        new_context = instance.new_context
+        instance.new_context = lambda *args, **kwargs: watch_for_csp_violations(
+            new_context(*args, **kwargs)
         )
         yield instance
         instance.close()

@@ -64,6 +64,24 @@ def test_unclosed_bracket_is_reported_where_the_parser_gave_up(tmp_path: Path) -
     assert 18 <= problem.line <= 20
 
 
+def test_yaml_nested_2000_deep_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    deep = CVD_YAML + "extra: " + "[" * 2_000 + "]" * 2_000 + "\n"
+    problem = only(problems_with(tmp_path, {"practices/cvd.yaml": deep}))
+    assert problem.file.endswith("practices/cvd.yaml")
+    assert problem.message == "the document is nested more than 32 levels deep"
+    assert problem.line == CVD_YAML.count("\n") + 1
+
+
+def test_a_lone_yaml_alias_bomb_is_a_problem_not_a_hang(tmp_path: Path) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for level in "bcdefghij":
+        lines.append(f"{level}: &{level} [" + ", ".join([f"*{chr(ord(level) - 1)}"] * 9) + "]")
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problem = only(validate_catalogue(bomb))
+    assert "more than 1,000,000 values" in problem.message
+
+
 def test_duplicate_practice_id_names_both_places(tmp_path: Path) -> None:
     duplicate = SUPPLY_CHAIN_YAML.replace("id: sc.sbom", "id: cvd.policy")
     problems = problems_with(

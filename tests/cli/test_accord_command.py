@@ -41,8 +41,33 @@ def test_an_output_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> No
     load_catalogue()
     out = tmp_path / "no-such-folder" / "catalogue.json"
     result = CliRunner().invoke(main, ["catalogue", "export", "--out", str(out)])
-    assert result.exit_code == 1
-    assert result.output.strip().splitlines() == [f"Error: {out}: No such file or directory"]
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"accord catalogue export: {out}: the folder {out.parent} does not exist"
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "html"])
+def test_a_report_into_a_missing_folder_is_one_line_before_any_work(fmt: str) -> None:
+    out = "/nonexistent/dir/x." + fmt
+    result = CliRunner().invoke(main, ["report", "--format", fmt, "--out", out])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"accord report: {out}: the folder /nonexistent/dir does not exist"
+    ]
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_write_that_fails_midway_is_one_line() -> None:
+    from accord.catalogue.services import load_catalogue
+
+    load_catalogue()
+    result = CliRunner().invoke(main, ["catalogue", "export", "--out", "/dev/full"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "accord catalogue export: No space left on device"
+    ]
 
 
 def test_unknown_command_is_a_usage_error() -> None:

@@ -144,6 +144,15 @@ class TestCommitting:
         assert detail in response.json()["detail"]
         assert not Commitment.objects.exists()
 
+    def test_a_body_nested_2000_deep_is_400(
+        self, api: Any, alice: User, org_a: Organisation
+    ) -> None:
+        body = '{"practice": "' + AUTOMATED + '", "x": ' + "[" * 2_000 + "]" * 2_000 + "}"
+        response = api(alice, org_a).post(URL, body, content_type="application/json")
+        assert response.status_code == 400
+        assert "nested more than 32 levels deep" in response.json()["detail"]
+        assert not Commitment.objects.exists()
+
     def test_committing_twice_is_409(self, api: Any, alice: User, org_a: Organisation) -> None:
         client = api(alice, org_a)
         post(client, URL, {"practice": AUTOMATED, "target_date": future()})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accord.commitments.uploads import Refused, display_name, sniff
+from accord.commitments.uploads import OverLimit, Refused, display_name, sniff
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
@@ -57,6 +57,15 @@ def test_accepted_types(name: str, data: bytes, content_type: str) -> None:
 def test_refused(name: str, data: bytes, reason: str) -> None:
     with pytest.raises(Refused, match=reason):
         sniff(name, data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"[" * 2_000 + b"]" * 2_000, b'{"a":' * 2_000 + b"1" + b"}" * 2_000, b"[" * 100_000],
+)
+def test_json_nested_2000_deep_is_refused_with_a_reason(data: bytes) -> None:
+    with pytest.raises(OverLimit, match="nested more than 64 levels deep"):
+        sniff("extract.json", data)
 
 
 @pytest.mark.parametrize(

@@ -365,6 +365,16 @@ class TestProvingOverHttp:
         assert not EvidenceDocument.objects.exists()
         assert stored_files(media_root) == []
 
+    def test_json_nested_2000_deep_gets_422_with_the_reason(
+        self, client_for: Any, alice: User, commitment: Commitment, media_root: Path
+    ) -> None:
+        deep = b"[" * 2_000 + b"]" * 2_000
+        response = self.post_file(client_for(alice), "extract.json", deep)
+        assert response.status_code == 422
+        assert "nested more than 64 levels deep" in response.content.decode()
+        assert not EvidenceDocument.objects.exists()
+        assert stored_files(media_root) == []
+
     def test_a_file_over_the_cap_gets_413(
         self,
         client_for: Any,

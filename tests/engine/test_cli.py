@@ -264,3 +264,94 @@ def test_the_commands_import_nothing_from_django() -> None:
     )
 
     assert done.returncode == 0
+
+
+# -- bad input: one line `accord <command>: <message>`, exit 2, never a traceback ---------
+
+
+def assert_one_line(result: Any, start: str) -> str:
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(start), lines[0]
+    assert "Traceback" not in result.output
+    return str(lines[0])
+
+
+def test_scan_into_a_missing_folder_is_one_line(tmp_path: Path) -> None:
+    listing = tmp_path / "empty.txt"
+    listing.write_text("", encoding="utf-8")
+    out = tmp_path / "nonexistent" / "dir" / "x.jsonl"
+    result = invoke("scan", str(listing), "--out", str(out))
+    line = assert_one_line(result, f"accord scan: {out}: the folder ")
+    assert line.endswith("does not exist")
+
+
+def test_assess_with_a_ca_bundle_that_holds_no_ca_is_one_line(tmp_path: Path) -> None:
+    bundle = tmp_path / "passwd"
+    bundle.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    result = invoke("assess", "--ca-bundle", str(bundle), "example.com")
+    assert_one_line(result, f"accord assess: --ca-bundle {bundle}: not a PEM file of CA")
+
+
+def test_resuming_into_a_file_with_deeply_nested_json_is_one_line(tmp_path: Path) -> None:
+    listing = tmp_path / "domains.txt"
+    listing.write_text("good.example\n", encoding="utf-8")
+    out = tmp_path / "results.jsonl"
+    out.write_text("[" * 100_000 + "\n", encoding="utf-8")
+    result = invoke("scan", str(listing), "--out", str(out))
+    line = assert_one_line(result, f"accord scan: {out}:1: not a result of `accord scan`")
+    assert "nested more than" in line
+    assert len(line) < len(str(out)) + 320
+    assert line.endswith("…'")
+    assert out.read_text(encoding="utf-8") == "[" * 100_000 + "\n"  # left as it was
+
+
+def test_resuming_into_a_file_of_another_shape_is_one_line(tmp_path: Path) -> None:
+    listing = tmp_path / "domains.txt"
+    listing.write_text("good.example\n", encoding="utf-8")
+    result = invoke("scan", str(listing), "--out", str(listing))  # the list itself, say
+    assert_one_line(result, f"accord scan: {listing}:1: not a result of `accord scan`")
+    assert listing.read_text(encoding="utf-8") == "good.example\n"
+
+
+def test_a_list_that_is_not_utf8_is_one_line_naming_the_line(tmp_path: Path) -> None:
+    listing = tmp_path / "domains.txt"
+    listing.write_bytes(b"# members\n\xff\xfe.example\n")
+    result = invoke("scan", str(listing), "--out", str(tmp_path / "out.jsonl"))
+    assert_one_line(result, f"accord scan: {listing}:2: not UTF-8 text")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_an_unreadable_list_is_one_line(tmp_path: Path) -> None:
+    listing = tmp_path / "domains.txt"
+    listing.write_text("good.example\n", encoding="utf-8")
+    listing.chmod(0)
+    result = invoke("scan", str(listing), "--out", str(tmp_path / "out.jsonl"))
+    assert_one_line(result, f"accord scan: {listing}: Permission denied")
+
+
+def test_an_invalid_line_of_100_kb_is_quoted_cut_short(net: FakeInternet, tmp_path: Path) -> None:
+    listing = tmp_path / "domains.txt"
+    listing.write_text("exa mple" + "x" * 100_000 + "\ngood.example\n", encoding="utf-8")
+    result = invoke("scan", str(listing), "--out", str(tmp_path / "out.jsonl"), *lab(net))
+    assert result.exit_code == 0, result.output
+    [skipped] = [line for line in result.stderr.splitlines() if "skipped" in line]
+    assert skipped.startswith(f"{listing}:1: skipped: 'exa mple")
+    assert "…" in skipped
+    assert len(skipped) < len(str(listing)) + 260
+
+
+def test_a_bug_is_not_mistaken_for_bad_input(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def broken(_path: Path) -> set[str]:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(scanner, "done_domains", broken)
+    listing = tmp_path / "domains.txt"
+    listing.write_text("good.example\n", encoding="utf-8")
+    result = invoke("scan", str(listing), "--out", str(tmp_path / "out.jsonl"))
+    assert isinstance(result.exception, KeyError)
+    assert result.exit_code == 1

@@ -13,7 +13,7 @@ import pytest
 
 from accord.engine.fetcher import SafeFetcher
 from accord.engine.registry import CHECKS
-from accord.engine.scanner import DomainResult, done_domains, rfc3339, scan
+from accord.engine.scanner import DomainResult, NotScanOutput, done_domains, rfc3339, scan
 from accord.engine.testing import stub_checks
 from accord.engine.testing.fake_internet import FakeInternet, security_txt_site
 from accord.engine.types import CheckResult, Fetcher, Status
@@ -169,12 +169,36 @@ def test_result_line_shape() -> None:
 def test_done_domains_reads_results_and_cuts_a_torn_last_line(tmp_path: Path) -> None:
     out = tmp_path / "results.jsonl"
     good = [json.dumps({"domain": f"d{n}.example", "checks": {}}) + "\n" for n in range(3)]
-    out.write_text("".join(good) + "not json\n" + '{"domain": "d9.exa', encoding="utf-8")
+    out.write_text("".join(good) + "\n" + '{"domain": "d9.exa', encoding="utf-8")
 
     done = done_domains(out)
 
     assert done == {"d0.example", "d1.example", "d2.example"}
-    assert out.read_text(encoding="utf-8") == "".join(good) + "not json\n"
+    assert out.read_text(encoding="utf-8") == "".join(good) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("not json", "not valid JSON"),
+        ("[" * 3_000 + "]" * 3_000, "the document is nested more than 32 levels deep"),
+        ('["a.example"]', 'no "domain"'),
+        ('{"domain": 7}', 'no "domain"'),
+    ],
+)
+def test_done_domains_refuses_a_file_that_is_not_scan_output(
+    tmp_path: Path, line: str, reason: str
+) -> None:
+    out = tmp_path / "results.jsonl"
+    text = json.dumps({"domain": "a.example"}) + "\n" + line + "\n"
+    out.write_text(text, encoding="utf-8")
+
+    with pytest.raises(NotScanOutput) as refused:
+        done_domains(out)
+
+    assert str(refused.value).startswith(f"{out}:2: not a result of `accord scan` ({reason}")
+    assert len(str(refused.value)) < len(str(out)) + 320  # the line is quoted cut short
+    assert out.read_text(encoding="utf-8") == text
 
 
 def test_done_domains_of_a_missing_file_is_empty(tmp_path: Path) -> None:

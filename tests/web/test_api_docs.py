@@ -3,6 +3,7 @@ files, served by this instance, and nothing fetched from another host."""
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -57,3 +58,10 @@ def test_the_docs_assets_are_served_by_the_instance(client: Client) -> None:
 def test_the_docs_point_at_the_openapi_document(client: Client) -> None:
     html = client.get("/api/v1/docs").content.decode()
     assert "/api/v1/openapi.json" in html
+
+
+def test_the_docs_ask_no_outside_validator_about_the_document(client: Client) -> None:
+    html = client.get("/api/v1/docs").content.decode()
+    block = re.search(r'id="swagger-settings">(.*?)</script>', html, re.S)
+    assert block is not None
+    assert json.loads(block.group(1))["validatorUrl"] is None

@@ -93,7 +93,7 @@ def test_a_commitment_id_with_a_nul_byte(api: Client) -> None:
         ('{"\\u0000": 1}', 400, "body key"),
         ('{"practice": "cvd.security-txt", "n": 9223372036854775808}', 422, "body.n"),
         ('{"practice": "cvd.security-txt", "n": 1e400}', 422, "body.n"),
-        ('{"practice": NaN}', 400, None),
+        ('{"practice": NaN}', 422, "body.practice"),
         ('{"practice": "x"', 400, None),
         ("[" * 2000 + "]" * 2000, 400, None),
         ('{"a":' * 40 + "1" + "}" * 40, 400, None),
@@ -139,3 +139,9 @@ def test_ordinary_input_passes_untouched(api: Client, org_a: Organisation) -> No
     assert response.status_code == 201, response.content
     found = api.get("/api/v1/catalogue/practices", {"q": "é 日本 🙂"})
     assert found.status_code == 200
+
+
+def test_a_refused_page_carries_the_pages_policy(client: Client) -> None:
+    response = client.get("/catalogue/search/?q=%00")
+    assert response.status_code == 400
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]

@@ -317,6 +317,16 @@ def test_removing_a_member_and_deactivating_an_account(
     ]
 
 
+def test_the_organisation_page_lists_its_domains(sec: Client, org_a: Organisation) -> None:
+    domain = Domain.objects.create(organisation=org_a, name="alpha.example")
+    response = sec.get(org_page())
+    assert response.status_code == 200
+    assert f'<a href="/evidence/domains/{domain.pk}/"><code>alpha.example</code></a>' in (
+        response.content.decode()
+    )
+    assert "Remove alpha.example" in text(response)
+
+
 def test_removing_a_domain(sec: Client, alice: User, org_a: Organisation) -> None:
     domain = Domain.objects.create(organisation=org_a, name="alpha.example")
     response = sec.post(f"/secretariat/domains/{domain.pk}/remove/", follow=True)

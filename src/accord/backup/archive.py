@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Protocol
 
+from accord.engine import limits
+
 FORMAT = "accord-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -32,6 +34,9 @@ MEDIA_PREFIX = "media/"
 KEYS_PREFIX = "keys/"
 CHUNK = 1024 * 1024
 _MANIFEST_MAX_BYTES = 64 * 1024 * 1024
+# A manifest nests three levels (files, a name, its checksum); a big one (many uploads)
+# takes a second or two to read.
+_MANIFEST_LIMITS = limits.Limits(max_bytes=_MANIFEST_MAX_BYTES, max_depth=8, max_seconds=30)
 
 
 class BackupError(Exception):
@@ -84,7 +89,7 @@ class Manifest:
     @classmethod
     def from_bytes(cls, data: bytes) -> Manifest:
         try:
-            document = json.loads(data)
+            document = limits.parse_json(data, _MANIFEST_LIMITS)
             if document.get("format") != FORMAT:
                 raise ValueError("not an Accord backup manifest")
             if document.get("format_version") != FORMAT_VERSION:

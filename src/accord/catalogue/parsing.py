@@ -1,6 +1,7 @@
 """Reading the catalogue's YAML files into typed entries, noting each problem's line.
 
-Files are composed into YAML nodes (with `yaml.SafeLoader`) rather than loaded into
+Files are composed into YAML nodes (safely, within `CATALOGUE_LIMITS`, by
+`accord.engine.limits`: the CLI validates files anyone may hand it) rather than loaded into
 plain values, so that a problem found later, such as a mapping to a norm no framework
 defines, can still name its file and line. `accord.catalogue.validation` checks across
 files and is what the CLI and the loader call.
@@ -18,7 +19,11 @@ from typing import Any
 
 import yaml
 
+from accord.engine import limits
 from accord.engine.registry import CHECKS
+
+# The bundled files nest five or six levels and take milliseconds to read.
+CATALOGUE_LIMITS = limits.Limits(max_bytes=8 * 1024 * 1024, max_depth=32, max_seconds=5.0)
 
 # semver.org's own expression for a semantic version.
 SEMVER = re.compile(
@@ -215,14 +220,9 @@ class _File:
             self.problems.append(Problem(self.display, 1, "file is not UTF-8 text"))
             return None
         try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 1
-            self.problems.append(Problem(self.display, line, f"YAML syntax error: {exc.problem}"))
-            return None
-        except yaml.YAMLError as exc:
-            self.problems.append(Problem(self.display, 1, f"YAML syntax error: {exc}"))
+            node = limits.compose_yaml(text, CATALOGUE_LIMITS)
+        except limits.ParseRefused as exc:
+            self.problems.append(Problem(self.display, exc.line or 1, exc.message))
             return None
         if node is None:
             self.problems.append(Problem(self.display, 1, "file is empty"))

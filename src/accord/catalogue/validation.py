@@ -17,6 +17,7 @@ import yaml
 
 from accord.catalogue.exceptions import CatalogueInvalid
 from accord.catalogue.parsing import (
+    CATALOGUE_LIMITS,
     CatalogueFiles,
     FrameworkEntry,
     MappingEntry,
@@ -28,6 +29,7 @@ from accord.catalogue.parsing import (
     Source,
     Where,
 )
+from accord.engine import limits
 
 BUNDLED = Path(__file__).resolve().parent / "data"
 
@@ -276,8 +278,8 @@ _LONE_KINDS = {
 def _lone_kind(source: Source) -> str | None:
     """What kind of catalogue file this is, from its top-level fields."""
     try:
-        node = yaml.compose(source.data.decode("utf-8", "replace"), Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+        node = limits.compose_yaml(source.data.decode("utf-8", "replace"), CATALOGUE_LIMITS)
+    except limits.ParseRefused:
         # Unreadable: parse it as a practices file so that the syntax error is reported.
         return "practices"
     if not isinstance(node, yaml.MappingNode):

@@ -52,7 +52,7 @@ from accord.commitments.models import (
     StatusChange,
 )
 from accord.commitments.status import Observed, derive_status, failing_since
-from accord.commitments.uploads import ACCEPTED_DESCRIPTION, Refused, Sniffed, sniff
+from accord.commitments.uploads import ACCEPTED_DESCRIPTION, OverLimit, Refused, Sniffed, sniff
 from accord.evidence.hooks import DomainControlChanged, ObservationRecorded
 
 if TYPE_CHECKING:
@@ -368,7 +368,8 @@ def upload_document(
 
     The type is read from the bytes (PDF, plain text, Markdown, PNG, JPEG, JSON) and must
     agree with the file's name; raises `UnsupportedFileType` otherwise, `UploadTooLarge`
-    above ACCORD_UPLOAD_MAX_BYTES. Nothing is stored unless the document is accepted.
+    above ACCORD_UPLOAD_MAX_BYTES, `InvalidInput` for JSON nested too deeply. Nothing is
+    stored unless the document is accepted.
     """
     data, sniffed = _accepted_upload(commitment, uploaded_file, actor)
     moment = now or timezone.now()
@@ -407,6 +408,8 @@ def _accepted_upload(
     data = _read_upload(uploaded_file)
     try:
         return data, sniff(uploaded_file.name or "", data)
+    except OverLimit as exc:
+        raise InvalidInput(str(exc), field="file") from exc
     except Refused as exc:
         raise UnsupportedFileType(f"{exc} Accepted: {ACCEPTED_DESCRIPTION}.") from exc
 

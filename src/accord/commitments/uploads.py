@@ -7,11 +7,12 @@ is a PDF renamed `notes.txt`. Accepted: PDF, plain text, Markdown, PNG, JPEG, JS
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from accord.engine import limits
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -36,6 +37,9 @@ _MAGIC = {PDF: b"%PDF-", PNG: b"\x89PNG\r\n\x1a\n", JPEG: b"\xff\xd8\xff"}
 # Text may hold tabs, line and page breaks; other control characters mark a binary file.
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 MAX_NAME_LENGTH = 200
+# The upload cap (ACCORD_UPLOAD_MAX_BYTES) is checked before; this one holds the nesting
+# and the parse time of a JSON document to what a reviewer's tools can open.
+JSON_LIMITS = limits.Limits(max_bytes=1 << 30, max_depth=64, max_seconds=2.0)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,10 @@ class Sniffed:
 
 class Refused(ValueError):
     """The file is not one Accord accepts; the message says why, for the person."""
+
+
+class OverLimit(Refused):
+    """The file is of its named type, but nested too deeply or too slow to read."""
 
 
 def sniff(name: str, data: bytes) -> Sniffed:
@@ -77,9 +85,11 @@ def _is(content_type: str, data: bytes) -> bool:
         return False
     if content_type == JSON:
         try:
-            json.loads(text)
-        except ValueError:
-            return False
+            limits.parse_json(text, JSON_LIMITS)
+        except limits.ParseRefused as exc:
+            if exc.code == limits.MALFORMED:
+                return False
+            raise OverLimit(f"The JSON file is not accepted: {exc.message}.") from None
     return True
 
 

@@ -5,14 +5,21 @@ no database and import nothing from Django, so they start fast. Heavy modules (h
 rich, the checks) are imported when a command runs, not when `accord` starts.
 
 Run alone as `python -m accord.engine.cli assess|scan ...`.
+
+Bad input (an --out folder that does not exist, an unreadable or non-UTF-8 list, a
+--ca-bundle that holds no CA, an output file that is not this command's) is one line on
+stderr, `accord <command>: <message>`, and exit status 2: `OneLineErrors` turns the known
+kinds of bad input into that line in one place, and leaves every other exception (a bug)
+its traceback.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +38,76 @@ DOMAINS_PER_PROCESS = 50
 # Lists with fewer domains to do than this are scanned in one process by default:
 # starting workers would cost more time than they save.
 SMALL_LIST = 200
+
+
+BAD_INPUT = 2  # the exit status, as for click's usage errors
+
+
+class BadInput(Exception):
+    """Input the command cannot use: a file, or an option's value; the message says why."""
+
+
+def _bad_input_kinds() -> tuple[type[Exception], ...]:
+    from accord.engine.limits import ParseRefused
+    from accord.engine.scanner import NotScanOutput
+
+    # OSError: a file that cannot be read or written (ssl.SSLError is one too).
+    return (BadInput, OSError, ParseRefused, NotScanOutput)
+
+
+class OneLineErrors(click.Group):
+    """A group whose commands (and subgroups) answer bad input with one line and exit 2."""
+
+    group_class = type  # subgroups are of this class too
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _bad_input_kinds() as exc:
+            click.echo(f"{_command_name(ctx)}: {one_line(exc)}", err=True)
+            ctx.exit(BAD_INPUT)
+
+
+def _command_name(ctx: click.Context) -> str:
+    """`accord catalogue export`, however the program was started (`python -m ...`)."""
+    words = [ctx.invoked_subcommand or ""]
+    while ctx.parent is not None:
+        words.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(["accord", *filter(None, reversed(words))])
+
+
+def one_line(exc: Exception) -> str:
+    """The exception's message on one line; an OSError's with the file it is about."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def writable_file(_ctx: click.Context, _param: click.Parameter, value: Path | None) -> Path | None:
+    """An output file's folder must exist and take files: known before any work is done."""
+    if value is None:
+        return None
+    folder = value.parent
+    if not folder.is_dir():
+        raise BadInput(f"{value}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise BadInput(f"{value}: the folder {folder} cannot be written in")
+    return value
+
+
+def _ca_bundle(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    import ssl
+
+    from accord.engine.fetcher import make_ssl_context
+
+    try:
+        make_ssl_context(value)
+    except ssl.SSLError:
+        raise BadInput(f"--ca-bundle {value}: not a PEM file of CA certificates") from None
+    return value
 
 
 def _parse_connect_to(
@@ -94,6 +171,7 @@ def _lab_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--ca-bundle",
             type=click.Path(exists=True, dir_okay=False),
+            callback=_ca_bundle,
             help="Also trust the CAs in this PEM file.",
         ),
     ]
@@ -198,6 +276,7 @@ def _print_tables(results: list[DomainResult]) -> None:
     "--out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=writable_file,
     help="JSON Lines file: one result per domain, appended; domains already in it are "
     "skipped, so rerunning the same command resumes an interrupted scan.",
 )
@@ -349,8 +428,8 @@ def _pending_domains(
     """Valid, not yet done, first-seen domains of `file`; read lazily, line by line."""
     from accord.engine.domains import InvalidDomain, read_domain_list
 
-    with file.open(encoding="utf-8", errors="replace") as lines:
-        for line_no, item in read_domain_list(lines):
+    with file.open("rb") as handle:
+        for line_no, item in read_domain_list(_utf8_lines(file, handle)):
             if isinstance(item, InvalidDomain):
                 click.echo(f"{file}:{line_no}: skipped: {item.message}", err=True)
                 tally.invalid += 1
@@ -361,6 +440,16 @@ def _pending_domains(
             else:
                 done.add(item)
                 yield line_no, item
+
+
+def _utf8_lines(file: Path, handle: Iterable[bytes]) -> Iterator[str]:
+    for line_no, raw in enumerate(handle, start=1):
+        try:
+            yield raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise BadInput(
+                f"{file}:{line_no}: not UTF-8 text (byte {exc.start + 1} of the line)"
+            ) from None
 
 
 class _progress:
@@ -408,7 +497,7 @@ def _print_summary(tally: _Tally, out: Path, seconds: float) -> None:
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 def evidence() -> None:
     """The evidence engine's commands, for `python -m accord.engine.cli`."""
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator
 
 import idna
 
+from accord.engine.limits import quoted
+
 MAX_NAME_LENGTH = 253
 MAX_LABEL_LENGTH = 63
 
@@ -43,18 +45,18 @@ def normalise_domain(text: str) -> str:
 
 def _refuse_non_names(name: str) -> None:
     if "://" in name or "/" in name or "?" in name or "#" in name or "@" in name:
-        raise InvalidDomain(f"{name!r} looks like a URL: give the bare domain name")
+        raise InvalidDomain(f"{quoted(name)} looks like a URL: give the bare domain name")
     if any(c.isspace() for c in name):
-        raise InvalidDomain(f"{name!r} contains white space")
+        raise InvalidDomain(f"{quoted(name)} contains white space")
     bare = name[1:-1] if name.startswith("[") and name.endswith("]") else name
     try:
         ipaddress.ip_address(bare)
     except ValueError:
         pass
     else:
-        raise InvalidDomain(f"{name!r} is an IP address, not a domain name")
+        raise InvalidDomain(f"{quoted(name)} is an IP address, not a domain name")
     if ":" in name:
-        raise InvalidDomain(f"{name!r} has a port or is not a host name: give the bare name")
+        raise InvalidDomain(f"{quoted(name)} has a port or is not a host name: give the bare name")
 
 
 def _to_ascii(name: str) -> str:
@@ -66,14 +68,14 @@ def _to_ascii(name: str) -> str:
     try:
         return idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
-        raise InvalidDomain(f"{name!r} is not a valid internationalised name: {exc}") from exc
+        raise InvalidDomain(f"{quoted(name)} is not a valid internationalised name: {exc}") from exc
 
 
 def _check_punycode(label: str) -> None:
     try:
         idna.decode(label)
     except idna.IDNAError as exc:
-        raise InvalidDomain(f"label {label!r} is not valid punycode: {exc}") from exc
+        raise InvalidDomain(f"label {quoted(label)} is not valid punycode: {exc}") from exc
 
 
 def _check_labels(name: str) -> None:
@@ -81,18 +83,20 @@ def _check_labels(name: str) -> None:
         raise InvalidDomain(f"name is {len(name)} characters long; at most 253 are allowed")
     labels = name.split(".")
     if any(label == "" for label in labels):
-        raise InvalidDomain(f"{name!r} has an empty label")
+        raise InvalidDomain(f"{quoted(name)} has an empty label")
     if len(labels) < 2:
-        raise InvalidDomain(f"{name!r} is a single label: give a full domain name")
+        raise InvalidDomain(f"{quoted(name)} is a single label: give a full domain name")
     for label in labels:
         if len(label) > MAX_LABEL_LENGTH:
             raise InvalidDomain(f"label {label[:20]!r}... is longer than 63 characters")
         if label.startswith("-") or label.endswith("-"):
-            raise InvalidDomain(f"label {label!r} starts or ends with a hyphen")
+            raise InvalidDomain(f"label {quoted(label)} starts or ends with a hyphen")
         if not _LDH_LABEL.match(label):
-            raise InvalidDomain(f"label {label!r} has characters not allowed in a host name")
+            raise InvalidDomain(f"label {quoted(label)} has characters not allowed in a host name")
     if labels[-1].isdigit():
-        raise InvalidDomain(f"{name!r} ends in a numeric label: an address, not a domain name")
+        raise InvalidDomain(
+            f"{quoted(name)} ends in a numeric label: an address, not a domain name"
+        )
 
 
 def read_domain_list(lines: Iterable[str]) -> Iterator[tuple[int, str | InvalidDomain]]:

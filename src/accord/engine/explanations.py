@@ -569,6 +569,14 @@ _explain(
     CSAF_20,
 )
 _explain(
+    "provider_metadata_over_limits",
+    "A provider-metadata.json was found but not read: it is nested too deeply or took too "
+    "long to read.",
+    "Publish the metadata as the CSAF 2.0 schema shapes it: a few levels deep, at most 1 MiB.",
+    "CSAF 2.0, section 7.1.7",
+    CSAF_20,
+)
+_explain(
     "provider_metadata_redirected",
     "provider-metadata.json is reached through a redirect.",
     "Serve it at its address directly, without a redirect.",
@@ -645,6 +653,14 @@ _explain(
     "advisory_invalid_json",
     "A listed advisory is not JSON.",
     "Publish advisories as CSAF 2.0 JSON documents.",
+    "CSAF 2.0, section 7.1.1",
+    CSAF_20,
+)
+_explain(
+    "advisory_over_limits",
+    "A listed advisory was not read: it is nested too deeply or took too long to read.",
+    "Keep the product tree to a reasonable depth (at most about 30 branch levels) and the "
+    "file under 16 MiB.",
     "CSAF 2.0, section 7.1.1",
     CSAF_20,
 )

@@ -8,7 +8,9 @@ reported as `error` with a code (`deadline_exceeded`, `internal_error`) rather t
 scan stopping.
 
 Resuming: `done_domains(path)` reads an earlier output file, repairing a line cut short
-by a crash, and tells which domains are already there, so a rerun skips them.
+by a crash, and tells which domains are already there, so a rerun skips them. A file
+with a whole line that is not a result is refused (`NotScanOutput`): it is not this
+command's output, and appending to it would spoil it.
 
 Several processes: `scan_in_processes` shards the domains over worker processes (fresh
 interpreters, `python -c WORKER_CODE`, each running `scan` with its share of the
@@ -44,6 +46,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Protocol
 
+from accord.engine import limits
 from accord.engine.registry import CHECKS
 from accord.engine.types import CheckResult, Fetcher, Finding, Status
 
@@ -182,37 +185,49 @@ async def _assess_one(
     }, now
 
 
+# One result line: the checks' details nest a few levels, and a line is some kilobytes.
+RESULT_LINE_LIMITS = limits.Limits(max_bytes=16 * 1024 * 1024, max_depth=32, max_seconds=1.0)
+
+
+class NotScanOutput(ValueError):
+    """The file to resume holds a line that is not a result; the message names it."""
+
+
 def done_domains(path: Path) -> set[str]:
     """Domains already in the output file at `path`; cuts off a truncated last line.
 
     A run killed mid-write can leave a partial last line (no newline); it is removed
     (that domain is assessed again) so that appended lines start on a line of their
-    own. A whole line that is not a result is left alone and ignored.
+    own. A whole line that is not a result raises `NotScanOutput`, the file unchanged.
     """
     if not path.exists():
         return set()
     done: set[str] = set()
     good_end = 0
     with path.open("rb") as handle:
-        for raw in handle:
+        for line_no, raw in enumerate(handle, start=1):
             if not raw.endswith(b"\n"):
                 break
             good_end += len(raw)
-            domain = _domain_of(raw)
-            if domain is not None:
-                done.add(domain)
+            if raw.strip():
+                done.add(_domain_of(raw, f"{path}:{line_no}"))
     if good_end != path.stat().st_size:
         os.truncate(path, good_end)
     return done
 
 
-def _domain_of(raw: bytes) -> str | None:
+def _domain_of(raw: bytes, where: str) -> str:
     try:
-        record = json.loads(raw)
-    except ValueError:
-        return None
-    domain = record.get("domain") if isinstance(record, dict) else None
-    return domain if isinstance(domain, str) else None
+        record = limits.parse_json(raw, RESULT_LINE_LIMITS)
+    except limits.ParseRefused as exc:
+        reason = exc.message
+    else:
+        domain = record.get("domain") if isinstance(record, dict) else None
+        if isinstance(domain, str):
+            return domain
+        reason = 'no "domain"'
+    shown = limits.quoted(raw.decode("utf-8", "replace").rstrip("\n"))
+    raise NotScanOutput(f"{where}: not a result of `accord scan` ({reason}): {shown}")
 
 
 # -- several processes ------------------------------------------------------------------

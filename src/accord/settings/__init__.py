@@ -6,9 +6,11 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from accord import paths
 from accord.settings import email_url
@@ -92,6 +94,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "accord.web.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session and every view: a NUL byte or an out-of-range value never reaches
     # the database, whichever page or route it was sent to.
@@ -117,6 +120,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                # `csp_nonce`, made only when a template uses it (see SECURE_CSP).
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accord.web.context_processors.site",
@@ -243,6 +248,33 @@ ACCORD_APPLICATIONS_PER_EMAIL_PER_DAY = int(
 # The instance's logo in every page's header: an https:// address, or the path of an
 # .svg, .png, .jpg or .webp file on this machine (served at /branding/logo).
 ACCORD_INSTANCE_LOGO = os.environ.get("ACCORD_INSTANCE_LOGO", "")
+
+
+def image_sources(logo: str) -> list[str]:
+    """Where pages may load images from: this instance, data: URLs (the API docs'
+    stylesheet draws its icons with them) and the origin of a logo given as an address."""
+    sources = [CSP.SELF, "data:"]
+    address = urlsplit(logo)
+    if address.scheme in {"https", "http"} and address.netloc:
+        sources.append(f"{address.scheme}://{address.netloc}")
+    return sources
+
+
+# Every page's policy: scripts and styles from this instance's static files only, never
+# inline, so markup injected into a page can neither run nor restyle it. Responses that
+# set their own policy keep it (badges, the logo, uploaded documents, the HTML report).
+# The nonce appears only on the pages that ask for one (Django's CSRF failure page).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": image_sources(ACCORD_INSTANCE_LOGO),
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
 
 # Background tasks (django.tasks). "database" (the default) keeps the queue in the
 # database and `accord serve` runs a worker beside the web server: nothing else to

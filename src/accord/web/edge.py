@@ -19,7 +19,6 @@ its paging).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from accord.engine import limits
 from accord.errors import DomainError, Invalid, TooLarge, Unreadable, problem
 from accord.web.middleware import domain_error_response
 
@@ -35,9 +35,9 @@ MAX_QUERY_VALUE = 2_000
 # Longer than any text field a form or the API takes (the longest are notes and reasons).
 MAX_TEXT_VALUE = 100_000
 MAX_PATH = 2_000
-# Deeper than any JSON document the API takes; a document nested deeper is refused before
-# anything walks it.
-MAX_JSON_DEPTH = 32
+# Deeper than any JSON document the API takes; Django caps the body's size
+# (DATA_UPLOAD_MAX_MEMORY_SIZE) before this reads it.
+BODY_LIMITS = limits.Limits(max_depth=32, max_seconds=1.0)
 # What a 64-bit signed column (SQLite's INTEGER, PostgreSQL's bigint) holds.
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 
@@ -144,17 +144,11 @@ def check_json(body: bytes) -> None:
     if not body.strip():
         return
     try:
-        document = json.loads(body, parse_constant=_refuse_constant)
-    except RecursionError as exc:
-        raise Unreadable(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.") from exc
-    except ValueError as exc:  # also UnicodeDecodeError: the body is not UTF-8
-        raise Unreadable(f"The body is not valid JSON: {_first_line(exc)}") from exc
+        document = limits.parse_json(body, BODY_LIMITS)
+    except limits.ParseRefused as refused:
+        raise Unreadable(f"The body is not JSON the API takes: {refused.message}.") from None
     for path, value in _walk(document):
         _check_json_value(path, value)
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def _check_json_value(path: str, value: object) -> None:
@@ -169,25 +163,20 @@ def _out_of_range(value: object) -> bool:
         return False
     if isinstance(value, int):
         return not INT_MIN <= value <= INT_MAX
-    return isinstance(value, float) and math.isinf(value)
+    # Python's JSON reads NaN and Infinity, which no JSON number is.
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def _walk(document: object) -> Iterator[tuple[str, object]]:
-    """Every key and value with its path (`body.items[2].name`), breadth first, with an
-    explicit stack so depth is counted rather than recursed."""
-    stack: list[tuple[str, object, int]] = [("body", document, 0)]
+    """Every key and value with its path (`body.items[2].name`), with a stack of its own
+    rather than recursion."""
+    stack: list[tuple[str, object]] = [("body", document)]
     while stack:
-        path, value, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            raise Unreadable(f"The JSON body nests deeper than {MAX_JSON_DEPTH} levels.")
+        path, value = stack.pop()
         yield path, value
         if isinstance(value, dict):
             for key, item in value.items():
                 check_text(f"{path} key", key, MAX_QUERY_VALUE)
-                stack.append((f"{path}.{key}", item, depth + 1))
+                stack.append((f"{path}.{key}", item))
         elif isinstance(value, list):
-            stack.extend((f"{path}[{i}]", item, depth + 1) for i, item in enumerate(value))
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))

@@ -136,3 +136,56 @@ def test_a_csaf_field_pointing_at_the_provider_metadata_passes(fetcher: FakeFetc
     result = pointer(fetcher)
     assert result.status is Status.PASS, result.errors
     assert result.url == METADATA_URL
+
+
+def _product_tree(levels: int) -> dict[str, Any]:
+    """A product tree of `levels` branches one inside another (two JSON levels each)."""
+    leaf: dict[str, Any] = {
+        "category": "product_version",
+        "name": "1.0",
+        "product": {"name": "Widget 1.0", "product_id": "CSAFPID-0001"},
+    }
+    for _ in range(levels - 1):
+        leaf = {"category": "product_family", "name": "Family", "branches": [leaf]}
+    return {"branches": [leaf]}
+
+
+def test_an_advisory_with_a_deep_but_bounded_product_tree_is_validated(
+    fetcher: FakeFetcher,
+) -> None:
+    serve_provider(fetcher)
+    advisory = ADVISORY | {"product_tree": _product_tree(30)}
+    fetcher.serve(DIRECTORY + ENTRY, json.dumps(advisory), content_type=JSON)
+    result = provider(fetcher)
+    assert result.status is Status.PASS, result.errors
+
+
+def test_an_advisory_nested_2000_deep_is_a_finding_not_a_crash(fetcher: FakeFetcher) -> None:
+    serve_provider(fetcher)
+    fetcher.serve(DIRECTORY + ENTRY, "[" * 2_000 + "]" * 2_000, content_type=JSON)
+    result = provider(fetcher)
+    assert result.status is Status.FAIL
+    assert codes(result.errors) == ["advisory_over_limits"]
+    assert "nested more than 64 levels deep" in result.errors[0].message
+
+
+def test_provider_metadata_nested_too_deep_is_named_as_such(fetcher: FakeFetcher) -> None:
+    fetcher.serve(METADATA_URL, '{"a":' * 2_000 + "1" + "}" * 2_000, content_type=JSON)
+    result = provider(fetcher)
+    assert result.status is Status.FAIL
+    assert codes(result.errors) == ["no_provider_metadata", "provider_metadata_over_limits"]
+    assert METADATA_URL in result.errors[1].message
+
+
+def test_a_deep_rolie_feed_is_not_a_feed(fetcher: FakeFetcher) -> None:
+    feed_url = f"https://{DOMAIN}/.well-known/csaf/feed-white.json"
+    document = PROVIDER_METADATA | {
+        "distributions": [{"rolie": {"feeds": [{"tlp_label": "WHITE", "url": feed_url}]}}]
+    }
+    serve_provider(fetcher, document)
+    fetcher.serve(feed_url, '{"feed": ' + "[" * 2_000 + "]" * 2_000 + "}", content_type=JSON)
+    result = provider(fetcher)
+    feed = [f.message for f in result.errors if f.code == "rolie_feed_invalid"]
+    assert feed == [
+        f"{feed_url} is not a ROLIE feed (the document is nested more than 32 levels deep)."
+    ]

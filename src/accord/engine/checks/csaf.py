@@ -13,14 +13,12 @@ against the CSAF 2.0 advisory schema.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from accord.engine import limits
 from accord.engine.checks.base import (
     HOST_FAILURES,
     AssessmentContext,
@@ -52,6 +50,12 @@ ADVISORY_MAX_BYTES = 16_777_216
 MAX_DISTRIBUTIONS = 3
 MAX_FEEDS = 3
 MAX_SCHEMA_FINDINGS = 10
+# The fetcher caps the size; these cap the nesting and the time of reading what it got.
+# Deep enough for an advisory's product tree (each branch level is two), shallow enough
+# for the schema validator's recursion.
+METADATA_LIMITS = limits.Limits(max_bytes=METADATA_MAX_BYTES, max_depth=32, max_seconds=1.0)
+LISTING_LIMITS = limits.Limits(max_bytes=LISTING_MAX_BYTES, max_seconds=1.0)
+ADVISORY_LIMITS = limits.Limits(max_bytes=ADVISORY_MAX_BYTES, max_depth=64, max_seconds=2.0)
 
 
 @dataclass(frozen=True)
@@ -72,15 +76,19 @@ class CsafDiscovery:
     advisory: Fetched | None = None
 
 
-def load_json(outcome: FetchOutcome | None) -> Any:
-    """The JSON body of a successful response, or None."""
-    response = success(outcome)
-    if response is None:
-        return None
+def load_json(outcome: FetchOutcome | None, within: limits.Limits = METADATA_LIMITS) -> Any:
+    """The JSON body of a successful response, or None (also when it is over `within`)."""
     try:
-        return json.loads(response.body)
-    except ValueError:
+        return parse_json(outcome, within)
+    except limits.ParseRefused:
         return None
+
+
+def parse_json(outcome: FetchOutcome | None, within: limits.Limits = METADATA_LIMITS) -> Any:
+    """The JSON body of a successful response, or None when there is no such response;
+    raises `limits.ParseRefused` when the body is not JSON or over `within`."""
+    response = success(outcome)
+    return None if response is None else limits.parse_json(response.body, within)
 
 
 def looks_like_provider_metadata(document: Any) -> bool:
@@ -181,16 +189,16 @@ def first_advisory_url(distributions: tuple[Fetched, ...]) -> str | None:
 
 
 def _first_entry(role: str, body: bytes) -> str | None:
-    text = body.decode("utf-8", errors="replace")
     if role == "index.txt":
+        text = body.decode("utf-8", errors="replace")
         return next((line.strip() for line in text.splitlines() if line.strip()), None)
-    if role == "changes.csv":
-        row = next(csv.reader(io.StringIO(text)), None)
-        return row[0].strip() if row and row[0].strip() else None
     try:
-        entries = json.loads(text)["feed"]["entry"]
+        if role == "changes.csv":
+            rows = limits.parse_csv(body, LISTING_LIMITS, max_rows=1)
+            return rows[0][0].strip() or None if rows and rows[0] else None
+        entries = limits.parse_json(body, METADATA_LIMITS)["feed"]["entry"]
         return str(entries[0]["content"]["src"])
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (limits.ParseRefused, KeyError, IndexError, TypeError):
         return None
 
 
@@ -240,13 +248,28 @@ def _not_found(check_id: str, discovery: CsafDiscovery) -> CheckResult:
     if isinstance(outcome, FetchError) and outcome.code in HOST_FAILURES:
         return fetch_error_result(check_id, outcome)
     tried = "; ".join(f"{c.url} ({describe_outcome(c.outcome)})" for c in discovery.candidates)
+    errors = [Finding("no_provider_metadata", f"No provider-metadata.json was found: {tried}.")]
+    errors += [
+        Finding("provider_metadata_over_limits", f"{c.url}: {reason}.")
+        for c in discovery.candidates
+        if (reason := _over_limits(c.outcome, METADATA_LIMITS)) is not None
+    ]
     return CheckResult(
         check_id,
         Status.FAIL,
         url=well_known.url if well_known else None,
-        errors=[Finding("no_provider_metadata", f"No provider-metadata.json was found: {tried}.")],
+        errors=errors,
         details={"candidates": [c.url for c in discovery.candidates]},
     )
+
+
+def _over_limits(outcome: FetchOutcome | None, within: limits.Limits) -> str | None:
+    """Why a JSON body was not read, if it was for its size, nesting or time."""
+    try:
+        parse_json(outcome, within)
+    except limits.ParseRefused as exc:
+        return None if exc.code == limits.MALFORMED else exc.message
+    return None
 
 
 def _metadata_findings(
@@ -306,11 +329,9 @@ def _distribution_findings(metadata: dict[str, Any], fetched: tuple[Fetched, ...
                 Finding(code, f"{item.url} did not answer: {describe_outcome(item.outcome)}.")
             )
         elif item.role == "rolie feed" and not _is_rolie_feed(load_json(item.outcome)):
+            reason = _over_limits(item.outcome, METADATA_LIMITS) or "JSON with a 'feed' object"
             errors.append(
-                Finding(
-                    "rolie_feed_invalid",
-                    f"{item.url} is not a ROLIE feed (JSON with a 'feed' object).",
-                )
+                Finding("rolie_feed_invalid", f"{item.url} is not a ROLIE feed ({reason}).")
             )
     return errors
 
@@ -341,7 +362,11 @@ def _advisory_findings(advisory: Fetched | None) -> list[Finding]:
                 f"{advisory.url} did not answer: {describe_outcome(advisory.outcome)}.",
             )
         ]
-    document = load_json(advisory.outcome)
+    try:
+        document = parse_json(advisory.outcome, ADVISORY_LIMITS)
+    except limits.ParseRefused as exc:
+        code = {limits.MALFORMED: "advisory_invalid_json"}.get(exc.code, "advisory_over_limits")
+        return [Finding(code, f"{advisory.url} is not read: {exc.message}.")]
     if document is None:
         return [Finding("advisory_invalid_json", f"{advisory.url} is not JSON.")]
     from accord.engine.checks import schemas  # imports jsonschema: only when needed
