@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client, TestCase
 from django.utils import timezone
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from accord.accounts.models import Membership, Organisation, TotpDevice, User
 from accord.accounts.sessions import TWO_FACTOR_PASSED_KEY
@@ -19,6 +20,10 @@ from accord.engine.types import CheckResult, Status
 from accord.evidence import services as evidence
 from accord.evidence.models import Domain, Observation
 from tests.corpus import check_corpus
+
+# Hypothesis keeps its caches (and any example database a test does not turn off) under
+# var/, which git ignores, rather than in a .hypothesis folder in the work tree.
+set_hypothesis_home_dir(Path(__file__).resolve().parents[1] / "var" / "hypothesis")
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

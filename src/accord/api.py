@@ -42,9 +42,22 @@ def about(request: HttpRequest) -> dict[str, Any]:
 
 @api.exception_handler(ValidationError)
 def validation_failed(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """A value that does not fit the document: named in `field` as a refused value is
+    (the first, if several), with every problem in `errors`."""
+    field = next(filter(None, map(_field_of, exc.errors)), None)
     return api.create_response(
-        request, {"detail": "Invalid request.", "errors": exc.errors}, status=422
+        request,
+        {"detail": "Invalid request.", "field": field, "errors": exc.errors},
+        status=422,
     )
+
+
+def _field_of(error: dict[str, Any]) -> str | None:
+    # `loc` is (where, [the body's parameter,] field, ...): ("query", "offset") or
+    # ("body", "payload", "email").
+    where, *path = error.get("loc", ("",))
+    names = [str(part) for part in path[1 if where == "body" else 0 :]]
+    return ".".join(names) or None
 
 
 @api.exception_handler(AuthenticationError)

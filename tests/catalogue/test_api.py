@@ -231,3 +231,56 @@ def test_openapi_documents_every_route_and_schema(client: Client, db: None) -> N
     }
     export = document["paths"][f"{API}/export"]["get"]
     assert {"application/json", "application/yaml"} <= set(export["responses"]["200"]["content"])
+
+
+def test_the_summary_is_documented_with_its_own_schema(
+    client: Client, mini_catalogue: CatalogueVersion
+) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    content = document["paths"][f"{API}/"]["get"]["responses"]["200"]["content"]
+    name = content["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    documented = document["components"]["schemas"][name]
+    assert set(documented["properties"]) == set(get(client, "/"))
+
+
+def test_the_yaml_export_is_documented_as_yaml(
+    client: Client, mini_catalogue: CatalogueVersion
+) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    answer = document["paths"][f"{API}/export"]["get"]["responses"]["200"]
+    # A YAML reader gets the same document as the JSON export: an object, not a string.
+    assert answer["content"]["application/yaml"]["schema"] == {"type": "object"}
+    assert "`format=yaml`" in answer["description"]
+    response = client.get(f"{API}/export", {"format": "yaml"})
+    assert response["Content-Type"].split(";")[0] in answer["content"]
+    assert isinstance(yaml.safe_load(response.content), dict)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"offset": "9223372036854775808"}, "offset"),
+        ({"offset": "100001"}, "offset"),
+        ({"limit": "9223372036854775808"}, "limit"),
+        ({"area": "a" * 101}, "area"),
+        ({"framework": "f" * 101}, "framework"),
+    ],
+)
+def test_an_out_of_range_value_is_a_422_naming_it(
+    client: Client, mini_catalogue: CatalogueVersion, params: dict[str, str], field: str
+) -> None:
+    assert get(client, "/practices", 422, **params)["field"] == field
+
+
+def test_the_largest_offset_is_an_empty_page(
+    client: Client, mini_catalogue: CatalogueVersion
+) -> None:
+    assert get(client, "/practices", offset="100000")["items"] == []
+
+
+def test_an_over_long_id_is_a_422_naming_it(
+    client: Client, mini_catalogue: CatalogueVersion
+) -> None:
+    response = client.get(f"{API}/practices/{'x' * 101}")
+    assert response.status_code == 422
+    assert response.json()["field"] == "practice_id"

@@ -125,6 +125,9 @@ class TestCommitting:
             ),
             ({"practice": AUTOMATED}, 422, "Invalid request."),
             ({"practice": AUTOMATED, "target_date": "tomorrow"}, 422, "Invalid request."),
+            # A Unix time is not a day, though pydantic alone reads it as one.
+            ({"practice": AUTOMATED, "target_date": 4102444800}, 422, "Invalid request."),
+            ({"practice": "x" * 101, "target_date": future()}, 422, "Invalid request."),
         ],
     )
     def test_bad_input_is_refused_and_nothing_is_stored(

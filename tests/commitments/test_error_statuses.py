@@ -119,4 +119,4 @@ class TestApi:
     def test_422_on_a_query_parameter_names_it(self, client: Client) -> None:
         response = client.get("/api/v1/adoption/summary", {"sector": "x" * 81})
         assert response.status_code == 422
-        assert response.json() == {"detail": "The sector is too long.", "field": "sector"}
+        assert response.json()["field"] == "sector"

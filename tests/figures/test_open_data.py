@@ -13,7 +13,7 @@ from ninja import Schema
 
 from accord.commitments.models import Status
 from accord.figures import selectors as figures_selectors
-from accord.figures.api import DatesOut, SummaryOut, TableOut, TimeseriesOut
+from accord.figures.api import AdoptionSummaryOut, DatesOut, TableOut, TimeseriesOut
 from accord.figures.api import _inert as to_csv_cell
 from accord.figures.services import rebuild_snapshots
 from tests.figures.factories_metrics import commit, make_orgs, verify
@@ -134,6 +134,31 @@ def test_bad_requests_answer_with_a_message(
     assert message in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "0"}, "from"),  # was read as a Unix time: 1970-01-01
+        ({"from": "1741000000"}, "from"),
+        ({"from": "20250301"}, "from"),
+        ({"to": "2025-W10-1"}, "to"),
+        ({"date": "1999-12-31"}, "date"),
+        ({"to": "2100-01-01"}, "to"),
+    ],
+)
+def test_a_day_is_an_iso_date_within_range(
+    client: Client, figures: date, params: dict[str, str], field: str
+) -> None:
+    response = client.get(f"{API}/timeseries", params)
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+
+
+def test_a_day_in_range_is_taken(client: Client, figures: date) -> None:
+    response = client.get(f"{API}/timeseries", {"from": "2025-03-02", "to": "2025-03-04"})
+    assert response.status_code == 200
+    assert response.json()["points"][0]["date"] == "2025-03-02"
+
+
 def test_no_figures_yet_is_a_404(client: Client, catalogue: object) -> None:
     response = client.get(f"{API}/summary")
     assert response.status_code == 404
@@ -196,8 +221,8 @@ def test_the_openapi_document_describes_the_open_data(client: Client) -> None:
 @pytest.mark.parametrize(
     ("endpoint", "schema", "params"),
     [
-        ("summary", SummaryOut, {}),
-        ("summary", SummaryOut, {"sector": "water"}),
+        ("summary", AdoptionSummaryOut, {}),
+        ("summary", AdoptionSummaryOut, {"sector": "water"}),
         ("practices", TableOut, {}),
         ("norms", TableOut, {"sector": "water"}),
         ("frameworks", TableOut, {}),

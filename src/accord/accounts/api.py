@@ -6,13 +6,16 @@ that organisation only, and with the person's role there.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from accord.accounts import selectors, services
 from accord.accounts.models import ApiToken
@@ -46,6 +49,61 @@ class ErrorOut(Schema):
     field: str | None = Field(None, description="The field the detail is about, if one")
 
 
+class InvalidRequestOut(ErrorOut):
+    """A request whose values do not fit this document: the first such value in `field`,
+    and what was wrong with each."""
+
+    errors: list[dict[str, Any]] = Field(
+        description="One entry per value: where it is (`loc`), what is wrong (`msg`, `type`)"
+    )
+
+
+def refusals(*statuses: int) -> dict[int, Any]:
+    """The documented error answers for `statuses`. A 422 is either a value the service
+    found unacceptable (`ErrorOut`) or one that does not fit the document at all
+    (`InvalidRequestOut`, which lists every problem), so it is documented as either."""
+    return {
+        status: ErrorOut | InvalidRequestOut if status == 422 else ErrorOut for status in statuses
+    }
+
+
+MAX_ID_LENGTH = 100  # longer than any catalogue id or slug, so no real one is refused
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> date:
+    # Pydantic alone reads `0` or `"0"` as 1970-01-01 (a Unix time) and `"20240101"` as a
+    # date too; a day the API takes is written one way, and is one the platform can hold.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        day = value
+    elif isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise PydanticCustomError("date_from_iso", "There is no such day.") from None
+    else:
+        raise PydanticCustomError("date_from_iso", "Give the day as YYYY-MM-DD.")
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise PydanticCustomError(
+            "date_in_range", f"Give a day from {EARLIEST_DAY} to {LATEST_DAY}."
+        )
+    return day
+
+
+IsoDate = Annotated[
+    date,
+    BeforeValidator(_iso_day),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "description": f"YYYY-MM-DD, from {EARLIEST_DAY} to {LATEST_DAY}",
+        }
+    ),
+]
+
+
 class TokenOut(Schema):
     name: str
     prefix: str = Field(description="The first characters of the secret, to recognise it")
@@ -76,7 +134,7 @@ class OrganisationOut(Schema):
     members: list[MemberOut]
 
 
-AUTH_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut}
+AUTH_ERRORS = refusals(401, 403)
 
 
 def request_token(request: HttpRequest) -> ApiToken:
@@ -127,7 +185,7 @@ def organisation(request: HttpRequest) -> dict[str, Any]:
 
 class InvitationIn(Schema):
     email: str = Field(max_length=254)
-    role: str = Field("member", description="org_admin or member")
+    role: str = Field("member", max_length=20, description="org_admin or member")
 
 
 class InvitationOut(Schema):
@@ -152,7 +210,7 @@ def _inviting_token(request: HttpRequest) -> ApiToken:
 
 @router.post(
     "/invitations",
-    response={202: SentOut, 409: ErrorOut, 422: ErrorOut, **AUTH_ERRORS},
+    response={202: SentOut, **refusals(400, 401, 403, 409, 413, 422)},
     summary="Invite a person to the token's organisation",
     description="The person is emailed a link that works once and expires; they join when "
     "they accept. The answer is the same whether or not an account uses the address.",

@@ -7,12 +7,13 @@ bad query values answer 422.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 
+from accord.accounts.api import MAX_ID_LENGTH, refusals
 from accord.catalogue import selectors
 from accord.catalogue.exceptions import CatalogueNotLoaded
 from accord.catalogue.exports import MEDIA_TYPES, export_catalogue
@@ -22,17 +23,15 @@ from accord.catalogue.selectors import MAX_QUERY_LENGTH
 router = Router(tags=["catalogue"])
 
 
-class CatalogueError(Schema):
-    detail: str
-    field: str | None = Field(None, description="The parameter the detail is about, if one")
+# Beyond any page of the catalogue; a larger offset would only ever answer an empty page,
+# and one past 2**63 is more than the database can take.
+MAX_OFFSET = 100_000
+FrameworkId = Annotated[str, Path(max_length=MAX_ID_LENGTH, examples=["un-gge-2015"])]
+PracticeId = Annotated[str, Path(max_length=MAX_ID_LENGTH, examples=["cvd.security-txt"])]
+ProfileId = Annotated[str, Path(max_length=MAX_ID_LENGTH, examples=["cvd-baseline"])]
 
 
-class CatalogueInvalidRequest(Schema):
-    detail: str
-    errors: list[dict[str, Any]] = Field(description="What was wrong with each value")
-
-
-class SummaryOut(Schema):
+class CatalogueSummaryOut(Schema):
     version: str
     released_on: date | None
     frameworks: int
@@ -156,14 +155,21 @@ class PracticePage(Schema):
 
 
 class PracticeFilters(Schema):
-    area: str | None = Field(None, description="Area id, e.g. cvd")
+    area: str | None = Field(None, max_length=MAX_ID_LENGTH, description="Area id, e.g. cvd")
     level: Literal["baseline", "advanced"] | None = None
     verification: Literal["automated", "document", "attestation"] | None = None
-    framework: str | None = Field(None, description="Framework id: practices serving any norm")
-    norm: str | None = Field(None, pattern=r"^[^:]+:[^:]+$", description="`<framework>:<norm>`")
+    framework: str | None = Field(
+        None, max_length=MAX_ID_LENGTH, description="Framework id: practices serving any norm"
+    )
+    norm: str | None = Field(
+        None,
+        pattern=r"^[^:]+:[^:]+$",
+        max_length=MAX_ID_LENGTH,
+        description="`<framework>:<norm>`",
+    )
     q: str | None = Field(None, max_length=MAX_QUERY_LENGTH, description="Search words, ANDed")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class ProfileOut(Schema):
@@ -178,7 +184,9 @@ class ProfileOut(Schema):
 
 
 @router.get(
-    "/", response={200: SummaryOut, 404: CatalogueError}, summary="Catalogue version and figures"
+    "/",
+    response={200: CatalogueSummaryOut, **refusals(404)},
+    summary="Catalogue version and figures",
 )
 def summary(request: HttpRequest) -> Any:
     found = selectors.catalogue_summary()
@@ -194,19 +202,17 @@ def list_frameworks(request: HttpRequest) -> Any:
 
 @router.get(
     "/frameworks/{framework_id}",
-    response={200: FrameworkDetailOut, 404: CatalogueError},
+    response={200: FrameworkDetailOut, **refusals(400, 404, 422)},
     summary="A framework",
 )
-def get_framework(request: HttpRequest, framework_id: str) -> Any:
+def get_framework(request: HttpRequest, framework_id: FrameworkId) -> Any:
     found = selectors.get_framework(framework_id)
     if found is None:
         raise HttpError(404, f"No framework with id {framework_id!r}.")
     return found
 
 
-@router.get(
-    "/practices", response={200: PracticePage, 422: CatalogueInvalidRequest}, summary="Practices"
-)
+@router.get("/practices", response={200: PracticePage, **refusals(400, 422)}, summary="Practices")
 def list_practices(request: HttpRequest, filters: Query[PracticeFilters]) -> Any:
     """Current practices in catalogue order, or best match first with `q`; one page."""
     practices = selectors.list_practices(
@@ -229,10 +235,10 @@ def list_practices(request: HttpRequest, filters: Query[PracticeFilters]) -> Any
 
 @router.get(
     "/practices/{practice_id}",
-    response={200: PracticeDetailOut, 404: CatalogueError},
+    response={200: PracticeDetailOut, **refusals(400, 404, 422)},
     summary="A practice",
 )
-def get_practice(request: HttpRequest, practice_id: str) -> Any:
+def get_practice(request: HttpRequest, practice_id: PracticeId) -> Any:
     found = selectors.get_practice(practice_id)
     if found is None:
         raise HttpError(404, f"No practice with id {practice_id!r}.")
@@ -245,9 +251,11 @@ def list_profiles(request: HttpRequest) -> Any:
 
 
 @router.get(
-    "/profiles/{profile_id}", response={200: ProfileOut, 404: CatalogueError}, summary="A profile"
+    "/profiles/{profile_id}",
+    response={200: ProfileOut, **refusals(400, 404, 422)},
+    summary="A profile",
 )
-def get_profile(request: HttpRequest, profile_id: str) -> Any:
+def get_profile(request: HttpRequest, profile_id: ProfileId) -> Any:
     found = selectors.get_profile(profile_id)
     if found is None:
         raise HttpError(404, f"No profile with id {profile_id!r}.")
@@ -256,10 +264,12 @@ def get_profile(request: HttpRequest, profile_id: str) -> Any:
 
 _EXPORT_RESPONSES = {
     200: {
-        "description": "The catalogue: open data (json, yaml) or an OSCAL catalog (oscal)",
+        "description": "The catalogue as open data: JSON (`format=json`, the default) or the "
+        "same document as YAML (`format=yaml`); or an OSCAL catalog in JSON (`format=oscal`)",
         "content": {
             "application/json": {"schema": {"type": "object"}},
-            "application/yaml": {"schema": {"type": "string"}},
+            # A YAML reader gives the same object as the JSON export.
+            "application/yaml": {"schema": {"type": "object"}},
         },
     }
 }
@@ -267,7 +277,7 @@ _EXPORT_RESPONSES = {
 
 @router.get(
     "/export",
-    response={404: CatalogueError},
+    response=refusals(400, 404, 422),
     summary="The whole catalogue as open data or OSCAL",
     openapi_extra={"responses": _EXPORT_RESPONSES},
 )

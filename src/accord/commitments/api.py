@@ -9,19 +9,19 @@ status its kind names (403, 404, 409 or 422) and `{"detail": ..., "field": ...}`
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Path, Router, Schema, Status
 
-from accord.accounts.api import ErrorOut, request_token
+from accord.accounts.api import MAX_ID_LENGTH, IsoDate, refusals, request_token
 from accord.commitments import selectors, services
 from accord.commitments.models import Commitment
 from accord.errors import Invalid, NotFound
 
 router = Router(tags=["commitments"])
 
-ERRORS: dict[int, Any] = dict.fromkeys((401, 403, 404, 409, 422), ErrorOut)
+PracticeId = Annotated[str, Path(max_length=MAX_ID_LENGTH, examples=["cvd.security-txt"])]
 
 
 class StatusChangeOut(Schema):
@@ -64,9 +64,13 @@ class CommitmentDetailOut(CommitmentOut):
 
 
 class CommitIn(Schema):
-    practice: str | None = Field(None, description="A practice id, e.g. cvd.security-txt")
-    profile: str | None = Field(None, description="Or a profile id, e.g. cvd-baseline")
-    target_date: date
+    practice: str | None = Field(
+        None, max_length=MAX_ID_LENGTH, description="A practice id, e.g. cvd.security-txt"
+    )
+    profile: str | None = Field(
+        None, max_length=MAX_ID_LENGTH, description="Or a profile id, e.g. cvd-baseline"
+    )
+    target_date: IsoDate
 
 
 class CommitOut(Schema):
@@ -75,7 +79,11 @@ class CommitOut(Schema):
 
 
 class AttestationIn(Schema):
-    text: str = Field(max_length=services.MAX_ATTESTATION_LENGTH)
+    text: str = Field(
+        max_length=services.MAX_ATTESTATION_LENGTH,
+        description="How the practice is implemented",
+        examples=["Our security.txt is served at /.well-known/security.txt and reviewed yearly."],
+    )
     is_public: bool = False
 
 
@@ -86,13 +94,19 @@ class AttestationOut(Schema):
     is_public: bool
 
 
-@router.get("/", response={200: list[CommitmentOut], **ERRORS}, summary="Our commitments")
+@router.get(
+    "/", response={200: list[CommitmentOut], **refusals(401, 403)}, summary="Our commitments"
+)
 def list_commitments(request: HttpRequest) -> Any:
     commitments = selectors.commitments_of(request_token(request).organisation)
     return [CommitmentOut.from_commitment(commitment) for commitment in commitments]
 
 
-@router.post("/", response={201: CommitOut, **ERRORS}, summary="Commit to a practice or a profile")
+@router.post(
+    "/",
+    response={201: CommitOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
+    summary="Commit to a practice or a profile",
+)
 def commit(request: HttpRequest, body: CommitIn) -> Any:
     token = request_token(request)
     if bool(body.practice) == bool(body.profile):
@@ -126,10 +140,10 @@ def _commitment(request: HttpRequest, practice: str) -> Commitment:
 
 @router.get(
     "/{practice}",
-    response={200: CommitmentDetailOut, **ERRORS},
+    response={200: CommitmentDetailOut, **refusals(400, 401, 403, 404, 422)},
     summary="One commitment, with its status history",
 )
-def get_commitment(request: HttpRequest, practice: str) -> Any:
+def get_commitment(request: HttpRequest, practice: PracticeId) -> Any:
     commitment = _commitment(request, practice)
     history = list(commitment.status_changes.all())
     return {**CommitmentOut.from_commitment(commitment), "history": history}
@@ -137,10 +151,10 @@ def get_commitment(request: HttpRequest, practice: str) -> Any:
 
 @router.post(
     "/{practice}/attestations",
-    response={201: AttestationOut, **ERRORS},
+    response={201: AttestationOut, **refusals(400, 401, 403, 404, 409, 413, 422)},
     summary="Attest that the practice is implemented",
 )
-def attest(request: HttpRequest, practice: str, body: AttestationIn) -> Any:
+def attest(request: HttpRequest, practice: PracticeId, body: AttestationIn) -> Any:
     commitment = _commitment(request, practice)
     attestation = services.attest_implementation(
         commitment=commitment,

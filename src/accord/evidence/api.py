@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from accord.accounts.api import ErrorOut, request_token
+from accord.accounts.api import AUTH_ERRORS, request_token
 from accord.evidence import selectors
 
 router = Router(tags=["evidence"])
@@ -34,7 +34,7 @@ class DomainOut(Schema):
 
 @router.get(
     "/domains",
-    response={200: list[DomainOut], 401: ErrorOut, 403: ErrorOut},
+    response={200: list[DomainOut], **AUTH_ERRORS},
     summary="The domains of the token's organisation and their current verdicts",
 )
 def domains(request: HttpRequest) -> list[dict[str, Any]]:

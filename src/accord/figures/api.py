@@ -21,6 +21,7 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
 
+from accord.accounts.api import MAX_ID_LENGTH, IsoDate, refusals
 from accord.errors import NotFound
 from accord.figures import selectors as figures_of
 from accord.figures.metrics import OVERALL, STATUSES
@@ -38,12 +39,8 @@ from accord.figures.selectors import (
 router = Router(tags=["open data"])
 
 Format = Literal["json", "csv"]
+SEGMENT_LENGTH = 80  # as long as an organisation's sector may be
 KINDS = {"practices": "practice", "norms": "norm", "frameworks": "framework"}
-
-
-class ErrorOut(Schema):
-    detail: str
-    field: str | None = Field(None, description="The query parameter the detail is about")
 
 
 class CellOut(Schema):
@@ -83,7 +80,7 @@ class FiguresMeta(Schema):
     method: str = Field(description="Where the definitions are explained")
 
 
-class SummaryOut(FiguresMeta):
+class AdoptionSummaryOut(FiguresMeta):
     organisations_with_commitment: CellOut
     overall: RowOut | None = Field(
         description="Organisations by their most advanced status over all practices"
@@ -121,10 +118,16 @@ class DatesOut(Schema):
 
 
 class FiguresQuery(Schema):
-    date: dt.date | None = Field(None, description="YYYY-MM-DD; default: the latest day")
-    sector: str = Field("", description="Only organisations of this sector")
-    country: str = Field("", description="Only organisations of this country (ISO 3166-1)")
-    size_band: str = Field("", description="Only organisations of this size band")
+    date: IsoDate | None = Field(None, description="YYYY-MM-DD; default: the latest day")
+    sector: str = Field(
+        "", max_length=SEGMENT_LENGTH, description="Only organisations of this sector"
+    )
+    country: str = Field(
+        "", max_length=SEGMENT_LENGTH, description="Only organisations of this country (ISO 3166-1)"
+    )
+    size_band: str = Field(
+        "", max_length=SEGMENT_LENGTH, description="Only organisations of this size band"
+    )
     format: Format = Field("json", description="`csv` for CSV with a header row")
 
     def segment(self) -> Segment:
@@ -136,10 +139,11 @@ class FiguresQuery(Schema):
 class TimeseriesQuery(FiguresQuery):
     subject: str = Field(
         OVERALL,
+        max_length=2 * MAX_ID_LENGTH,
         description="`overall`, `framework:<id>`, `norm:<framework>:<norm>` or `practice:<id>`",
     )
-    start: dt.date | None = Field(None, alias="from", description="First day (default: first kept)")
-    end: dt.date | None = Field(
+    start: IsoDate | None = Field(None, alias="from", description="First day (default: first kept)")
+    end: IsoDate | None = Field(
         None, alias="to", description="Last day (default: `date` or latest)"
     )
     interval: Literal["auto", "day", "week", "month"] = "auto"
@@ -149,7 +153,7 @@ _CSV_OR_JSON = {
     "description": "The figures as JSON, or as CSV (`?format=csv`, text/csv with a header row)",
     "content": {"text/csv": {"schema": {"type": "string"}}},
 }
-_ERRORS: dict[int, Any] = {404: ErrorOut, 422: ErrorOut}
+_ERRORS = refusals(400, 404, 422)
 
 
 def _openapi(summary: str) -> dict[str, Any]:
@@ -162,7 +166,9 @@ def dates(request: HttpRequest) -> dict[str, Any]:
     return {"first": span[0] if span else None, "last": span[1] if span else None}
 
 
-@router.get("/summary", response={200: SummaryOut, **_ERRORS}, **_openapi("Headline figures"))
+@router.get(
+    "/summary", response={200: AdoptionSummaryOut, **_ERRORS}, **_openapi("Headline figures")
+)
 def summary(request: HttpRequest, query: Query[FiguresQuery]) -> Any:
     found = _figures(query)
     return _respond(summary_json(found), query.format, f"adoption-summary-{found.day}")
