@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 
-from accord.accounts.api import MAX_ID_LENGTH, refusals
+from accord.apischema import MAX_ID_LENGTH, refusals
 from accord.catalogue import selectors
 from accord.catalogue.exceptions import CatalogueNotLoaded
 from accord.catalogue.exports import MEDIA_TYPES, export_catalogue

@@ -14,7 +14,8 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from ninja import Field, Path, Router, Schema, Status
 
-from accord.accounts.api import MAX_ID_LENGTH, IsoDate, refusals, request_token
+from accord.accounts.api import request_token
+from accord.apischema import MAX_ID_LENGTH, IsoDate, refusals
 from accord.commitments import selectors, services
 from accord.commitments.models import Commitment
 from accord.errors import Invalid, NotFound

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema
 
-from accord.accounts.api import MAX_ID_LENGTH, IsoDate, refusals
+from accord.apischema import MAX_ID_LENGTH, IsoDate, refusals
 from accord.errors import NotFound
 from accord.figures import selectors as figures_of
 from accord.figures.metrics import OVERALL, STATUSES
