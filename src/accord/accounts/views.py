@@ -108,14 +108,9 @@ def _after_password(request: HttpRequest, user: Any, next_url: str) -> HttpRespo
 
 @never_cache
 def login_totp(request: HttpRequest) -> HttpResponse:
-    pending = pending_login(request)
-    if pending is None:
-        messages.info(request, "Your sign-in expired. Enter your email and password again.")
-        return redirect("accounts:login")
-    ip = _client_ip(request)
-    if selectors.login_locked(email=pending.user.email, ip=ip):
-        clear_pending_login(request)
-        return render(request, "accounts/locked.html", {"message": LOCKED_MESSAGE}, status=429)
+    pending = _pending_second_factor(request)
+    if isinstance(pending, HttpResponse):
+        return pending
     form = TotpCodeForm(_posted(request))
     if not form.is_valid():
         status = 400 if form.errors else 200
@@ -123,10 +118,26 @@ def login_totp(request: HttpRequest) -> HttpResponse:
     if services.verify_totp(user=pending.user, code=form.cleaned_data["code"]):
         return _complete_login(request, pending)
     services.record_login_attempt(
-        email=pending.user.email, ip=ip, succeeded=False, stage=LoginAttempt.Stage.TOTP
+        email=pending.user.email,
+        ip=_client_ip(request),
+        succeeded=False,
+        stage=LoginAttempt.Stage.TOTP,
     )
     form.add_error("code", "That code is not right, or it has been used already.")
     return render(request, "accounts/login_totp.html", {"form": form}, status=400)
+
+
+def _pending_second_factor(request: HttpRequest) -> PendingLogin | HttpResponse:
+    """The sign-in waiting for its second factor, or the answer when there is none to
+    finish: it expired, or the account or address is locked out (which ends it)."""
+    pending = pending_login(request)
+    if pending is None:
+        messages.info(request, "Your sign-in expired. Enter your email and password again.")
+        return redirect("accounts:login")
+    if selectors.login_locked(email=pending.user.email, ip=_client_ip(request)):
+        clear_pending_login(request)
+        return render(request, "accounts/locked.html", {"message": LOCKED_MESSAGE}, status=429)
+    return pending
 
 
 def _complete_login(
@@ -295,14 +306,9 @@ def _show_recovery_codes(request: HttpRequest, codes: list[str]) -> HttpResponse
 @never_cache
 def login_recovery(request: HttpRequest) -> HttpResponse:
     """The two-factor step of sign-in with a recovery code in place of the app's code."""
-    pending = pending_login(request)
-    if pending is None:
-        messages.info(request, "Your sign-in expired. Enter your email and password again.")
-        return redirect("accounts:login")
-    ip = _client_ip(request)
-    if selectors.login_locked(email=pending.user.email, ip=ip):
-        clear_pending_login(request)
-        return render(request, "accounts/locked.html", {"message": LOCKED_MESSAGE}, status=429)
+    pending = _pending_second_factor(request)
+    if isinstance(pending, HttpResponse):
+        return pending
     form = RecoveryCodeForm(_posted(request))
     if not form.is_valid():
         status = 400 if form.errors else 200
@@ -312,7 +318,10 @@ def login_recovery(request: HttpRequest) -> HttpResponse:
         messages.warning(request, f"You signed in with a recovery code; {left} are left.")
         return _complete_login(request, pending, stage=LoginAttempt.Stage.RECOVERY)
     services.record_login_attempt(
-        email=pending.user.email, ip=ip, succeeded=False, stage=LoginAttempt.Stage.RECOVERY
+        email=pending.user.email,
+        ip=_client_ip(request),
+        succeeded=False,
+        stage=LoginAttempt.Stage.RECOVERY,
     )
     form.add_error("code", "That recovery code is not right, or it has been used already.")
     return render(request, "accounts/login_recovery.html", {"form": form}, status=400)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 
 from accord import errors
@@ -15,6 +16,7 @@ from accord.accounts.models import (
     User,
 )
 from accord.accounts.permissions import Permission, has_perm
+from accord.accounts.selectors import normal_email
 
 
 class AccountError(errors.DomainError):
@@ -78,6 +80,16 @@ def _validated(instance: models.Model) -> None:
     except ValidationError as exc:
         fields = [name for name in getattr(exc, "error_dict", {}) if name != "__all__"]
         raise InvalidInput(_messages(exc), field=fields[0] if fields else None) from exc
+
+
+def _valid_email(email: str, *, field: str) -> str:
+    """The address in its stored form, or `InvalidInput` on `field` if it is not one."""
+    email = normal_email(email)
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise InvalidInput("Enter a valid email address.", field=field) from exc
+    return email
 
 
 def _require(actor: Any, permission: Permission, obj: Any, message: str) -> None:

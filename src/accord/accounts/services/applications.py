@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +22,14 @@ from accord.accounts import capabilities
 from accord.accounts.hooks import APPLICATION_ADMITTED, ApplicationAdmitted
 from accord.accounts.models import Application, Membership, Organisation, User
 from accord.accounts.permissions import Permission
-from accord.accounts.selectors import normal_email, secretariat_people
-from accord.accounts.services._common import AccountError, InvalidInput, _require, _validated
+from accord.accounts.selectors import secretariat_people
+from accord.accounts.services._common import (
+    AccountError,
+    InvalidInput,
+    _require,
+    _valid_email,
+    _validated,
+)
 from accord.accounts.services.invitations import _issue_invitation
 from accord.accounts.services.organisations import _country_code, create_organisation
 from accord.audit.services import record_event
@@ -86,7 +90,7 @@ def submit_application(
         country=_required(_country_code(country), "country", "Choose the country."),
         size_band=size_band,
         contact_name=_required(contact_name, "contact_name", "Enter the contact's name."),
-        contact_email=_contact_email(contact_email),
+        contact_email=_valid_email(contact_email, field="contact_email"),
         key=capability.key,
         digest=capability.digest,
         submitted_ip=ip,
@@ -112,15 +116,6 @@ def _required(value: str, field: str, message: str) -> str:
     if not value:
         raise InvalidInput(message, field=field)
     return value
-
-
-def _contact_email(email: str) -> str:
-    email = normal_email(email)
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise InvalidInput("Enter a valid email address.", field="contact_email") from exc
-    return email
 
 
 def status_path(token: str) -> str:

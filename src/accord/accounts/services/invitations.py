@@ -14,8 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +28,7 @@ from accord.accounts.services._common import (
     AlreadyMember,
     InvalidInput,
     _require,
+    _valid_email,
     _validated,
 )
 from accord.accounts.services.organisations import add_member
@@ -94,7 +93,7 @@ def _issue_invitation(
     introduction: str = "",
 ) -> Invitation:
     """Create and email the invitation; the caller has checked the actor may."""
-    email = _address(email)
+    email = _valid_email(email, field="email")
     _refuse_present(email, organisation, instance_role)
     _supersede(email, organisation, instance_role, actor)
     capability = capabilities.issue()
@@ -119,15 +118,6 @@ def _issue_invitation(
     )
     _email_invitation(invitation, capability.token, introduction)
     return invitation
-
-
-def _address(email: str) -> str:
-    email = normal_email(email)
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise InvalidInput("Enter a valid email address.", field="email") from exc
-    return email
 
 
 def _refuse_present(email: str, organisation: Organisation | None, instance_role: str) -> None:
