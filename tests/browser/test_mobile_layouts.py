@@ -8,10 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from accord.accounts.models import Membership, Organisation, User
-from accord.accounts.sessions import TWO_FACTOR_PASSED_KEY
 from accord.catalogue.services import load_catalogue
 from accord.commitments import services as commitments
 from accord.commitments.models import PublicationPreference, Status
@@ -22,7 +20,7 @@ from accord.evidence import services as evidence
 from accord.evidence.models import Domain
 from accord.figures.services import rebuild_snapshots
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import PHONE, overflow
+from tests.browser.helpers import PHONE, overflow, sign_in
 from tests.figures.factories_metrics import commit, make_orgs, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,17 +71,6 @@ def published_organisation() -> User:
             domain=domain, check_id=check_id, result=result, now=datetime.now(UTC)
         )
     return admin
-
-
-def sign_in(page: Any, live_server: Any, user: User) -> None:
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[TWO_FACTOR_PASSED_KEY] = user.pk
-    session.save()
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": session.session_key, "url": live_server.url}]
-    )
 
 
 @pytest.fixture
@@ -159,7 +146,7 @@ def test_charts_are_drawn_for_the_screen_they_are_read_on(
 def test_member_pages_fit_a_390_px_phone(live_server: Any, phone: Any) -> None:
     load_catalogue()
     admin = published_organisation()
-    sign_in(phone, live_server, admin)
+    sign_in(phone, live_server.url, admin.email, PASSWORD)
     problems = {}
     for name, path in {
         "organisation": "/accounts/organisations/alpha/",

@@ -16,22 +16,12 @@ from playwright.sync_api import expect
 from accord.accounts.models import TotpDevice
 from accord.commitments import services as commitments
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.helpers import sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("catalogue")]
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 # pyotp refuses the shared fixture's short secret; the secretariat gets a full-length one.
 TOTP_SECRET = pyotp.random_base32()
-
-
-def sign_in(page: Any, base: str, email: str, password: str, *, totp: str | None = None) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", password)
-    page.get_by_role("button", name="Sign in").click()
-    if totp is not None:
-        page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(totp).now())
-        page.get_by_role("button", name="Verify and sign in").click()
-    expect(page.locator("#nav-inbox")).to_be_visible()
 
 
 def documents_awaiting_review(org: Any, admin: Any) -> None:

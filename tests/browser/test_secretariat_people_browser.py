@@ -7,13 +7,11 @@ from typing import Any
 
 import pyotp
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from accord.accounts.models import Membership, Organisation, TotpDevice, User
-from accord.accounts.sessions import TWO_FACTOR_PASSED_KEY
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import PHONE, overflow
+from tests.browser.helpers import PHONE, overflow, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,17 +25,6 @@ def phone(browser: Any) -> Any:
     context.close()
 
 
-def signed_in(page: Any, live_server: Any, user: User) -> None:
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[TWO_FACTOR_PASSED_KEY] = user.pk
-    session.save()
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": session.session_key, "url": live_server.url}]
-    )
-
-
 def test_the_people_page_fits_a_phone_and_deactivates_an_observer(
     live_server: Any, phone: Any
 ) -> None:
@@ -47,7 +34,8 @@ def test_the_people_page_fits_a_phone_and_deactivates_an_observer(
         instance_role="secretariat",
         email_verified_at=timezone.now(),
     )
-    TotpDevice.objects.create(user=sec, secret=pyotp.random_base32(), confirmed_at=timezone.now())
+    secret = pyotp.random_base32()
+    TotpDevice.objects.create(user=sec, secret=secret, confirmed_at=timezone.now())
     User.objects.create_user(
         email="olga.with.a.rather.long.address@observer.example",
         password="x" * 20,
@@ -59,7 +47,7 @@ def test_the_people_page_fits_a_phone_and_deactivates_an_observer(
         name="Alpha Systems International Research and Infrastructure Holding", slug="alpha"
     )
     Membership.objects.create(user=member, organisation=alpha, role="org_admin")
-    signed_in(phone, live_server, sec)
+    sign_in(phone, live_server.url, sec.email, "x" * 20, totp=secret)
     phone.goto(f"{live_server.url}/secretariat/people/")
     assert phone.locator("h1").inner_text() == "People"
     found = overflow(phone)

@@ -106,6 +106,7 @@ def test_search_by_email_or_name(sec: Client, olga: User, alice: User, carol: Us
     nobody = sec.get(PEOPLE, {"q": "nobody"})
     assert emails(nobody) == []
     assert "No account matches these filters." in text(nobody)
+    assert 'role="search" aria-label="Find people"' in nobody.content.decode()
 
 
 def test_filter_by_instance_role_and_status(

@@ -172,6 +172,7 @@ def test_the_organisations_are_listed_25_a_page_by_name(sec: Client, many: Any) 
 def test_search_and_filter_the_organisations(sec: Client, many: Any) -> None:
     by_name = sec.get(ORGANISATIONS, {"q": "org 1"})
     assert len(names(by_name)) == 10
+    assert 'role="search" aria-label="Find organisations"' in by_name.content.decode()
     filtered = sec.get(ORGANISATIONS, {"sector": "finance", "country": "DE"})
     # finance: n % 3 == 1; DE: n % 2 == 1.
     assert names(filtered) == [
