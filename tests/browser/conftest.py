@@ -11,6 +11,8 @@ import pytest
 from django.core.servers.basehttp import WSGIServer
 from django.test.testcases import LiveServerThread
 
+from tests.browser.helpers import PHONE
+
 
 class OneAtATimeServer(WSGIServer):
     """The live server, answering one request at a time in its own thread.
@@ -125,6 +127,16 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A page at a phone's width, as a phone reports itself."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

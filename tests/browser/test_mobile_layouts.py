@@ -73,15 +73,6 @@ def published_organisation() -> User:
     return admin
 
 
-@pytest.fixture
-def phone(browser: Any) -> Any:
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
 PUBLIC_PAGES = {
     "home": "/",
     "catalogue": "/catalogue/",

@@ -16,15 +16,6 @@ from tests.browser.helpers import PHONE, overflow, sign_in
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def phone(browser: Any) -> Any:
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
 def test_the_people_page_fits_a_phone_and_deactivates_an_observer(
     live_server: Any, phone: Any
 ) -> None:
