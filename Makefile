@@ -16,12 +16,12 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python requirements.lock pyproject.toml
-	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
-	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r requirements-dev.lock
 	@touch $@
 
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
@@ -68,8 +68,8 @@ bench: $(VENV)/.installed-dev ## Run every benchmark at its default size
 .PHONY: lock
 lock: ## Re-pin the lock files (needs uv in the virtualenv)
 	$(BIN)/pip install --quiet uv
-	$(BIN)/uv pip compile -q --python-version 3.12 --generate-hashes --no-header pyproject.toml -o requirements.lock
-	$(BIN)/uv pip compile -q --python-version 3.12 --generate-hashes --no-header pyproject.toml requirements-dev.in -o requirements-dev.lock
+	$(BIN)/uv pip compile -q --python-version 3.12 --generate-hashes --no-header --overrides requirements-overrides.txt pyproject.toml -o requirements.lock
+	$(BIN)/uv pip compile -q --python-version 3.12 --generate-hashes --no-header --overrides requirements-overrides.txt pyproject.toml requirements-dev.in -o requirements-dev.lock
 
 .PHONY: clean
 clean: ## Remove the virtualenv, data directory and caches
