@@ -11,6 +11,7 @@ from accord.accounts.api import BearerToken
 from accord.accounts.api import router as accounts_router
 from accord.catalogue.api import router as catalogue_router
 from accord.commitments.api import router as commitments_router
+from accord.cvd.api import router as cvd_router
 from accord.errors import DomainError, problem
 from accord.evidence.api import router as evidence_router
 from accord.figures.api import router as open_data_router
@@ -33,6 +34,8 @@ api.add_router("/accounts/", accounts_router, auth=BearerToken())
 api.add_router("/evidence/", evidence_router, auth=BearerToken())
 api.add_router("/commitments/", commitments_router, auth=BearerToken())
 api.add_router("/adoption/", open_data_router)
+# Each CVD route names its own authentication: a report may be sent without an account.
+api.add_router("/cvd/", cvd_router)
 
 
 @api.get("/", summary="About this API", tags=["meta"])

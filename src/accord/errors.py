@@ -81,6 +81,13 @@ class UnsupportedType(DomainError):
     http_status = 415
 
 
+class TooManyRequests(DomainError):
+    """The actor sent too many of these in a short time; they may try again later."""
+
+    http_status = 429
+    title = "Too many requests"
+
+
 def problem(exc: DomainError) -> dict[str, str | None]:
     """The JSON body that answers `exc`: the message, and the field it is about (null
     when it is about no one field). The API's handler and the edge both answer with it."""

@@ -14,6 +14,8 @@ urlpatterns = [
     path("adoption/", include("accord.badges.urls")),
     path("evidence/", include("accord.evidence.urls")),
     path("notifications/", include("accord.notifications.urls")),
+    # The report form at /report/ and the cases under /cvd/.
+    path("", include("accord.cvd.urls")),
     path("api/v1/", api.urls),
 ]
 

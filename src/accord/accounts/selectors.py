@@ -34,6 +34,12 @@ def organisations_for(user: Any) -> QuerySet[Organisation]:
     return Organisation.objects.visible_to(user)
 
 
+def organisations_joined_by(user: Any) -> QuerySet[Organisation]:
+    """Organisations the user is a member of and may act for (in good standing); being
+    secretariat does not make someone a member."""
+    return Organisation.objects.joined_by(user)
+
+
 def counted_organisations() -> QuerySet[Organisation]:
     """The organisations the adoption figures count: members in good standing (neither
     suspended nor removed). Every figure selects its organisations here."""

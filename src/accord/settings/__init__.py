@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "accord.commitments",
     "accord.figures",
     "accord.badges",
+    "accord.cvd",
     "django_tasks_db",
     # Listed so /api/v1/docs serves django-ninja's bundled Swagger UI, not a CDN's copy.
     "ninja",

@@ -1,0 +1,7 @@
+"""CVD API: embargo."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()

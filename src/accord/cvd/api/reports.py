@@ -1,0 +1,7 @@
+"""CVD API: reports."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()

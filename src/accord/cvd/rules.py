@@ -1,0 +1,377 @@
+"""Who sees and does what in coordinated disclosure: written once, here.
+
+A case is in its own zone. Nobody outside it reads any part of it, the secretariat
+included, unless the secretariat coordinates it. Inside it, a person holds the roles of
+the participants they are (in person, or as a member of the participant's organisation
+while it is in good standing):
+
+- the **lead** coordinators: the members of the case's coordinating organisation (the
+  secretariat when the case has none) and those of a `coordinator` participant. They see
+  and manage everything;
+- **other coordinators** see everything the lead sees and manage nothing;
+- **vendors** and **reporters** see the case, its vulnerabilities, its participants and
+  embargo, the case's own threads and timeline, and of the statements and private
+  threads only their own;
+- **observers** see the case and its vulnerabilities, the threads the coordinator opens
+  to them, and their own private thread: what the coordinator shares with them.
+
+Vendors never learn who reported unless the reporter chose so (`CVD_REPORTER_VIEW`).
+Reports before triage belong to their coordinator's queue and to their reporter.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from accord.access import Permission, Viewer, active, declare
+from accord.accounts import selectors as accounts
+from accord.accounts.rules import OrganisationQuerySet, Role, is_secretariat
+
+if TYPE_CHECKING:
+    # The querysets' type parameters.
+    from accord.cvd.models import (  # noqa: F401
+        AffectedProduct,
+        Attachment,
+        Case,
+        CaseEvent,
+        Delivery,
+        EmbargoProposal,
+        Participant,
+        ParticipantInvitation,
+        Post,
+        Report,
+        Statement,
+        Thread,
+        VendorProduct,
+        Vulnerability,
+    )
+
+COORDINATOR, VENDOR, REPORTER, OTHER_COORDINATOR, OBSERVER = (
+    "coordinator", "vendor", "reporter", "other_coordinator", "observer",
+)  # fmt: skip
+# Roles that read the case's own threads and timeline.
+PARTIES = (COORDINATOR, VENDOR, REPORTER, OTHER_COORDINATOR)
+
+
+def _participants() -> QuerySet[Participant]:
+    from accord.cvd.models import Participant
+
+    return Participant.objects.filter(removed_at__isnull=True)
+
+
+def _cases() -> QuerySet[Case]:
+    from accord.cvd.models import Case
+
+    return Case.objects.all()
+
+
+def mine(user: Viewer) -> QuerySet[Participant]:
+    """The participants `user` is: in person, or through an organisation they belong to
+    and may act for. None for a visitor or an inactive account."""
+    if not active(user):
+        return _participants().none()
+    joined = accounts.organisations_joined_by(user).values("pk")
+    return _participants().filter(Q(user=user) | Q(organisation__in=joined))
+
+
+def led_cases(user: Viewer) -> QuerySet[Case]:
+    """The cases `user` leads as coordinator."""
+    if not active(user):
+        return _cases().none()
+    joined = accounts.organisations_joined_by(user).values("pk")
+    lead = Q(coordinator__in=joined)
+    if is_secretariat(user):
+        lead |= Q(coordinator__isnull=True)
+    led_as_participant = mine(user).filter(role=COORDINATOR).values("case_id")
+    return _cases().filter(lead | Q(pk__in=led_as_participant))
+
+
+def _case_ids(user: Viewer, *roles: str) -> QuerySet[Any]:
+    """The ids of cases where `user` is a participant in one of `roles` (any role when
+    none is named)."""
+    participants = mine(user)
+    if roles:
+        participants = participants.filter(role__in=roles)
+    return participants.values("case_id")
+
+
+def _led_ids(user: Viewer) -> QuerySet[Any]:
+    return led_cases(user).values("pk")
+
+
+def _sees_all(user: Viewer, via: str) -> Q:
+    """Objects of cases the user leads or helps coordinate: they see everything."""
+    return Q(**{f"{via}in": _led_ids(user)}) | Q(**{f"{via}in": _case_ids(user, OTHER_COORDINATOR)})
+
+
+def _in_case(user: Viewer, via: str) -> Q:
+    """Objects of cases the user takes part in, in any role, or leads."""
+    return Q(**{f"{via}in": _led_ids(user)}) | Q(**{f"{via}in": _case_ids(user)})
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user: Viewer) -> CaseQuerySet:
+        """Cases the user takes part in, in any role, or leads (`CVD_CASE_VIEW`)."""
+        return self.filter(_in_case(user, "pk__"))
+
+    def led_by(self, user: Viewer) -> CaseQuerySet:
+        """Cases the user leads (`CVD_CASE_COORDINATE`)."""
+        return self.filter(pk__in=_led_ids(user))
+
+    def reporter_visible_to(self, user: Viewer) -> CaseQuerySet:
+        """Cases whose reporter the user may know (`CVD_REPORTER_VIEW`): coordinators
+        always; the reporter; vendors and others only if the reporter chose so."""
+        disclosed = Q(report__identity_disclosed=True) & Q(pk__in=_case_ids(user, *PARTIES))
+        own = Q(pk__in=_case_ids(user, REPORTER))
+        return self.filter(_sees_all(user, "pk__") | disclosed | own)
+
+
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def visible_to(self, user: Viewer) -> ParticipantQuerySet:
+        """Everyone in the cases the user takes part in; an observer sees only itself
+        and the coordinators."""
+        parties = Q(case__in=_case_ids(user, *PARTIES))
+        to_observer = Q(case__in=_case_ids(user, OBSERVER)) & Q(role=COORDINATOR)
+        own = Q(pk__in=mine(user).values("pk"))
+        return self.filter(_sees_all(user, "case__") | parties | to_observer | own).filter(
+            removed_at__isnull=True
+        )
+
+    def acted_for_by(self, user: Viewer) -> ParticipantQuerySet:
+        """The participants the user acts for: answering an embargo, setting its own
+        report-management state and tracking id, stating on vulnerabilities. The lead
+        acts for every participant of its cases."""
+        own = Q(pk__in=mine(user).values("pk"))
+        return self.filter(own | Q(case__in=_led_ids(user))).filter(removed_at__isnull=True)
+
+
+class VulnerabilityQuerySet(models.QuerySet["Vulnerability"]):
+    def visible_to(self, user: Viewer) -> VulnerabilityQuerySet:
+        return self.filter(_in_case(user, "case__"))
+
+
+class AffectedProductQuerySet(models.QuerySet["AffectedProduct"]):
+    def visible_to(self, user: Viewer) -> AffectedProductQuerySet:
+        return self.filter(_in_case(user, "vulnerability__case__"))
+
+
+class EmbargoProposalQuerySet(models.QuerySet["EmbargoProposal"]):
+    def visible_to(self, user: Viewer) -> EmbargoProposalQuerySet:
+        return self.filter(_in_case(user, "case__"))
+
+
+class StatementQuerySet(models.QuerySet["Statement"]):
+    def visible_to(self, user: Viewer) -> StatementQuerySet:
+        """All of a case's statements for its coordinators; a vendor's own for it."""
+        own = Q(participant__in=mine(user).values("pk"))
+        return self.filter(_sees_all(user, "vulnerability__case__") | own)
+
+
+def _threads(user: Viewer, via: str) -> Q:
+    parties = Q(**{f"{via}case__in": _case_ids(user, *PARTIES), f"{via}private_with__isnull": True})
+    observers = Q(
+        **{
+            f"{via}case__in": _case_ids(user, OBSERVER),
+            f"{via}private_with__isnull": True,
+            f"{via}include_observers": True,
+        }
+    )
+    private = Q(**{f"{via}private_with__in": mine(user).values("pk")})
+    return _sees_all(user, f"{via}case__") | parties | observers | private
+
+
+class ThreadQuerySet(models.QuerySet["Thread"]):
+    def visible_to(self, user: Viewer) -> ThreadQuerySet:
+        """The case's threads for its parties (observers: those opened to them); a
+        private thread only for the coordinators and the participant it is with."""
+        return self.filter(_threads(user, ""))
+
+
+class PostQuerySet(models.QuerySet["Post"]):
+    def visible_to(self, user: Viewer) -> PostQuerySet:
+        return self.filter(_threads(user, "thread__"))
+
+
+class AttachmentQuerySet(models.QuerySet["Attachment"]):
+    def visible_to(self, user: Viewer) -> AttachmentQuerySet:
+        """A report's files for whoever may read the report; a post's for whoever may
+        read the post."""
+        from accord.cvd.models import Post, Report
+
+        reports = Report.objects.visible_to(user).values("pk")
+        posts = Post.objects.visible_to(user).values("pk")
+        return self.filter(Q(report__in=reports) | Q(post__in=posts))
+
+
+class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
+    def visible_to(self, user: Viewer) -> CaseEventQuerySet:
+        """The timeline: everything for the coordinators; the entries meant for the
+        whole case for its parties; a private entry for the participant it concerns."""
+        parties = Q(audience="case", case__in=_case_ids(user, *PARTIES))
+        private = Q(audience="private", private_with__in=mine(user).values("pk"))
+        return self.filter(_sees_all(user, "case__") | parties | private)
+
+
+class DeliveryQuerySet(models.QuerySet["Delivery"]):
+    def visible_to(self, user: Viewer) -> DeliveryQuerySet:
+        """Where each message went: for the coordinators, and a participant's own."""
+        own = Q(participant__in=mine(user).values("pk"))
+        return self.filter(_sees_all(user, "participant__case__") | own)
+
+
+class ParticipantInvitationQuerySet(models.QuerySet["ParticipantInvitation"]):
+    def visible_to(self, user: Viewer) -> ParticipantInvitationQuerySet:
+        return self.filter(participant__case__in=_led_ids(user))
+
+
+def _coordinated_organisations(user: Viewer) -> QuerySet[Any]:
+    """The organisations the user belongs to that the secretariat made coordinators."""
+    from accord.cvd.models import Coordinator
+
+    joined = accounts.organisations_joined_by(user).values("pk")
+    return Coordinator.objects.filter(organisation__in=joined).values("organisation_id")
+
+
+def _triaged_by(user: Viewer) -> Q:
+    """Reports in the queues the user triages: the instance's own for the secretariat,
+    a coordinator organisation's for its members."""
+    if not active(user):
+        return Q(pk__in=[])
+    queue = Q(coordinator__in=_coordinated_organisations(user))
+    if is_secretariat(user):
+        queue |= Q(coordinator__isnull=True)
+    return queue
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def visible_to(self, user: Viewer) -> ReportQuerySet:
+        """A report for its reporter, its queue's coordinators, and the lead of a case
+        opened from it. Vendors never read the report itself."""
+        own = Q(reporter=user) if active(user) else Q(pk__in=[])
+        led = Q(pk__in=_cases().filter(pk__in=_led_ids(user)).values("report_id"))
+        return self.filter(own | _triaged_by(user) | led)
+
+    def triaged_by(self, user: Viewer) -> ReportQuerySet:
+        return self.filter(_triaged_by(user))
+
+
+class VendorProductQuerySet(models.QuerySet["VendorProduct"]):
+    def visible_to(self, user: Viewer) -> VendorProductQuerySet:
+        """An organisation's declared products: for its members and the secretariat."""
+        if is_secretariat(user):
+            return self.all()
+        return self.filter(organisation__in=accounts.organisations_joined_by(user).values("pk"))
+
+
+def coordinates(user: Viewer) -> bool:
+    """Whether the user may triage reports and open cases as coordinator."""
+    return is_secretariat(user) or _coordinated_organisations(user).exists()
+
+
+def _may_open_case(user: Viewer) -> bool:
+    """The coordinators, and any member of an organisation in good standing (a vendor
+    opening a case on its own product)."""
+    return coordinates(user) or accounts.organisations_joined_by(user).exists()
+
+
+def _organisations_administered(organisations: OrganisationQuerySet, user: Viewer) -> Any:
+    return organisations.joined_by(user, role=Role.ORG_ADMIN)
+
+
+def _organisations_coordinating(organisations: OrganisationQuerySet, user: Viewer) -> Any:
+    """The organisations the user may open a case for: those of theirs that coordinate
+    (or, for a vendor's own case, any they act for)."""
+    return organisations.joined_by(user)
+
+
+ORGANISATION = "accounts.Organisation"
+
+declare(Permission.CVD_REPORT_SUBMIT, owner=__name__, public=True, allows=lambda user: True)
+declare(
+    Permission.CVD_REPORT_VIEW, owner=__name__, scopes={"cvd.Report": ReportQuerySet.visible_to}
+)
+declare(
+    Permission.CVD_REPORT_TRIAGE,
+    owner=__name__,
+    allows=coordinates,
+    scopes={"cvd.Report": ReportQuerySet.triaged_by},
+)
+declare(
+    Permission.CVD_CASE_OPEN,
+    owner=__name__,
+    allows=_may_open_case,
+    scopes={ORGANISATION: _organisations_coordinating},
+)
+declare(
+    Permission.CVD_CASE_VIEW,
+    owner=__name__,
+    scopes={
+        "cvd.Case": CaseQuerySet.visible_to,
+        "cvd.Participant": ParticipantQuerySet.visible_to,
+        "cvd.Vulnerability": VulnerabilityQuerySet.visible_to,
+        "cvd.AffectedProduct": AffectedProductQuerySet.visible_to,
+        "cvd.EmbargoProposal": EmbargoProposalQuerySet.visible_to,
+    },
+)
+declare(
+    Permission.CVD_CASE_COORDINATE,
+    owner=__name__,
+    scopes={
+        "cvd.Case": CaseQuerySet.led_by,
+        "cvd.ParticipantInvitation": ParticipantInvitationQuerySet.visible_to,
+    },
+)
+declare(
+    Permission.CVD_REPORTER_VIEW,
+    owner=__name__,
+    scopes={"cvd.Case": CaseQuerySet.reporter_visible_to},
+)
+declare(
+    Permission.CVD_PARTICIPANT_ACT,
+    owner=__name__,
+    scopes={"cvd.Participant": ParticipantQuerySet.acted_for_by},
+)
+declare(
+    Permission.CVD_STATEMENT_VIEW,
+    owner=__name__,
+    scopes={"cvd.Statement": StatementQuerySet.visible_to},
+)
+declare(
+    Permission.CVD_POST_VIEW,
+    owner=__name__,
+    scopes={"cvd.Thread": ThreadQuerySet.visible_to, "cvd.Post": PostQuerySet.visible_to},
+)
+declare(
+    Permission.CVD_ATTACHMENT_VIEW,
+    owner=__name__,
+    scopes={"cvd.Attachment": AttachmentQuerySet.visible_to},
+)
+declare(
+    Permission.CVD_TIMELINE_VIEW,
+    owner=__name__,
+    scopes={"cvd.CaseEvent": CaseEventQuerySet.visible_to},
+)
+declare(
+    Permission.CVD_DELIVERY_VIEW,
+    owner=__name__,
+    scopes={"cvd.Delivery": DeliveryQuerySet.visible_to},
+)
+declare(
+    Permission.CVD_PRODUCT_DECLARE,
+    owner=__name__,
+    scopes={ORGANISATION: _organisations_administered},
+)
+declare(
+    Permission.CVD_PRODUCT_VIEW,
+    owner=__name__,
+    scopes={"cvd.VendorProduct": VendorProductQuerySet.visible_to},
+)
+declare(
+    Permission.CVD_CONTACT_MANAGE,
+    owner=__name__,
+    scopes={ORGANISATION: _organisations_administered},
+)
+declare(Permission.CVD_COORDINATOR_GRANT, owner=__name__, allows=is_secretariat)

@@ -1,0 +1,66 @@
+"""What every CVD service shares: the permission check, and the timeline entry that is
+written beside each audit event of a case."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from accord.access import Permission, has_perm
+from accord.audit.services import record_event
+from accord.cvd.exceptions import NotAllowed, NotFound
+from accord.cvd.models import Case, CaseEvent, Counter, Participant
+
+if TYPE_CHECKING:
+    from accord.access import Viewer
+
+MAX_SUMMARY = 500
+
+
+def require(actor: Viewer, permission: Permission, obj: models.Model | None, message: str) -> None:
+    """Raise NotAllowed unless `actor` may do `permission` on `obj`."""
+    if not has_perm(actor, permission, obj):
+        raise NotAllowed(message)
+
+
+def require_visible(actor: Viewer, obj: models.Model, what: str) -> None:
+    """Raise NotFound unless `actor` may see `obj`'s case: outside it, nothing of the
+    case exists, not even to be refused."""
+    if not has_perm(actor, Permission.CVD_CASE_VIEW, obj):
+        raise NotFound(f"No such {what}.")
+
+
+def record(
+    *,
+    case: Case,
+    tag: str,
+    actor: Any,
+    summary: str,
+    data: dict[str, Any] | None = None,
+    target: models.Model | None = None,
+    audience: str = CaseEvent.Audience.CASE,
+    private_with: Participant | None = None,
+) -> CaseEvent:
+    """Record the audit event of a step in `case`, and its entry in the case's timeline
+    for `audience` (the coordinators and `private_with` alone, for a private one)."""
+    payload = {"case": case.reference, **(data or {})}
+    event = record_event(tag=tag, actor=actor, target=target or case, data=payload)
+    return CaseEvent.objects.create(
+        case=case,
+        audit_seq=event.seq,
+        tag=tag,
+        actor=actor if getattr(actor, "pk", None) else None,
+        summary=" ".join(summary.split())[:MAX_SUMMARY],
+        audience=audience,
+        private_with=private_with,
+        occurred_at=event.occurred_at,
+    )
+
+
+def next_number(kind: str, year: int) -> int:
+    """The next number of `kind` (`case`, `report`) in `year`, under a row lock."""
+    counter, _ = Counter.objects.select_for_update().get_or_create(kind=kind, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last

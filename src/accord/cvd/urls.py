@@ -1,0 +1,18 @@
+"""The CVD pages: the public report form under /report/, cases under /cvd/."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+from accord.cvd.views import cases, delivery, discussion, embargo, reports, statements
+
+app_name = "cvd"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *reports.urlpatterns,
+    *cases.urlpatterns,
+    *embargo.urlpatterns,
+    *statements.urlpatterns,
+    *discussion.urlpatterns,
+    *delivery.urlpatterns,
+]

@@ -1,0 +1,7 @@
+"""CVD pages: discussion."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
