@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from accord.cvd.views import cases, delivery, discussion, embargo, reports, statements
+from accord.cvd.views import (
+    cases,
+    coordinators,
+    delivery,
+    discussion,
+    embargo,
+    reports,
+    statements,
+)
 
 app_name = "cvd"
 
@@ -15,4 +23,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *statements.urlpatterns,
     *discussion.urlpatterns,
     *delivery.urlpatterns,
+    *coordinators.urlpatterns,
 ]
