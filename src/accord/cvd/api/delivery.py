@@ -108,10 +108,10 @@ def list_deliveries(
     if found is None:
         raise NotFound("No such case.")
     return {
-        "count": found.paginator.count,
-        "page": found.number,
-        "pages": found.paginator.num_pages,
-        "deliveries": [DeliveryOut.from_row(row) for row in found.object_list],
+        "count": found.page.paginator.count,
+        "page": found.page.number,
+        "pages": found.page.paginator.num_pages,
+        "deliveries": [DeliveryOut.from_row(row) for row in found.rows],
     }
 
 

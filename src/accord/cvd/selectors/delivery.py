@@ -67,14 +67,21 @@ def case_deliveries(user: Viewer, case: Case) -> list[Delivery] | None:
     return visible.select_related("participant")  # type: ignore[return-value]
 
 
-def delivery_page(user: Viewer, case: Case, number: object = 1) -> Page[DeliveryRow] | None:
+@dataclass(frozen=True)
+class DeliveryPage:
+    """One page of a case's deliveries (`page`, for the pager) and its rows."""
+
+    page: Page[Delivery]
+    rows: list[DeliveryRow]
+
+
+def delivery_page(user: Viewer, case: Case, number: int | str | None = 1) -> DeliveryPage | None:
     """One page of the case's deliveries with their outbox state, for its lead."""
     deliveries = case_deliveries(user, case)
     if deliveries is None:
         return None
     page = Paginator(deliveries, PER_PAGE).get_page(number)
-    page.object_list = rows(list(page.object_list))
-    return page
+    return DeliveryPage(page, rows(list(page.object_list)))
 
 
 def rows(deliveries: list[Delivery]) -> list[DeliveryRow]:

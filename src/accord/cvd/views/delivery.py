@@ -3,7 +3,7 @@ organisation's registered security contact (its admins')."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.contrib import messages
@@ -20,7 +20,7 @@ from accord.cvd.services import contacts, delivery
 from accord.cvd.views import case_or_404, case_page
 
 if TYPE_CHECKING:
-    from accord.accounts.models import Organisation
+    from accord.accounts.models import Organisation, User
 
 
 class SecurityContactForm(forms.Form):
@@ -36,19 +36,25 @@ class SecurityContactForm(forms.Form):
     )
 
 
+def _actor(request: HttpRequest) -> User:
+    # Behind login_required: a person with an account.
+    return cast("User", request.user)
+
+
 def deliveries(request: HttpRequest, reference: str) -> HttpResponse:
     context = case_page(request, reference, tab="deliveries")
-    page = selectors.delivery_page(request.user, context["case"], request.GET.get("page"))
-    if page is None:
+    found = selectors.delivery_page(request.user, context["case"], request.GET.get("page"))
+    if found is None:
         raise Http404("No such case.")
-    return render(request, "cvd/delivery/deliveries.html", {**context, "page": page})
+    context |= {"page": found.page, "rows": found.rows}
+    return render(request, "cvd/delivery/deliveries.html", context)
 
 
 @login_required
 @require_POST
 def notify(request: HttpRequest, reference: str) -> HttpResponse:
     case = case_or_404(request, reference)
-    told = delivery.notify_vendors(actor=request.user, case=case)
+    told = delivery.notify_vendors(actor=_actor(request), case=case)
     messages.success(request, f"Notices are on their way to {told} vendor{'s' * (told != 1)}.")
     return redirect("cvd:deliveries", reference=case.reference)
 
@@ -83,7 +89,7 @@ def security_contact(request: HttpRequest, slug: str) -> HttpResponse:
         return _render_contact(request, organisation, form, status=InvalidField.http_status)
     try:
         contacts.set_security_contact(
-            actor=request.user, organisation=organisation, **form.cleaned_data
+            actor=_actor(request), organisation=organisation, **form.cleaned_data
         )
     except InvalidField as exc:
         form.add_error(exc.field_in(form.fields), str(exc))
