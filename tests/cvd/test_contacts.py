@@ -339,3 +339,18 @@ def test_a_secret_key_is_refused_and_never_stored(cvd_world: World, key: pysequo
         )
     assert refused.value.field == "openpgp_key"
     assert not SecurityContact.objects.exists()
+
+
+def test_a_fetch_from_code_that_runs_an_event_loop_gets_a_loop_of_its_own() -> None:
+    import asyncio
+    import threading
+
+    async def where() -> str:
+        return threading.current_thread().name
+
+    async def from_a_loop() -> tuple[str, str]:
+        # As under an ASGI server: the fetch runs to completion in a thread of its own.
+        return threading.current_thread().name, contacts._run(where())
+
+    caller, fetcher = asyncio.run(from_a_loop())
+    assert caller != fetcher

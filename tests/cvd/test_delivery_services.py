@@ -250,3 +250,56 @@ def test_timeline_entries_told_to_each_role_follow_the_timeline_rules(cvd_world:
         to_vendor.filter(audience="case").count()
         == cvd_world.case.events.filter(audience="case").count()
     )
+
+
+def test_a_vendor_removed_while_its_key_was_fetched_is_not_told(
+    cvd_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accord.cvd.services import contacts
+
+    resolve = contacts.resolve_contact
+
+    def removed_meanwhile(participant: Participant, **options: Any) -> Any:
+        found = resolve(participant, **options)
+        cases.remove_participant(actor=cvd_world.secretariat, participant=participant)
+        return found
+
+    monkeypatch.setattr(contacts, "resolve_contact", removed_meanwhile)
+    through = latest_event(cvd_world)
+    assert delivery.send_notice(participant_id=cvd_world.participant_a.pk, through=through) is None
+    assert not Delivery.objects.exists()
+
+
+def test_a_person_taking_part_in_person_is_told_in_their_inbox(
+    cvd_world: World, make_user: Any
+) -> None:
+    person = make_user("maintainer@solo.example")
+    solo = cases.add_participant(
+        actor=cvd_world.secretariat, case=cvd_world.case, role=Participant.Role.VENDOR, user=person
+    )
+    sent = delivery.send_notice(participant_id=solo.pk, through=latest_event(cvd_world))
+    assert sent is not None
+    assert (sent.address, sent.source) == ("maintainer@solo.example", "account")
+    [note] = Notification.objects.filter(recipient=person, kind=delivery.NEWS_KIND)
+    assert note.subject == f"{cvd_world.case.reference}: 5 new timeline entries"
+
+
+def test_the_latest_delivery_of_each_participant_is_its_contact_line(cvd_world: World) -> None:
+    from accord.cvd.selectors import delivery as selectors
+
+    for address in ("old@acme.example", "new@acme.example"):
+        Delivery.objects.create(
+            participant=cvd_world.participant_a, address=address, source="invited", through=1
+        )
+    Delivery.objects.create(
+        participant=cvd_world.participant_b, address="", source="none", through=1
+    )
+    lines = selectors.latest_deliveries(cvd_world.secretariat, cvd_world.case)
+    assert lines[cvd_world.participant_a.pk].delivery.address == "new@acme.example"
+    assert lines[cvd_world.participant_b.pk].state == "none"
+    # A vendor sees its own line only.
+    own = selectors.latest_deliveries(cvd_world.vendor_a_admin, cvd_world.case)
+    assert set(own) == {cvd_world.participant_a.pk}
+    assert selectors.latest_deliveries(cvd_world.outsider, cvd_world.case) == {}
+    assert selectors.contact_organisation(cvd_world.vendor_a_admin, "x" * 101) is None
+    assert selectors.contact_organisation(cvd_world.vendor_a_admin, "") is None

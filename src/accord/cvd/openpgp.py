@@ -1,15 +1,17 @@
 """OpenPGP for mail to vendors, through Sequoia-PGP (pysequoia): read a public key,
 and encrypt a message to it.
 
-A key is accepted only if a message can be encrypted to it now, under Sequoia's
-standard policy: so a key without an encryption-capable subkey, or one expired or
-revoked, is refused when it is registered or fetched, not when mail is due. Secret keys
+A key is accepted only if it is neither revoked nor expired (judged here: pysequoia's
+`encrypt` does not refuse an expired key) and a message can be encrypted to it under
+Sequoia's standard policy (it has a subkey for encryption). It is checked when it is
+registered, fetched and used, so a key that expired since is not used. Secret keys
 are refused outright: Accord never keeps one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pysequoia
 
@@ -34,8 +36,9 @@ def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
-def read_public_key(data: str | bytes) -> PublicKey:
-    """The one public key in `data` (armoured or binary); raises KeyProblem otherwise."""
+def read_public_key(data: str | bytes, *, now: datetime | None = None) -> PublicKey:
+    """The one public key in `data` (armoured or binary), usable at `now` (the wall
+    clock by default); raises KeyProblem otherwise."""
     raw = data.encode() if isinstance(data, str) else bytes(data)
     if not raw.strip():
         raise KeyProblem("No key was given.")
@@ -52,6 +55,11 @@ def read_public_key(data: str | bytes) -> PublicKey:
             "Not an OpenPGP public key." if not certs else "Give one key, not several."
         )
     cert = certs[0]
+    if cert.is_revoked:
+        raise KeyProblem("This key has been revoked.")
+    expires = cert.expiration
+    if expires is not None and expires <= (now or datetime.now(UTC)):
+        raise KeyProblem(f"This key expired on {expires:%Y-%m-%d}.")
     try:
         pysequoia.encrypt(b"", recipients=[cert])
     except Exception as exc:  # expired, revoked, or no subkey for encryption

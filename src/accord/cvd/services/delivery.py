@@ -91,8 +91,7 @@ def queue_vendor_notice(*, participant: Participant) -> None:
     if participant.role != Participant.Role.VENDOR:
         return
     latest = CaseEvent.objects.filter(case=participant.case_id).aggregate(last=Max("pk"))["last"]
-    if latest is not None:
-        transaction.on_commit(functools.partial(_enqueue, [participant.pk], latest), robust=True)
+    transaction.on_commit(functools.partial(_enqueue, [participant.pk], latest or 0), robust=True)
 
 
 def _enqueue(participant_ids: Sequence[int], through: int) -> None:
