@@ -313,3 +313,39 @@ def test_the_contact_api_answers_404_for_another_organisation(cvd_world: World) 
     assert client.get(url).status_code == 404
     put = client.put(url, {"email": "x@acme.example"}, content_type="application/json")
     assert put.status_code == 404
+
+
+def test_the_contact_line_shows_the_address_and_the_key_or_that_there_is_none(
+    cvd_world: World, key: pysequoia.Tsk
+) -> None:
+    from django.template.loader import render_to_string
+
+    from accord.cvd.selectors import delivery as selectors
+
+    def line(row: Any) -> str:
+        return render_to_string("cvd/delivery/_contact_line.html", {"row": row})
+
+    encrypted = Delivery.objects.create(
+        participant=cvd_world.participant_a, address="psirt@acme.example",
+        source="security_txt", fingerprint=fingerprint(key), through=1,
+    )  # fmt: skip
+    held = Delivery.objects.create(
+        participant=cvd_world.participant_b, address="dev@bolt.example", source="invited",
+        held=True, through=1,
+    )  # fmt: skip
+    plain = Delivery.objects.create(
+        participant=cvd_world.participant_b, address="dev@bolt.example", source="invited",
+        through=1,
+    )  # fmt: skip
+    nowhere = Delivery.objects.create(
+        participant=cvd_world.participant_b, address="", source="none", through=1
+    )
+    rows = {r.delivery.pk: r for r in selectors.rows([encrypted, held, plain, nowhere])}
+    assert f'encrypted to <code class="fingerprint">{fingerprint(key)}</code>' in line(
+        rows[encrypted.pk]
+    )
+    assert "security.txt (verified)" in line(rows[encrypted.pk])
+    assert "<strong>held</strong>: not sent unencrypted" in line(rows[held.pk])
+    assert '<strong class="unencrypted">unencrypted</strong>: not sent' in line(rows[plain.pk])
+    assert "<strong>No contact</strong>: no contact" in line(rows[nowhere.pk])
+    assert "Not notified yet" in line(None)
