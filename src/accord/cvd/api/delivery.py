@@ -2,8 +2,9 @@
 organisation's registered security contact (its admins').
 
 Each route acts with an API token, as the person it belongs to, through the same
-selectors and services as the pages: a case the person does not lead, or an
-organisation they do not administer, is answered 404 as if it did not exist.
+selectors and services as the pages. A case the person cannot see, or an organisation
+they do not administer, is answered 404 as if it did not exist; a case they take part
+in but do not lead: 404 for its deliveries, 403 for notifying its vendors.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 from accord.access import Permission, has_perm
 from accord.accounts import selectors as accounts
@@ -58,13 +59,13 @@ def _state_of(delivery: Delivery) -> str:
     return NOT_QUEUED
 
 
-def case_deliveries(user: Viewer, case: Case) -> list[Delivery] | None:
+def case_deliveries(user: Viewer, case: Case) -> QuerySet[Delivery] | None:
     """Every delivery of `case`, newest first, for those who lead it; None for anyone
     else (the lead alone sees where each vendor is reached)."""
     if not has_perm(user, Permission.CVD_CASE_COORDINATE, case):
         return None
     visible = Delivery.objects.visible_to(user).filter(participant__case=case)
-    return visible.select_related("participant")  # type: ignore[return-value]
+    return visible.select_related("participant")
 
 
 @dataclass(frozen=True)
