@@ -349,3 +349,23 @@ def test_the_contact_line_shows_the_address_and_the_key_or_that_there_is_none(
     assert '<strong class="unencrypted">unencrypted</strong>: not sent' in line(rows[plain.pk])
     assert "<strong>No contact</strong>: no contact" in line(rows[nowhere.pk])
     assert "Not notified yet" in line(None)
+
+
+def test_the_delivery_pages_keep_the_strict_content_security_policy(
+    cvd_world: World, client_for: Any
+) -> None:
+    import re
+
+    from tests.web.test_content_security_policy import assert_strict
+
+    Delivery.objects.create(
+        participant=cvd_world.participant_a, address="", source="none", through=1
+    )
+    pages = [
+        client_for(cvd_world.secretariat).get(deliveries_url(cvd_world.case)),
+        client_for(cvd_world.vendor_a_admin).get(contact_url(cvd_world)),
+    ]
+    for page in pages:
+        assert_strict(page)
+        html = page.content.decode()
+        assert not re.search(r"<style|\sstyle=|<script(?![^>]*\ssrc=)|\son[a-z]+=", html)
