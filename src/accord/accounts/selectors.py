@@ -85,6 +85,16 @@ def admins_of(organisation: Organisation) -> QuerySet[User]:
     ).order_by("pk")
 
 
+def members_of(organisation: Organisation) -> QuerySet[User]:
+    """The organisation's active members, whatever their role: whom to tell of what
+    concerns the organisation as a whole (a disclosure case it takes part in)."""
+    return (
+        User.objects.filter(is_active=True, memberships__organisation=organisation)
+        .distinct()
+        .order_by("pk")
+    )
+
+
 def get_organisation_for(user: Any, slug: str) -> Organisation | None:
     """The organisation with `slug` if the user may see it; None whether or not it exists."""
     # `visible_to` is exactly the ORGANISATION_VIEW rule, as one query.

@@ -426,13 +426,18 @@ class Delivery(models.Model):
         REGISTERED = "registered", "Registered in Accord"
         INVITED = "invited", "Invitation address"
         ACCOUNT = "account", "Account email"
+        NONE = "none", "No contact found"
 
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="deliveries"
     )
-    address = models.EmailField()
+    address = models.EmailField(blank=True, help_text="Blank: no contact was found")
     source = models.CharField(max_length=20, choices=Source.choices)
     fingerprint = models.CharField(max_length=64, blank=True, help_text="Encrypted to this key")
+    # Why the message went unencrypted, or was held, or could not go at all.
+    problem = models.CharField(max_length=300, blank=True)
+    # Not sent: the case's TLP lets it travel only encrypted, and no key could be used.
+    held = models.BooleanField(default=False)
     message = models.ForeignKey(
         "notifications.Message", on_delete=models.SET_NULL, null=True, related_name="+"
     )

@@ -214,6 +214,16 @@ class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
         private = Q(audience="private", private_with__in=mine(user).values("pk"))
         return self.filter(_sees_all(user, "case__") | parties | private)
 
+    def told_to(self, participant: Participant) -> CaseEventQuerySet:
+        """The entries of its case that one participant's audience reads, as
+        `visible_to` gives them to its people: what a message to it may tell of."""
+        if participant.role in (COORDINATOR, OTHER_COORDINATOR):
+            return self.filter(case=participant.case_id)
+        audiences = Q(audience="private", private_with=participant.pk)
+        if participant.role in PARTIES:
+            audiences |= Q(audience="case")
+        return self.filter(audiences, case=participant.case_id)
+
 
 class DeliveryQuerySet(models.QuerySet["Delivery"]):
     def visible_to(self, user: Viewer) -> DeliveryQuerySet:

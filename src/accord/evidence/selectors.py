@@ -111,6 +111,25 @@ def uncounted_domains(organisation: Organisation) -> list[Domain]:
     return list(Domain.objects.filter(organisation=organisation).exclude(control__in=COUNTING))
 
 
+SECURITY_TXT_CHECK = "security-txt"
+# A file with recommendations only (WARN) has no error: RFC 9116 and sectxt call it valid.
+VALID_VERDICTS = ("pass", "warn")
+
+
+def latest_valid_security_txt(organisation: Organisation) -> Observation | None:
+    """The newest current observation of the `security-txt` check that found a valid
+    file, on a domain of the organisation that counts, with its stored body; None when
+    no domain's current security.txt is valid. An older valid file does not count once
+    a newer scan of the domain found it invalid. Callers check permission."""
+    return (
+        latest_observations(organisation)
+        .filter(check_id=SECURITY_TXT_CHECK, status__in=VALID_VERDICTS, body__isnull=False)
+        .select_related("body")
+        .order_by("-observed_at", "-pk")
+        .first()
+    )
+
+
 # The evidence pages ---------------------------------------------------------------------
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, QuerySet
@@ -46,6 +48,24 @@ def outbox_counts(user: Viewer) -> dict[str, int]:
     counts = dict.fromkeys(Message.State.values, 0)
     counts.update(dict(rows))
     return counts
+
+
+@dataclass(frozen=True)
+class MessageState:
+    """Where one message stands: queued, sent, kept or failed, after how many attempts,
+    and the server's last refusal."""
+
+    state: str
+    attempts: int
+    last_error: str
+
+
+def message_states(message_ids: Iterable[int | None]) -> dict[int, MessageState]:
+    """The state of each message by id (ids without a message are left out), for an app
+    that keeps the ids of the messages it sent and shows where they stand."""
+    ids = {message_id for message_id in message_ids if message_id is not None}
+    rows = Message.objects.filter(pk__in=ids).values_list("pk", "state", "attempts", "last_error")
+    return {pk: MessageState(state, attempts, error) for pk, state, attempts, error in rows}
 
 
 def delivery_of(user: Viewer) -> str:

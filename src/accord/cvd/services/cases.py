@@ -17,6 +17,7 @@ from accord.access import Permission, has_perm
 from accord.cvd import states
 from accord.cvd.exceptions import InvalidField, NotAllowed, StateConflict
 from accord.cvd.models import Case, Coordinator, Participant, Report, Tlp
+from accord.cvd.services import delivery
 from accord.cvd.services._common import next_number, record, require
 
 if TYPE_CHECKING:
@@ -227,6 +228,7 @@ def add_participant(
         summary=f"{label} joined the case as {participant.get_role_display().lower()}",
         data={"participant": participant.pk, "role": role},
     )
+    delivery.queue_vendor_notice(participant=participant)
     return participant
 
 
