@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from accord.cvd.views import cases, delivery, discussion, embargo, reports, statements
+from accord.cvd.views import cases, delivery, discussion, embargo, reports, statements, timeline
 
 app_name = "cvd"
 
@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *cases.urlpatterns,
     *embargo.urlpatterns,
     *statements.urlpatterns,
+    *timeline.urlpatterns,
     *discussion.urlpatterns,
     *delivery.urlpatterns,
 ]
