@@ -128,7 +128,7 @@ def test_a_vendor_disputes_with_a_reason_and_withdraws_it(cvd_world: Any) -> Non
         actor=w.vendor_b_member, participant=w.participant_b, vulnerability=w.vulnerability
     )
     assert (withdrawn.disputed, withdrawn.dispute_reason) == (False, "")
-    with pytest.raises(StateConflict, match="does not dispute V1. Allowed: dispute"):
+    with pytest.raises(StateConflict, match=r"does not dispute V1\. Allowed: dispute"):
         services.withdraw_dispute(
             actor=w.vendor_b_member, participant=w.participant_b, vulnerability=w.vulnerability
         )
