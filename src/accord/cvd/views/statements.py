@@ -34,7 +34,7 @@ def _signed_in(request: HttpRequest) -> User:
 
 
 class _VendorForm(forms.Form):
-    participant = forms.TypedChoiceField(coerce=int, label="Vendor")
+    participant = forms.TypedChoiceField(coerce=int, label="Vendor", empty_value=None)
 
     def __init__(self, *args: Any, vendors: list[Participant], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -42,11 +42,12 @@ class _VendorForm(forms.Form):
         field.choices = [(vendor.pk, vendor.name) for vendor in vendors]
         self.vendors = {vendor.pk: vendor for vendor in vendors}
         if len(vendors) == 1:
-            field.widget = forms.HiddenInput()
-            field.initial = vendors[0].pk
+            # A vendor states for itself: no choice to make.
+            field.widget, field.initial, field.required = forms.HiddenInput(), vendors[0].pk, False
 
     def vendor(self) -> Participant:
-        return self.vendors[self.cleaned_data["participant"]]
+        chosen = self.cleaned_data["participant"] or next(iter(self.vendors))
+        return self.vendors[chosen]
 
 
 class StatementForm(_VendorForm):
