@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from accord.cvd.models import CaseEvent
 from accord.cvd.selectors import timeline as selectors
-from accord.cvd.services import _common
-from accord.cvd.services import embargo, statements
+from accord.cvd.services import _common, embargo, statements
 from tests.cvd.test_embargo_pages import case_tabs  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("case_tabs")]
