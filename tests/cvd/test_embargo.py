@@ -435,3 +435,12 @@ def test_a_member_of_two_parties_acts_as_its_token_organisation_first(cvd_world:
         w.vendor_b_member, w.case, roles=roles, organisation=w.vendor_a
     )
     assert by_token == w.participant_a
+
+
+def test_an_embargo_ended_meanwhile_is_not_ended_again(cvd_world: Any) -> None:
+    w = cvd_world
+    case = active_until(cvd_world, timezone.now() - timedelta(minutes=1))
+    services.end_embargo(actor=w.secretariat, case=case, reason="Ended by hand first")
+    # The sweep had listed it before the lead ended it: its second look finds it ended.
+    assert services._end_if_due(case.pk, timezone.now()) == 0
+    assert fresh(case).embargo_exit_reason == "Ended by hand first"

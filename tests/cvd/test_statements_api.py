@@ -98,3 +98,13 @@ def test_a_vendor_cannot_state_for_another(cvd_world: Any, led: Case, api: Any) 
         f"{base(led)}/statements", {"vulnerability": 1, "status": "affected"}, content_type=JSON
     )
     assert (observer.status_code, observer.json()["field"]) == (422, "participant")
+
+
+def test_a_case_outside_yours_does_not_exist(cvd_world: Any, led: Case, api: Any) -> None:
+    w = cvd_world
+    outsider = api(w.outsider, w.outsider.memberships.get().organisation)
+    assert outsider.get(f"{base(led)}/statements").status_code == 404
+    response = outsider.put(
+        f"{base(led)}/statements", {"vulnerability": 1, "status": "affected"}, content_type=JSON
+    )
+    assert response.status_code == 404

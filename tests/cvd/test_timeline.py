@@ -101,3 +101,11 @@ def test_a_bad_page_name_shows_the_newest_page(cvd_world: Any, client_for: Any) 
         assert response.status_code == 200
         assert "Step 1" in response.content.decode()
     assert client_for(w.outsider).get(base).status_code == 404
+
+
+def test_the_newest_entry_named_has_no_newer_page(cvd_world: Any) -> None:
+    w = cvd_world
+    made = events(w, 3)
+    page = selectors.timeline_page(w.secretariat, w.case, upto=made[-1].pk)
+    assert page.newer is None
+    assert page.events[0] == made[-1]
