@@ -88,6 +88,9 @@ def _statement(
     locked = (
         Statement.objects.select_for_update()
         .filter(participant=participant, vulnerability=vulnerability, product=product)
+        # No ordering: the default one joins the nullable product, which PostgreSQL
+        # does not lock.
+        .order_by()
         .first()
     )
     return locked or Statement(
