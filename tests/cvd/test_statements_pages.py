@@ -115,7 +115,16 @@ def test_a_vendor_disputes_through_the_page(cvd_world: Any, client_for: Any) -> 
     )
     assert response.status_code == 302
     assert Statement.objects.get().disputed
-    assert "Disputed: Not a flaw: by design." in text(client.get(url(w)))
+    page = text(client.get(url(w)))
+    assert "Disputed: Not a flaw: by design." in page
+    assert url(w, "statement_undispute") in page
+    response = client.post(url(w, "statement_undispute"), {"vulnerability": "1"})
+    assert response.status_code == 302
+    assert not Statement.objects.get().disputed
+    again = client.post(url(w, "statement_undispute"), {"vulnerability": "1"})
+    assert again.status_code == 409
+    assert "Allowed: dispute." in text(again)
+    assert client.post(url(w, "statement_undispute"), {"vulnerability": "9"}).status_code == 422
 
 
 def test_the_lead_records_for_a_vendor(cvd_world: Any, client_for: Any) -> None:

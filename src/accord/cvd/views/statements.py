@@ -181,8 +181,30 @@ def dispute(request: HttpRequest, reference: str) -> HttpResponse:
     return _render(request, reference, status=InvalidField.http_status, dispute_form=form)
 
 
+@login_required
+@require_POST
+def withdraw_dispute(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_or_404(request, reference)
+    _, form = _forms(request, case, request.POST)
+    form.fields["reason"].required = False  # withdrawing takes no reason
+    if not form.is_valid():
+        return _render(request, reference, status=InvalidField.http_status, dispute_form=form)
+    column = selectors.column_for(form.columns, form.cleaned_data["vulnerability"])
+    assert column is not None  # a choice of the form
+    services.withdraw_dispute(
+        actor=_signed_in(request), participant=form.vendor(), vulnerability=column.vulnerability
+    )
+    messages.success(request, f"You no longer dispute V{column.vulnerability.number}.")
+    return _to_page(case)
+
+
 urlpatterns: list[URLPattern] = [
     path("cvd/<str:reference>/statements/", statements, name="statements"),
     path("cvd/<str:reference>/statements/set/", set_statement, name="statement_set"),
     path("cvd/<str:reference>/statements/dispute/", dispute, name="statement_dispute"),
+    path(
+        "cvd/<str:reference>/statements/undispute/",
+        withdraw_dispute,
+        name="statement_undispute",
+    ),
 ]
