@@ -12,7 +12,7 @@ call each app's services, and no app schedules another's work.
   verified domain's proof of control) every ACCORD_SCHEDULE_EVERY_SECONDS. Schedulers
   may run on several machines at once: a domain is still queued once. Daily it queues
   the commitments' refresh and the notification digests; every tick it re-queues
-  emails whose delivery task was lost.
+  emails whose delivery task was lost, and queues the end of embargoes that are due.
 - `embedded_worker()` is what `accord serve` uses in the embedded set-up: the worker
   and scheduler as a child of the server, stopped with it.
 
@@ -98,6 +98,11 @@ class Scheduler:
             from accord.accounts.services import warn_of_expiring_tokens
 
             warn_of_expiring_tokens(now=self.clock())
+            # Embargoes end on their date (the task is idempotent: a second scheduler
+            # queueing it too ends none twice).
+            from accord.cvd.tasks import schedule_embargo_ends
+
+            schedule_embargo_ends(now=self.clock())
             self._tend_outbox()
         except Exception:  # the next tick tries again; a scheduler that dies helps no one
             logger.exception("scheduling evidence scans failed")

@@ -121,6 +121,11 @@ class CaseQuerySet(models.QuerySet["Case"]):
         """Cases the user leads (`CVD_CASE_COORDINATE`)."""
         return self.filter(pk__in=_led_ids(user))
 
+    def coordinated_by(self, user: Viewer) -> CaseQuerySet:
+        """Cases whose coordinators the user is among, leading or not: they see all of
+        the case (every statement, every embargo answer)."""
+        return self.filter(_sees_all(user, "pk__"))
+
     def reporter_visible_to(self, user: Viewer) -> CaseQuerySet:
         """Cases whose reporter the user may know (`CVD_REPORTER_VIEW`): coordinators
         always; the reporter; vendors and others only if the reporter chose so."""

@@ -12,6 +12,7 @@ from accord.cvd.views import (
     embargo,
     reports,
     statements,
+    timeline,
 )
 
 app_name = "cvd"
@@ -21,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *cases.urlpatterns,
     *embargo.urlpatterns,
     *statements.urlpatterns,
+    *timeline.urlpatterns,
     *discussion.urlpatterns,
     *delivery.urlpatterns,
     *coordinators.urlpatterns,
