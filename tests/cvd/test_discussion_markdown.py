@@ -28,7 +28,7 @@ HOSTILE = [
     "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
     "![pixel](data:image/png;base64,iVBORw0KGgo=)",
     "![pixel](https://tracker.example/p.gif)",
-    "<https://ok.example/\"onmouseover=\"alert(1)>",
+    '<https://ok.example/"onmouseover="alert(1)>',
     '[x](https://ok.example "title" onmouseover=alert(1))',
     "[x](/accounts/logout/)",
     "[x](//evil.example/)",

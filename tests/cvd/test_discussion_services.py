@@ -12,7 +12,7 @@ from django.utils import timezone
 from accord.access import Permission, has_perm
 from accord.audit.models import Event as AuditEvent
 from accord.cvd.exceptions import InvalidField, NotAllowed, NotFound, StateConflict
-from accord.cvd.models import Case, CaseEvent, Participant, Post, ReadMarker, Report, Thread
+from accord.cvd.models import Case, CaseEvent, Post, ReadMarker, Report, Thread
 from accord.cvd.selectors import discussion as selectors
 from accord.cvd.services import cases
 from accord.cvd.services import discussion as services
@@ -42,7 +42,14 @@ def readers(thread: Thread, people: list[Any]) -> set[Any]:
 
 
 def everyone(w: Any) -> list[Any]:
-    return [w.secretariat, w.vendor_a_admin, w.vendor_b_member, w.observer, w.outsider, w.coordinator]
+    return [
+        w.secretariat,
+        w.vendor_a_admin,
+        w.vendor_b_member,
+        w.observer,
+        w.outsider,
+        w.coordinator,
+    ]
 
 
 # Starting threads ----------------------------------------------------------------------
@@ -210,7 +217,9 @@ def test_a_reply_is_to_a_post_of_the_same_thread(cvd_world: Any) -> None:
     w = cvd_world
     elsewhere = case_thread(w).posts.get()
     with pytest.raises(InvalidField) as refused:
-        services.post_reply(actor=w.vendor_a_admin, thread=case_thread(w), body="x", parent=elsewhere)
+        services.post_reply(
+            actor=w.vendor_a_admin, thread=case_thread(w), body="x", parent=elsewhere
+        )
     assert refused.value.field == "parent"
 
 
@@ -396,7 +405,12 @@ def test_a_thread_opens_at_the_first_unread_page(cvd_world: Any) -> None:
     thread = case_thread(w)
     start = timezone.now()
     Post.objects.bulk_create(
-        Post(thread=thread, author=w.secretariat, body=f"{n}", created_at=start + timedelta(seconds=n))
+        Post(
+            thread=thread,
+            author=w.secretariat,
+            body=f"{n}",
+            created_at=start + timedelta(seconds=n),
+        )
         for n in range(1, selectors.POSTS_PER_PAGE + 10)
     )
     reader = w.vendor_a_admin
@@ -406,6 +420,7 @@ def test_a_thread_opens_at_the_first_unread_page(cvd_world: Any) -> None:
     through = selectors.read_through(reader, thread)
     assert selectors.first_unread_page(reader, thread, through) == 2
     page, shown = selectors.posts_page(reader, thread, selectors.LAST, through=through)
-    assert page.number == 2 and all(view.unread for view in shown)
+    assert page.number == 2
+    assert all(view.unread for view in shown)
     assert selectors.page_of(reader, shown[0].post) == 2
     assert selectors.page_of(reader, thread.posts.order_by("id").first()) == 1
