@@ -247,6 +247,9 @@ def test_replying_and_the_reply_form(cvd_world: Any, client_for: Any) -> None:
     assert created.parent == question
     assert created.author_participant == w.participant_b
     shown = b.get(answer["Location"]).content.decode()
+    plain = b.post(reply, {"body": "And a plain post"})
+    assert plain.status_code == 302
+    assert Post.objects.get(body="And a plain post").parent is None
     assert "<strong>week</strong>" in shown
     assert "In reply to" in shown
 
@@ -410,3 +413,16 @@ def test_a_long_thread_opens_at_the_first_unread_post(cvd_world: Any, client_for
     second = a.get(thread_url(thread)).content.decode()
     assert "Page 2 of 3" in second  # the first page is read now
     assert a.get(thread_url(thread, page="last")).content.decode().count("new-marker") == 21
+
+
+def test_an_empty_thread_and_a_reply_to_no_post(cvd_world: Any, client_for: Any) -> None:
+    w = cvd_world
+    empty = Thread.objects.create(case=w.case, title="Nothing yet")
+    a = client_for(w.vendor_a_admin)
+    assert "No posts on this page." in a.get(thread_url(empty)).content.decode()
+    assert selectors.read_through(w.vendor_a_admin, empty) is None
+    reply = reverse("cvd:thread_reply", args=[w.case.reference, empty.pk])
+    answer = a.post(reply, {"body": "Hello", "parent": 2**40})
+    assert answer.status_code == 422
+    assert "Reply to a post of this thread." in answer.content.decode()
+    assert not empty.posts.exists()

@@ -92,8 +92,6 @@ def discussion(request: HttpRequest, reference: str) -> HttpResponse:
     parties = selectors.private_parties(request.user, case)
     data = request.POST if request.method == "POST" else None
     form = ThreadForm(data, parties=parties, leads=context["leads"])
-    if data is not None and not (context["leads"] or parties.exists()):
-        raise NotAllowed("Only the case's coordinator starts its threads.")
     status = 422 if form.is_bound else 200
     if form.is_valid():
         try:
