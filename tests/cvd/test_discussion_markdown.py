@@ -4,6 +4,7 @@ http, https and mailto, and each link marked noopener noreferrer nofollow."""
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from django.template import Context, Template
@@ -120,3 +121,16 @@ def test_the_template_filter_goes_through_the_renderer() -> None:
     template = Template("{% load cvd_markdown %}{{ body|markdown }}")
     html = template.render(Context({"body": "**hi** <b onmouseover=x>there</b>"}))
     assert html == "<p><strong>hi</strong> &lt;b onmouseover=x&gt;there&lt;/b&gt;</p>\n"
+
+
+@pytest.mark.django_db
+def test_the_unread_tag_counts_for_the_viewer(cvd_world: Any, rf: Any) -> None:
+    from accord.cvd.services import discussion as services
+
+    w = cvd_world
+    services.start_thread(actor=w.secretariat, case=w.case, title="T", body="New to vendors")
+    template = Template("{% load cvd_markdown %}{% unread_posts case as n %}{{ n }}")
+    request = rf.get("/")
+    for person, expected in ((w.vendor_a_admin, "1"), (w.secretariat, "0"), (w.outsider, "0")):
+        request.user = person
+        assert template.render(Context({"request": request, "case": w.case})) == expected

@@ -28,12 +28,17 @@ from accord.cvd.views import case_page
 BODY_HELP = "Markdown: **bold**, _emphasis_, `code`, lists, quotes and links."
 
 
+class PartyChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.get_role_display().lower()})"
+
+
 class ThreadForm(forms.Form):
     title = forms.CharField(max_length=services.MAX_TITLE)
     body = forms.CharField(
         label="First post", max_length=services.MAX_BODY, widget=forms.Textarea, help_text=BODY_HELP
     )
-    private_with = forms.ModelChoiceField(
+    private_with = PartyChoice(
         queryset=Participant.objects.none(),
         required=False,
         label="Private with",
