@@ -424,3 +424,19 @@ def test_a_thread_opens_at_the_first_unread_page(cvd_world: Any) -> None:
     assert all(view.unread for view in shown)
     assert selectors.page_of(reader, shown[0].post) == 2
     assert selectors.page_of(reader, thread.posts.order_by("id").first()) == 1
+
+
+def test_observers_learn_no_other_party_through_a_thread_opened_to_them(cvd_world: Any) -> None:
+    """An observer sees only itself and the coordinators among the participants: in a
+    thread opened to it, a vendor's post is the vendor's, unnamed."""
+    w = cvd_world
+    thread = case_thread(w, include_observers=True)
+    post = services.post_reply(actor=w.vendor_a_admin, thread=thread, body="We patched")
+    assert selectors.author_of(w.observer, post) == "Vendor"
+    assert "Acme Routers (vendor)" in selectors.author_of(w.vendor_b_member, post)
+    _, shown = selectors.posts_page(w.observer, thread, 1, through=None)
+    assert [view.author for view in shown] == [
+        selectors.author_of(w.observer, thread.posts.order_by("id").first()),
+        "Vendor",
+    ]
+    assert "secretariat (coordinator)" in shown[0].author

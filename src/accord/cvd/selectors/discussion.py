@@ -164,33 +164,41 @@ class PostView:
     reply_to: str
 
 
-def author_label(participant: Participant | None, name: str, *, reporter_known: bool) -> str:
-    """The author as the reader may know them: a reporter who stays anonymous to this
-    reader is "Reporter (anonymous)"."""
-    if participant is None:
-        return f"{name} (coordinator)" if name else "Coordinator"
-    if participant.role == Participant.Role.REPORTER and not reporter_known:
-        return ANONYMOUS_REPORTER
-    role = participant.get_role_display().lower()
-    return f"{name}, {participant.name} ({role})" if name else f"{participant.name} ({role})"
+@dataclass(frozen=True)
+class _Reader:
+    """What one reader may know of the authors: the reporter's identity or not, and
+    which of the authors' participants they see (an observer sees only the
+    coordinators, so other authors are named by their role alone)."""
+
+    reporter_known: bool
+    parties: frozenset[int]
+
+    def label(self, post: Post | None) -> str:
+        if post is None:
+            return ""
+        participant, person = post.author_participant, post.author
+        name = person.full_name if person is not None else ""
+        if participant is None:
+            return f"{name} (coordinator)" if name else "Coordinator"
+        if participant.role == Participant.Role.REPORTER and not self.reporter_known:
+            return ANONYMOUS_REPORTER
+        role = participant.get_role_display().lower()
+        if participant.pk not in self.parties:
+            return role.capitalize()
+        return f"{name}, {participant.name} ({role})" if name else f"{participant.name} ({role})"
 
 
-def _label(post: Post | None, reporter_known: bool) -> str:
-    if post is None:
-        return ""
-    named = post.author is not None and _named(post, reporter_known)
-    name = post.author.full_name if named and post.author else ""
-    return author_label(post.author_participant, name, reporter_known=reporter_known)
-
-
-def _named(post: Post, reporter_known: bool) -> bool:
-    participant = post.author_participant
-    return reporter_known or participant is None or participant.role != Participant.Role.REPORTER
+def _reader(user: Viewer, case: Case, shown: list[Post]) -> _Reader:
+    """One query for the authors `user` sees, one for the reporter's identity."""
+    ids = {post.author_participant_id for post in shown if post.author_participant_id}
+    seen = Participant.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+    known = has_perm(user, Permission.CVD_REPORTER_VIEW, case)
+    return _Reader(reporter_known=known, parties=frozenset(seen) if ids else frozenset())
 
 
 def author_of(user: Viewer, post: Post) -> str:
     """`post`'s author as `user` may know them."""
-    return _label(post, has_perm(user, Permission.CVD_REPORTER_VIEW, post.thread.case))
+    return _reader(user, post.thread.case, [post]).label(post)
 
 
 def posts_page(
@@ -200,16 +208,17 @@ def posts_page(
     others after `through`."""
     paginator = Paginator(posts(user, thread), POSTS_PER_PAGE)
     page = paginator.get_page(paginator.num_pages if number == LAST else number)
-    known = has_perm(user, Permission.CVD_REPORTER_VIEW, thread.case)
+    listed = list(page.object_list)
+    reader = _reader(user, thread.case, listed + [p.parent for p in listed if p.parent])
     uid = getattr(user, "pk", None)
     shown = [
         PostView(
             post=post,
-            author=_label(post, known),
+            author=reader.label(post),
             unread=post.author_id != uid and (through is None or post.created_at > through),
             mine=post.author_id == uid and uid is not None,
-            reply_to=_label(post.parent, known),
+            reply_to=reader.label(post.parent),
         )
-        for post in page.object_list
+        for post in listed
     ]
     return page, shown
