@@ -37,6 +37,10 @@ class BearerToken(HttpBearer):
             raise HttpError(
                 401, f"This API token expired on {when}. Create a new one on your account page."
             )
+        if found is not None:
+            # The token acts for its owner within its one organisation: every rule that
+            # grants through a membership sees that organisation only (accounts.rules).
+            found.user.acting_organisation_id = found.organisation_id
         return found
 
 

@@ -68,6 +68,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_verified_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
+    # Not stored: set for one request when an API token authenticates it, so the rules
+    # grant through that token's organisation only (`accounts.rules`).
+    acting_organisation_id: int | None = None
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -72,6 +72,11 @@ def _members[QS: models.QuerySet[Any]](
     if not active(user):
         return objects.none()
     lookups: dict[str, object] = {f"{via}memberships__user": user}
+    token_organisation = getattr(user, "acting_organisation_id", None)
+    if token_organisation is not None:
+        # An API token acts within its own organisation only, whatever else its owner
+        # belongs to (set on the token's user by `accounts.api.BearerToken`).
+        lookups[f"{via}pk"] = token_organisation
     if role is not None:
         lookups[f"{via}memberships__role"] = role
     standing = in_good_standing(via) if acting else not_removed(via)
