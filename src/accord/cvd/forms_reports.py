@@ -65,7 +65,9 @@ class ReportForm(forms.Form):
     def __init__(self, *args: Any, signed_in: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         own = ("", f"The {settings.ACCORD_INSTANCE_NAME} secretariat")
-        self.fields["coordinator"].choices = [own, *selectors.coordinators()]
+        coordinator = self.fields["coordinator"]
+        assert isinstance(coordinator, forms.ChoiceField)
+        coordinator.choices = [own, *selectors.coordinators()]
         if signed_in:
             # The account names the reporter.
             del self.fields["reporter_name"]

@@ -35,7 +35,7 @@ def queue_for(user: Viewer, *, state: str = "") -> QuerySet[Report]:
     return reports.select_related("triage").order_by("-received_at", "-id")
 
 
-def queue_page(user: Viewer, *, state: str = "", page: object = 1) -> Page[Report]:
+def queue_page(user: Viewer, *, state: str = "", page: int | str | None = 1) -> Page[Report]:
     return Paginator(queue_for(user, state=state), PER_PAGE).get_page(page)
 
 
@@ -43,7 +43,8 @@ def reports_of(user: Viewer) -> QuerySet[Report]:
     """The reports `user` sent while signed in, newest first."""
     if not active(user):
         return Report.objects.none()
-    return Report.objects.visible_to(user).filter(reporter=user).order_by("-received_at", "-id")
+    own = Report.objects.visible_to(user).filter(reporter_id=getattr(user, "pk", None))
+    return own.order_by("-received_at", "-id")
 
 
 def report_for(user: Viewer, reference: str) -> Report | None:
@@ -68,7 +69,7 @@ def report_by_followup(token: str) -> Report | None:
 
 def messages_of(report: Report) -> QuerySet[ReportMessage]:
     """The follow-up messages of a report the caller was allowed to read."""
-    return report.messages.select_related("author").order_by("created_at", "id")
+    return ReportMessage.objects.filter(report=report).order_by("created_at", "id")
 
 
 def attachments_of(report: Report) -> QuerySet[Attachment]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -186,7 +186,7 @@ def submit_report(
     now = timezone.now()
     report = Report.objects.create(
         reference=f"R-{now.year}-{next_number('report', now.year):04d}",
-        reporter=actor if signed_in else None,
+        reporter=cast("User", actor) if signed_in else None,
         reporter_name=name,
         reporter_email=email,
         identity_disclosed=identity_disclosed,
@@ -276,11 +276,11 @@ def post_followup_message(*, token: str, body: str) -> ReportMessage:
 
 
 @transaction.atomic
-def post_message(*, actor: User, report: Report, body: str) -> ReportMessage:
+def post_message(*, actor: Viewer, report: Report, body: str) -> ReportMessage:
     """A signed-in reporter writes to the coordinator, or the coordinator to the reporter."""
     if not active(actor) or not selectors.report_for(actor, report.reference):
         raise NotFound("No such report.")
-    from_reporter = report.reporter_id == actor.pk
+    from_reporter = report.reporter_id == getattr(actor, "pk", None)
     if not from_reporter:
         require(
             actor,
@@ -329,7 +329,7 @@ def revoke_followup_by_token(*, token: str) -> Report:
 
 
 @transaction.atomic
-def revoke_followup(*, actor: User, report: Report) -> Report:
+def revoke_followup(*, actor: Viewer, report: Report) -> Report:
     """The coordinator kills a report's follow-up link (leaked, or abused)."""
     _require_triage(actor, report)
     return _revoke(_locked(report), actor)
@@ -353,7 +353,7 @@ TRACK, DECLINE, COORDINATE = "T", "D", "C"
 
 
 @transaction.atomic
-def triage_report(*, actor: User, report: Report, inputs: dict[str, str]) -> Report:
+def triage_report(*, actor: Viewer, report: Report, inputs: dict[str, str]) -> Report:
     """Decide with SSVC's Coordinator Triage table: the library computes Decline, Track or
     Coordinate, and the decision is stored with the table's id and version.
 
@@ -361,6 +361,7 @@ def triage_report(*, actor: User, report: Report, inputs: dict[str, str]) -> Rep
     with a reason, open a case) to the coordinator.
     """
     _require_triage(actor, report)
+    coordinator = cast("User", actor)  # the rule admits only signed-in coordinators
     locked = _locked(report)
     if locked.state not in TRIAGEABLE:
         options = ", ".join(states.allowed(states.REPORT_MOVES, locked.state)) or "none"
@@ -379,11 +380,11 @@ def triage_report(*, actor: User, report: Report, inputs: dict[str, str]) -> Rep
         inputs=outcome.inputs,
         outcome=outcome.key,
         outcome_name=outcome.name,
-        decided_by=actor,
+        decided_by=coordinator,
     )
     if outcome.key == TRACK:
         locked.state = states.REPORT_TRACKED
-    locked.triaged_by, locked.triaged_at = actor, timezone.now()
+    locked.triaged_by, locked.triaged_at = coordinator, timezone.now()
     locked.save(update_fields=["triage", "state", "triaged_by", "triaged_at"])
     record_event(
         tag="cvd:report:triage",
@@ -401,7 +402,7 @@ def triage_report(*, actor: User, report: Report, inputs: dict[str, str]) -> Rep
     return locked
 
 
-def _move(actor: User, report: Report, wanted: str, tag: str, **data: Any) -> Report:
+def _move(actor: Viewer, report: Report, wanted: str, tag: str, **data: Any) -> Report:
     locked = _locked(report)
     states.require(states.REPORT_MOVES, locked.state, wanted, what="The report")
     before, locked.state = locked.state, wanted
@@ -418,7 +419,7 @@ def _move(actor: User, report: Report, wanted: str, tag: str, **data: Any) -> Re
 
 
 @transaction.atomic
-def reject_report(*, actor: User, report: Report, reason: str) -> Report:
+def reject_report(*, actor: Viewer, report: Report, reason: str) -> Report:
     """Reject the report with a reason the reporter reads; its text is kept."""
     _require_triage(actor, report)
     text = _text(reason, field="reason", limit=MAX_REASON, required=True, what="reason")
@@ -426,7 +427,7 @@ def reject_report(*, actor: User, report: Report, reason: str) -> Report:
 
 
 @transaction.atomic
-def reopen_report(*, actor: User, report: Report) -> Report:
+def reopen_report(*, actor: Viewer, report: Report) -> Report:
     """Put a rejected report back in the queue, to be triaged again."""
     _require_triage(actor, report)
     return _move(actor, report, states.REPORT_RECEIVED, "cvd:report:reopen")
@@ -434,11 +435,15 @@ def reopen_report(*, actor: User, report: Report) -> Report:
 
 @transaction.atomic
 def open_case_from_report(
-    *, actor: User, report: Report, title: str = "", summary: str = "", tlp: str = Tlp.AMBER
+    *, actor: Viewer, report: Report, title: str = "", summary: str = "", tlp: str = Tlp.AMBER
 ) -> Case:
     """Open a case from the report, led by its coordinator, the reporter taken in. The
     case's summary is what the coordinator writes for the vendors, not the report."""
     _require_triage(actor, report)
     return cases.open_case(
-        actor=actor, title=title.strip() or report.title, summary=summary, tlp=tlp, report=report
+        actor=cast("User", actor),
+        title=title.strip() or report.title,
+        summary=summary,
+        tlp=tlp,
+        report=report,
     )
