@@ -39,7 +39,7 @@ def test_an_anonymous_reporter_submits_and_follows_up(client: Client) -> None:
     sent = client.post("/report/", FORM)
     assert sent.status_code == 200
     assert "no-store" in sent["Cache-Control"]
-    assert sent["Referrer-Policy"] == "no-referrer"
+    assert sent["Referrer-Policy"] == "same-origin"
     path = followup_path(sent)
     report = Report.objects.get()
     assert report.reference in sent.text

@@ -407,3 +407,13 @@ def test_vendors_never_read_the_report_nor_an_undisclosed_reporter(
     assert has_perm(w.secretariat, Permission.CVD_REPORTER_VIEW, case)
     assert selectors.report_for(w.secretariat, report.reference) == report
     assert ReportMessage.objects.count() == 0
+
+
+def test_lookups_refuse_what_no_reference_or_slug_could_be(secretariat: Any) -> None:
+    report = submit().report
+    assert selectors.report_for(secretariat, report.reference) == report
+    assert selectors.report_for(secretariat, "R-" + "9" * 30) is None
+    assert selectors.report_for(secretariat, "") is None
+    assert selectors.coordinator_by_slug("x" * 101) is None
+    assert selectors.queue_page(secretariat, page="last").object_list[0] == report
+    assert not selectors.queue_for(ANONYMOUS).exists()

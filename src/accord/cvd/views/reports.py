@@ -48,12 +48,14 @@ UNACCEPTABLE = 422
 
 
 def _private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A page whose address is a secret: never cached, never sent on as a referrer."""
+    """A page whose address (or answer) holds a secret: never cached, and its address is
+    never sent on to another site as a referrer. Not `no-referrer`: a browser then sends
+    `Origin: null` with the page's own forms, which the CSRF check refuses."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex"
         return response
 
