@@ -73,19 +73,12 @@ def report_form(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST, request.FILES, signed_in=signed_in)
     if not form.is_valid():
         return _render_form(request, form, status=UNACCEPTABLE)
-    data = form.cleaned_data
     try:
         submission = services.submit_report(
             actor=request.user,
-            title=data["title"],
-            description=data["description"],
-            product=data["product"],
-            coordinator=data["coordinator"],
-            reporter_name=data.get("reporter_name", ""),
-            reporter_email=data.get("reporter_email", ""),
-            identity_disclosed=data["identity_disclosed"],
-            files=data["attachments"],
+            files=form.cleaned_data.pop("attachments"),
             ip=client_ip(request.META),
+            **form.cleaned_data,
         )
     except (InvalidField, AttachmentTooLarge, InvalidAttachment, RateLimited) as exc:
         # Shown with the form again: the text stays as the reporter wrote it.
