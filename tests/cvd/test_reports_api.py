@@ -69,7 +69,9 @@ def test_a_report_with_a_token_is_the_accounts(api: Any, cvd_world: Any) -> None
     mine = client.get(f"{URL}?scope=mine")
     assert [r["reference"] for r in mine.json()] == [report.reference]
     assert client.get(f"{URL}?scope=queue").json() == []
-    assert client.get(f"{URL}/{report.reference}").json()["title"] == REPORT["title"]
+    own = client.get(f"{URL}/{report.reference}").json()
+    assert own["title"] == REPORT["title"]
+    assert own["reporter_email"] == "dev@bolt.example"
     # The reporter writes, but does not triage their own report.
     assert post(client, f"{URL}/{report.reference}/messages", {"body": "hi"}).status_code == 201
     refused = post(client, f"{URL}/{report.reference}/triage", {"inputs": COORDINATE})

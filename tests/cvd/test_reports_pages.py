@@ -246,3 +246,19 @@ def test_the_footer_links_to_the_report_form(client: Client) -> None:
         'href="/report/">Report a vulnerability</a>'
         in client.get("/report/mine/", follow=True).text
     )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "status"),
+    [
+        ("title", "a\x00b", 400),
+        ("description", "x" * 100_001, 422),
+        ("description", "x" * 50_001, 422),
+        ("reporter_email", "not-an-address", 422),
+        ("coordinator", "nobody", 422),
+    ],
+)
+def test_hostile_input_is_a_4xx(client: Client, field: str, value: str, status: int) -> None:
+    response = client.post("/report/", {**FORM, field: value})
+    assert response.status_code == status
+    assert not Report.objects.exists()

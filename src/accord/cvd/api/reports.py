@@ -91,6 +91,8 @@ class ReportOut(Schema):
     coordinator: str | None = Field(description="The coordinator's slug; null: the instance's")
     state: str = Field(description="received, tracked, rejected or coordinated")
     reason: str = Field(description="Why it was rejected")
+    reporter_name: str
+    reporter_email: str
     identity_disclosed: bool
     received_at: datetime
     triage: DecisionOut | None
@@ -166,6 +168,8 @@ def _report_out(report: Report) -> dict[str, Any]:
         "description": report.description,
         "product": report.product,
         "coordinator": report.coordinator.slug if report.coordinator else None,
+        "reporter_name": report.reporter_name,
+        "reporter_email": report.reporter_email,
         "identity_disclosed": report.identity_disclosed,
         "triage": report.triage,
         "attachments": list(selectors.attachments_of(report)),
