@@ -103,6 +103,14 @@ def test_a_report_goes_to_the_coordinator_chosen_by_slug(cvd_world: Any) -> None
     assert selectors.coordinators() == [("gamma", "Gamma CERT")]
 
 
+def test_a_suspended_coordinator_takes_no_reports(cvd_world: Any) -> None:
+    cvd_world.coordinator_org.standing = "suspended"
+    cvd_world.coordinator_org.save()
+    assert selectors.coordinators() == []
+    with pytest.raises(InvalidField):
+        submit(coordinator="gamma")
+
+
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
