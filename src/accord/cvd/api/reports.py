@@ -291,7 +291,7 @@ def _report(request: HttpRequest, reference: str) -> Report:
 
 @router.get(
     "/reports",
-    response={200: list[ReportSummaryOut], **refusals(400, 401, 422)},
+    response={200: list[ReportSummaryOut], **refusals(400, 401, 403, 422)},
     auth=BearerToken(),
     summary="Your reports, or the reports in the queues you triage",
 )
@@ -318,7 +318,7 @@ def list_reports(request: HttpRequest, filters: Query[ReportListIn]) -> Any:
 
 @router.get(
     "/reports/{reference}",
-    response={200: ReportOut, **refusals(400, 401, 404, 422)},
+    response={200: ReportOut, **refusals(400, 401, 403, 404, 422)},
     auth=BearerToken(),
     summary="One report",
 )
