@@ -116,6 +116,25 @@ class Report(models.Model):
         return f"{self.reference} {self.title}"
 
 
+class ReportMessage(models.Model):
+    """A follow-up message on a report, between its reporter and its coordinator: from
+    the reporter (by account or through the private follow-up link) or to them."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_reporter = models.BooleanField()
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+    def __str__(self) -> str:
+        return f"message {self.pk} on {self.report_id}"
+
+
 class Case(models.Model):
     """A coordinated disclosure among several parties, `ACC-YYYY-NNNN`.
 

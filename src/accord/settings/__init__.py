@@ -300,6 +300,13 @@ if ACCORD_TASK_BACKEND == "redis":
 ACCORD_UPLOAD_MAX_BYTES = int(os.environ.get("ACCORD_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 ACCORD_LAPSE_GRACE_DAYS = float(os.environ.get("ACCORD_LAPSE_GRACE_DAYS", "14"))
 
+# Coordinated disclosure: the largest file a report may carry, and how many reports one
+# address (and one reporter, by email or account) may send in an hour.
+ACCORD_CVD_ATTACHMENT_MAX_BYTES = int(
+    os.environ.get("ACCORD_CVD_ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+ACCORD_CVD_REPORTS_PER_HOUR = int(os.environ.get("ACCORD_CVD_REPORTS_PER_HOUR", "5"))
+
 # Evidence scans: each domain is scanned again once its latest scan is this old; the
 # scheduler in `accord worker --schedule` (and `accord serve`) looks every few minutes.
 ACCORD_SCAN_INTERVAL_HOURS = float(os.environ.get("ACCORD_SCAN_INTERVAL_HOURS", "24"))

@@ -158,6 +158,8 @@ def _add_lead(case: Case, actor: User, organisation: Organisation | None) -> Par
 def _take_in_reporter(case: Case, report: Report, actor: User) -> None:
     report.state = Report.State.COORDINATED
     report.save(update_fields=["state"])
+    if report.reporter is None and not report.reporter_email:
+        return  # an anonymous reporter with no address: followed by their private link
     Participant.objects.create(
         case=case,
         role=Participant.Role.REPORTER,
