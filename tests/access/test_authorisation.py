@@ -40,7 +40,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -65,6 +65,8 @@ from accord.audit.services import record_event
 from accord.catalogue.models import CatalogueVersion, Practice
 from accord.catalogue.services import load_catalogue
 from accord.commitments import selectors as commitment_selectors
+from accord.cvd import selectors as cvd_selectors
+from accord.cvd.models import Case
 from accord.commitments.models import (
     Attestation,
     Commitment,
@@ -80,39 +82,13 @@ from accord.evidence.models import Domain, Observation, VerdictChange
 from accord.figures.models import PublishedReport
 from accord.notifications import selectors as notification_selectors
 from accord.notifications.models import Message, Notification
+from tests.access import cvd_world
+from tests.access.facts import Facts, Viewer
 
 pytestmark = pytest.mark.django_db
 
 ADMIN, MEMBER = "org_admin", "member"
 MIN_TRIPLES = 10_000
-
-
-@dataclass
-class Viewer:
-    """A person as the specification sees them."""
-
-    name: str
-    user: Any
-    active: bool = False
-    secretariat: bool = False
-    roles: dict[int, str] = field(default_factory=dict)
-
-    def role(self, organisation: int | None) -> str | None:
-        return self.roles.get(organisation) if self.active and organisation else None
-
-
-@dataclass
-class Facts:
-    """An object and what the specification reads about it."""
-
-    kind: str
-    obj: Model | None
-    organisation: int | None = None
-    published: bool = False
-    public: bool = False
-    review: str = ""
-    owner: int | None = None
-    standing: str = "active"
 
 
 def good_standing(f: Facts) -> bool:
@@ -223,6 +199,8 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.OUTBOX_VIEW, "message"): secretariat,
     (Permission.OUTBOX_RESEND, "none"): secretariat,
     (Permission.OUTBOX_RESEND, "message"): secretariat,
+    # Coordinated disclosure: written in `cvd_world` from issue 10 and the CVD design.
+    **cvd_world.SPEC,
 }
 
 
@@ -470,6 +448,10 @@ def build_world(seed: int) -> World:
     old = CatalogueVersion.objects.create(version="0.9.0", digest="0" * 64)
     objects.extend(Facts("version", v) for v in (version, old))
     objects.extend(Facts("report", r) for r in _reports())
+    cvd = cvd_world.build(rng, organisations, viewers)
+    viewers.extend(cvd.viewers)
+    objects.extend(cvd.objects)
+    objects[0].cvd = cvd.instance
     return World(seed, viewers, objects)
 
 
@@ -511,6 +493,7 @@ MODELS = {
     "report": PublishedReport,
     "notification": Notification,
     "message": Message,
+    **cvd_world.MODELS,
 }
 
 
@@ -612,6 +595,27 @@ def test_detail_selectors_find_only_what_has_perm_allows(world: World) -> None:
             assert isinstance(f.obj, Organisation)
             scorecard = commitment_selectors.scorecard_organisation(viewer.user, f.obj.slug)
             assert (scorecard is not None) is expected(viewer, Permission.SCORECARD_VIEW, f), label
+
+
+def test_cvd_lists_and_selectors_show_what_has_perm_allows(world: World) -> None:
+    """The disclosure app's managers (what its selectors, pages and API lists read) and
+    its case selectors agree with the specification."""
+    for viewer in world.viewers:
+        user, label = viewer.user, f"seed {world.seed}: {viewer.name}"
+        for kind, permission in cvd_world.LISTS.items():
+            listed = set(cvd_world.MODELS[kind].objects.visible_to(user))  # type: ignore[attr-defined]
+            assert listed == _allowed(world, viewer, permission, kind), f"{label} {kind}"
+        cases = _allowed(world, viewer, Permission.CVD_CASE_VIEW, "case")
+        assert set(cvd_selectors.cases_for(user)) == cases, label
+        for f in world.of_kind("case"):
+            case = f.obj
+            assert isinstance(case, Case)
+            found = cvd_selectors.case_for(user, case.reference)
+            assert (found is not None) is (case in cases), f"{label} {case}"
+            held = cvd_world.roles(viewer, f.cvd.case)
+            if cvd_world.leads(viewer, f.cvd.case):
+                held.add(cvd_selectors.LEAD)
+            assert cvd_selectors.roles_in(user, case) == held, f"{label} {case}"
 
 
 def test_an_api_token_sees_its_own_organisation_with_its_owners_role(world: World) -> None:
