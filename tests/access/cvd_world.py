@@ -444,43 +444,45 @@ def build(rng: random.Random, organisations: list[Organisation], viewers: list[V
     reporters = [people[0].user, people[1].user, rng.choice(viewers[2:]).user, None]
     # Each queue: the instance's, each coordinator's, and one never made coordinator.
     queues: list[Organisation | None] = [None, *coordinators, active_ones[-1]]
-    reports = {q.pk if q else None: list(_reports(b, q, granted, reporters)) for q in queues}
+    reports = {
+        q.pk if q else None: list(_reports(b, n, q, granted, reporters))
+        for n, q in enumerate(queues)
+    }
     secretariat = [v.user for v in viewers if v.secretariat]
     everyone = [v for v in viewers + people if isinstance(v.user, User)]
     leads: list[tuple[Organisation | None, bool]] = [
         (None, True),  # the secretariat, from a report
-        (None, False),
         (coordinators[0], True),
-        (coordinators[1], True),
         (suspended, True),
-        (rng.choice(active_ones[2:]), False),  # a vendor's own case
+        (rng.choice(active_ones[3:]), False),  # a vendor's own case (never a coordinator)
     ]
     for lead, from_report in leads:
         report = _coordinated(reports[lead.pk if lead else None]) if from_report else None
         _open_case(b, lead, report, secretariat, everyone, people)
-    for organisation in organisations:
-        for n in range(2):
-            product = VendorProduct.objects.create(
-                organisation=organisation,
-                purl_type="npm" if n == 0 else "",
-                purl_namespace=organisation.slug if n == 0 else "",
-                cpe_vendor=organisation.slug if n == 1 else "",
-            )
-            b.objects.append(
-                Facts(
-                    "vendor_product",
-                    product,
-                    organisation.pk,
-                    standing=organisation.standing,
-                )
-            )
+    for n, organisation in enumerate(organisations):
+        by_purl = n % 2 == 0
+        product = VendorProduct.objects.create(
+            organisation=organisation,
+            purl_type="npm" if by_purl else "",
+            purl_namespace=organisation.slug if by_purl else "",
+            cpe_vendor="" if by_purl else organisation.slug,
+        )
+        b.objects.append(
+            Facts("vendor_product", product, organisation.pk, standing=organisation.standing)
+        )
     return CvdWorld(people, b.objects, Instance(b.standing, granted))
 
 
 def _reports(
-    b: _Builder, queue: Organisation | None, granted: set[int], reporters: list[User | None]
+    b: _Builder,
+    n: int,
+    queue: Organisation | None,
+    granted: set[int],
+    reporters: list[User | None],
 ) -> Iterator[tuple[Report, ReportFacts]]:
-    for state in Report.State.values:
+    """A report made a case, and one in another state (the states in turn)."""
+    others = [s for s in Report.State.values if s != Report.State.COORDINATED]
+    for state in (Report.State.COORDINATED, others[n % len(others)]):
         number = b.next()
         reporter = reporters[number % len(reporters)]
         report = Report.objects.create(
@@ -596,7 +598,7 @@ def _participants(
         if not Coordinator.objects.filter(organisation=lead).exists():
             yield add(VENDOR, organisation=lead)  # a vendor's own case
     others = [o for o in b.organisations if o != lead]
-    vendors = rng.sample(others, 3)
+    vendors = rng.sample(others, 2)
     for n, vendor in enumerate(vendors):
         yield add(VENDOR, organisation=vendor, removed=n == 0 and rng.random() < 0.7)
     # Invited vendors outside the coalition: one still only an address, one whose
@@ -606,14 +608,14 @@ def _participants(
     if report is not None:
         reporter = report[0].reporter
         yield add(REPORTER, user=reporter, email="" if reporter else report[0].reporter_email)
-    elif rng.random() < 0.5:
-        yield add(REPORTER, user=people[0].user)
+    else:
+        yield add(REPORTER, user=people[0].user)  # anonymous: no report says otherwise
     yield add(OTHER_COORDINATOR, organisation=rng.choice(others))
     yield add(OBSERVER, organisation=rng.choice(others), removed=rng.random() < 0.3)
     yield add(OBSERVER, user=rng.choice(everyone).user)
     if rng.random() < 0.5:
         yield add(COORDINATOR, user=people[3].user)  # a person helping to lead
-    if rng.random() < 0.5:
+    else:
         yield add(rng.choice(sorted(PARTIES)), user=rng.choice(everyone).user)
 
 
@@ -636,21 +638,20 @@ def _case_content(
         vulnerabilities.append((vulnerability, product))
     for n, (participant, party) in enumerate(vendors):
         vulnerability, product = vulnerabilities[n % 2]
-        for on in (None, product):
-            statement = Statement.objects.create(
-                participant=participant,
-                vulnerability=vulnerability,
-                product=on,
-                status=rng.choice(["affected", "fixed", "unknown", "under_investigation"]),
-            )
-            b.add("statement", statement, case=facts, party=party)
+        statement = Statement.objects.create(
+            participant=participant,
+            vulnerability=vulnerability,
+            product=product if n % 2 else None,  # on one product, or on the whole flaw
+            status=rng.choice(["affected", "fixed", "unknown", "under_investigation"]),
+        )
+        b.add("statement", statement, case=facts, party=party)
         delivery = Delivery.objects.create(
             participant=participant, address="psirt@example.org", source="registered", through=0
         )
         b.add("delivery", delivery, case=facts, party=party)
         if party.organisation is None:
             _invitation(b, participant, facts, accepted=party.user is not None)
-    _discussion(b, case, facts, rng.sample(others, min(3, len(others))))
+    _discussion(b, case, facts, rng.sample(others, 2))
     _timeline(b, case, facts, rng.choice(others))
     proposal = EmbargoProposal.objects.create(
         case=case,

@@ -13,23 +13,17 @@ is checked on `has_perm` against `SPEC`, and on the querysets behind list pages 
 lists: each rule's queryset holds exactly the objects `SPEC` allows, the models'
 `visible_to` methods that selectors use agree, and the detail and list selectors show
 what `has_perm` allows.
-replay one): organisations published or not, people in every standing (signed out,
-nobody at all, inactive, with no membership, observer, member, org admin, secretariat,
-secretariat who is also an org admin) and objects in every state (domains,
-observations, verdict changes, commitments in each status and withdrawn, attestations
-and documents public or not and in each review state, API tokens live and revoked,
-audit events, catalogue versions, notifications read and unread, outbox messages in each
-state). Every (person, permission, object) triple, with
-"no object" among the objects, is checked on `has_perm` against `SPEC`, and on the
-querysets behind list pages and API lists: each rule's queryset holds exactly the
-objects `SPEC` allows, the models' `visible_to` methods that selectors use agree, and
-the detail and list selectors show what `has_perm` allows.
+
+Coordinated disclosure adds its world and its rows from `cvd_world` (coordinators,
+reports, cases led three ways with participants in every role, and everything under a
+case): the proof that nobody outside a case reads any part of it.
 
 How a later app adds its resources:
 
 1. declare its rules in its own `rules.py` (see `accord.access`);
-2. add a generator below that creates its objects in every state, recording each
-   object's `Facts` (organisation, and whatever state the rules read);
+2. add a generator below (or in a module beside this one, as `cvd_world`) that creates
+   its objects in every state, recording each object's `Facts` (organisation, and
+   whatever state the rules read);
 3. add its rows to `SPEC`: (permission, kind) -> a predicate on `Viewer` and `Facts`,
    written from the issue or the design, never from the rule's code. A (permission,
    kind) pair missing from `SPEC` is expected to be refused.
@@ -65,8 +59,6 @@ from accord.audit.services import record_event
 from accord.catalogue.models import CatalogueVersion, Practice
 from accord.catalogue.services import load_catalogue
 from accord.commitments import selectors as commitment_selectors
-from accord.cvd import selectors as cvd_selectors
-from accord.cvd.models import Case
 from accord.commitments.models import (
     Attestation,
     Commitment,
@@ -74,6 +66,8 @@ from accord.commitments.models import (
     PublicationPreference,
     Status,
 )
+from accord.cvd import selectors as cvd_selectors
+from accord.cvd.models import Case
 from accord.engine.types import CheckResult
 from accord.engine.types import Status as CheckStatus
 from accord.evidence import selectors as evidence_selectors

@@ -365,7 +365,7 @@ def test_the_secretariat_reads_nothing_of_a_case_it_does_not_coordinate(cvd_worl
 
 def test_outsiders_reach_nothing_by_guessing_ids_or_references(cvd_world: Any) -> None:
     w = cvd_world
-    thread, post = _private(w, w.participant_a)
+    _, post = _private(w, w.participant_a)
     for person in (w.outsider, w.coordinator, None):
         assert selectors.case_for(person, w.case.reference) is None
         assert selectors.case_for(person, "ACC-2026-0001" * 5) is None
