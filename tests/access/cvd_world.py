@@ -601,18 +601,24 @@ def _participants(
     vendors = rng.sample(others, 2)
     for n, vendor in enumerate(vendors):
         yield add(VENDOR, organisation=vendor, removed=n == 0 and rng.random() < 0.7)
-    # Invited vendors outside the coalition: one still only an address, one whose
-    # contact followed the invitation and has an account tied to it.
-    yield add(VENDOR, email=f"psirt-{case.pk}@outside.example")
-    yield add(VENDOR, user=people[2].user, email="contact@outside.example")
+    # An invited vendor outside the coalition, in turn still only an address, or one
+    # whose contact followed the invitation and has an account tied to it.
+    if case.pk % 2:
+        yield add(VENDOR, email=f"psirt-{case.pk}@outside.example")
+    else:
+        yield add(VENDOR, user=people[2].user, email="contact@outside.example")
     if report is not None:
         reporter = report[0].reporter
         yield add(REPORTER, user=reporter, email="" if reporter else report[0].reporter_email)
     else:
         yield add(REPORTER, user=people[0].user)  # anonymous: no report says otherwise
     yield add(OTHER_COORDINATOR, organisation=rng.choice(others))
-    yield add(OBSERVER, organisation=rng.choice(others), removed=rng.random() < 0.3)
-    yield add(OBSERVER, user=rng.choice(everyone).user)
+    # An observer, in turn a person or an organisation; sometimes removed.
+    gone = rng.random() < 0.3
+    if case.pk % 2:
+        yield add(OBSERVER, user=rng.choice(everyone).user, removed=gone)
+    else:
+        yield add(OBSERVER, organisation=rng.choice(others), removed=gone)
     if rng.random() < 0.5:
         yield add(COORDINATOR, user=people[3].user)  # a person helping to lead
     else:
