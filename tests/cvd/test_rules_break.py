@@ -19,6 +19,7 @@ from accord.access import Permission, has_perm
 from accord.accounts.models import Membership, Organisation, User
 from accord.cvd import selectors
 from accord.cvd.models import (
+    AffectedProduct,
     Attachment,
     Case,
     CaseEvent,
@@ -366,10 +367,15 @@ def test_the_secretariat_reads_nothing_of_a_case_it_does_not_coordinate(cvd_worl
 def test_outsiders_reach_nothing_by_guessing_ids_or_references(cvd_world: Any) -> None:
     w = cvd_world
     _, post = _private(w, w.participant_a)
+    product = AffectedProduct.objects.create(
+        vulnerability=w.vulnerability, purl="pkg:generic/acme/router"
+    )
+    assert _listed(AffectedProduct, w.vendor_a_admin) == {product}
     for person in (w.outsider, w.coordinator, None):
         assert selectors.case_for(person, w.case.reference) is None
         assert selectors.case_for(person, "ACC-2026-0001" * 5) is None
-        for model in (Case, Participant, Thread, Post, Statement, CaseEvent, Delivery):
+        models = (Case, Participant, Thread, Post, Statement, CaseEvent, Delivery, AffectedProduct)
+        for model in models:
             assert _listed(model, person) == set(), (person, model)
         assert not has_perm(person, POSTS, post)
     # An unsaved object, or one never stored, is refused whatever its fields say.
