@@ -13,23 +13,17 @@ is checked on `has_perm` against `SPEC`, and on the querysets behind list pages 
 lists: each rule's queryset holds exactly the objects `SPEC` allows, the models'
 `visible_to` methods that selectors use agree, and the detail and list selectors show
 what `has_perm` allows.
-replay one): organisations published or not, people in every standing (signed out,
-nobody at all, inactive, with no membership, observer, member, org admin, secretariat,
-secretariat who is also an org admin) and objects in every state (domains,
-observations, verdict changes, commitments in each status and withdrawn, attestations
-and documents public or not and in each review state, API tokens live and revoked,
-audit events, catalogue versions, notifications read and unread, outbox messages in each
-state). Every (person, permission, object) triple, with
-"no object" among the objects, is checked on `has_perm` against `SPEC`, and on the
-querysets behind list pages and API lists: each rule's queryset holds exactly the
-objects `SPEC` allows, the models' `visible_to` methods that selectors use agree, and
-the detail and list selectors show what `has_perm` allows.
+
+Coordinated disclosure adds its world and its rows from `cvd_world` (coordinators,
+reports, cases led three ways with participants in every role, and everything under a
+case): the proof that nobody outside a case reads any part of it.
 
 How a later app adds its resources:
 
 1. declare its rules in its own `rules.py` (see `accord.access`);
-2. add a generator below that creates its objects in every state, recording each
-   object's `Facts` (organisation, and whatever state the rules read);
+2. add a generator below (or in a module beside this one, as `cvd_world`) that creates
+   its objects in every state, recording each object's `Facts` (organisation, and
+   whatever state the rules read);
 3. add its rows to `SPEC`: (permission, kind) -> a predicate on `Viewer` and `Facts`,
    written from the issue or the design, never from the rule's code. A (permission,
    kind) pair missing from `SPEC` is expected to be refused.
@@ -40,7 +34,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -72,6 +66,8 @@ from accord.commitments.models import (
     PublicationPreference,
     Status,
 )
+from accord.cvd import selectors as cvd_selectors
+from accord.cvd.models import Case
 from accord.engine.types import CheckResult
 from accord.engine.types import Status as CheckStatus
 from accord.evidence import selectors as evidence_selectors
@@ -80,39 +76,13 @@ from accord.evidence.models import Domain, Observation, VerdictChange
 from accord.figures.models import PublishedReport
 from accord.notifications import selectors as notification_selectors
 from accord.notifications.models import Message, Notification
+from tests.access import cvd_world
+from tests.access.facts import Facts, Viewer
 
 pytestmark = pytest.mark.django_db
 
 ADMIN, MEMBER = "org_admin", "member"
 MIN_TRIPLES = 10_000
-
-
-@dataclass
-class Viewer:
-    """A person as the specification sees them."""
-
-    name: str
-    user: Any
-    active: bool = False
-    secretariat: bool = False
-    roles: dict[int, str] = field(default_factory=dict)
-
-    def role(self, organisation: int | None) -> str | None:
-        return self.roles.get(organisation) if self.active and organisation else None
-
-
-@dataclass
-class Facts:
-    """An object and what the specification reads about it."""
-
-    kind: str
-    obj: Model | None
-    organisation: int | None = None
-    published: bool = False
-    public: bool = False
-    review: str = ""
-    owner: int | None = None
-    standing: str = "active"
 
 
 def good_standing(f: Facts) -> bool:
@@ -223,6 +193,8 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.OUTBOX_VIEW, "message"): secretariat,
     (Permission.OUTBOX_RESEND, "none"): secretariat,
     (Permission.OUTBOX_RESEND, "message"): secretariat,
+    # Coordinated disclosure: written in `cvd_world` from issue 10 and the CVD design.
+    **cvd_world.SPEC,
 }
 
 
@@ -470,6 +442,10 @@ def build_world(seed: int) -> World:
     old = CatalogueVersion.objects.create(version="0.9.0", digest="0" * 64)
     objects.extend(Facts("version", v) for v in (version, old))
     objects.extend(Facts("report", r) for r in _reports())
+    cvd = cvd_world.build(rng, organisations, viewers)
+    viewers.extend(cvd.viewers)
+    objects.extend(cvd.objects)
+    objects[0].cvd = cvd.instance
     return World(seed, viewers, objects)
 
 
@@ -511,6 +487,7 @@ MODELS = {
     "report": PublishedReport,
     "notification": Notification,
     "message": Message,
+    **cvd_world.MODELS,
 }
 
 
@@ -612,6 +589,27 @@ def test_detail_selectors_find_only_what_has_perm_allows(world: World) -> None:
             assert isinstance(f.obj, Organisation)
             scorecard = commitment_selectors.scorecard_organisation(viewer.user, f.obj.slug)
             assert (scorecard is not None) is expected(viewer, Permission.SCORECARD_VIEW, f), label
+
+
+def test_cvd_lists_and_selectors_show_what_has_perm_allows(world: World) -> None:
+    """The disclosure app's managers (what its selectors, pages and API lists read) and
+    its case selectors agree with the specification."""
+    for viewer in world.viewers:
+        user, label = viewer.user, f"seed {world.seed}: {viewer.name}"
+        for kind, permission in cvd_world.LISTS.items():
+            listed = set(cvd_world.MODELS[kind].objects.visible_to(user))  # type: ignore[attr-defined]
+            assert listed == _allowed(world, viewer, permission, kind), f"{label} {kind}"
+        cases = _allowed(world, viewer, Permission.CVD_CASE_VIEW, "case")
+        assert set(cvd_selectors.cases_for(user)) == cases, label
+        for f in world.of_kind("case"):
+            case = f.obj
+            assert isinstance(case, Case)
+            found = cvd_selectors.case_for(user, case.reference)
+            assert (found is not None) is (case in cases), f"{label} {case}"
+            held = cvd_world.roles(viewer, f.cvd.case)
+            if cvd_world.leads(viewer, f.cvd.case):
+                held.add(cvd_selectors.LEAD)
+            assert cvd_selectors.roles_in(user, case) == held, f"{label} {case}"
 
 
 def test_an_api_token_sees_its_own_organisation_with_its_owners_role(world: World) -> None:

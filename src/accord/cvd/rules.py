@@ -24,11 +24,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from accord.access import Permission, Viewer, active, declare
 from accord.accounts import selectors as accounts
-from accord.accounts.rules import OrganisationQuerySet, Role, is_secretariat
+from accord.accounts.rules import OrganisationQuerySet, Role, is_secretariat, not_removed
 
 if TYPE_CHECKING:
     # The querysets' type parameters.
@@ -136,9 +136,10 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
 class ParticipantQuerySet(models.QuerySet["Participant"]):
     def visible_to(self, user: Viewer) -> ParticipantQuerySet:
-        """Everyone in the cases the user takes part in; an observer sees only itself
-        and the coordinators."""
-        parties = Q(case__in=_case_ids(user, *PARTIES))
+        """Everyone in the cases the user takes part in, but a reporter who stayed
+        anonymous; an observer sees only itself and the coordinators."""
+        known = ~Q(role=REPORTER) | Q(case__report__identity_disclosed=True)
+        parties = Q(case__in=_case_ids(user, *PARTIES)) & known
         to_observer = Q(case__in=_case_ids(user, OBSERVER)) & Q(role=COORDINATOR)
         own = Q(pk__in=mine(user).values("pk"))
         return self.filter(_sees_all(user, "case__") | parties | to_observer | own).filter(
@@ -171,7 +172,7 @@ class EmbargoProposalQuerySet(models.QuerySet["EmbargoProposal"]):
 class StatementQuerySet(models.QuerySet["Statement"]):
     def visible_to(self, user: Viewer) -> StatementQuerySet:
         """All of a case's statements for its coordinators; a vendor's own for it."""
-        own = Q(participant__in=mine(user).values("pk"))
+        own = Q(participant__in=mine(user).values("pk"), participant__case=F("vulnerability__case"))
         return self.filter(_sees_all(user, "vulnerability__case__") | own)
 
 
@@ -184,7 +185,14 @@ def _threads(user: Viewer, via: str) -> Q:
             f"{via}include_observers": True,
         }
     )
-    private = Q(**{f"{via}private_with__in": mine(user).values("pk")})
+    # The participant must be of the thread's own case: a thread wired to another
+    # case's participant opens nothing to it.
+    private = Q(
+        **{
+            f"{via}private_with__in": mine(user).values("pk"),
+            f"{via}private_with__case": F(f"{via}case"),
+        }
+    )
     return _sees_all(user, f"{via}case__") | parties | observers | private
 
 
@@ -216,7 +224,11 @@ class CaseEventQuerySet(models.QuerySet["CaseEvent"]):
         """The timeline: everything for the coordinators; the entries meant for the
         whole case for its parties; a private entry for the participant it concerns."""
         parties = Q(audience="case", case__in=_case_ids(user, *PARTIES))
-        private = Q(audience="private", private_with__in=mine(user).values("pk"))
+        private = Q(
+            audience="private",
+            private_with__in=mine(user).values("pk"),
+            private_with__case=F("case"),
+        )
         return self.filter(_sees_all(user, "case__") | parties | private)
 
     def told_to(self, participant: Participant) -> CaseEventQuerySet:
@@ -275,9 +287,10 @@ class ReportQuerySet(models.QuerySet["Report"]):
 
 class VendorProductQuerySet(models.QuerySet["VendorProduct"]):
     def visible_to(self, user: Viewer) -> VendorProductQuerySet:
-        """An organisation's declared products: for its members and the secretariat."""
+        """An organisation's declared products: for its members and the secretariat
+        (a removed organisation's for nobody)."""
         if is_secretariat(user):
-            return self.all()
+            return self.filter(not_removed("organisation__"))
         return self.filter(organisation__in=accounts.organisations_joined_by(user).values("pk"))
 
 
