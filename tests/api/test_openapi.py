@@ -64,14 +64,14 @@ def test_an_operation_with_a_body_documents_the_400_for_one_it_cannot_read(
     document: dict[str, Any],
 ) -> None:
     with_body = [(label, op) for label, op in operations(document) if "requestBody" in op]
-    assert len(with_body) == 3
+    assert len(with_body) >= 3  # never vacuous: the commitments routes have bodies
     for label, operation in with_body:
         assert "400" in operation["responses"], label
 
 
 def test_every_token_route_documents_401_and_403(document: dict[str, Any]) -> None:
     token_routes = [(label, op) for label, op in operations(document) if op.get("security")]
-    assert len(token_routes) == 9
+    assert len(token_routes) >= 9  # never vacuous: accounts, evidence, commitments, cvd
     for label, operation in token_routes:
         assert {"401", "403"} <= set(operation["responses"]), label
 
