@@ -185,7 +185,8 @@ def accept_vendor_invitation(*, token: str, user: User) -> ParticipantInvitation
         raise NotAllowed(
             f"This invitation is for {invitation.email}. Sign in with that account to accept it."
         )
-    account_services.mark_email_verified(user=user, how="invitation")
+    verified = account_services.mark_email_verified(user=user, how="invitation")
+    user.email_verified_at = verified.email_verified_at
     now = timezone.now()
     invitation.accepted_at, invitation.accepted_by = now, user
     invitation.save(update_fields=["accepted_at", "accepted_by"])

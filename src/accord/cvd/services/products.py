@@ -4,6 +4,7 @@ range of versions), and those an organisation declares it makes, so cases find i
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -85,14 +86,18 @@ def remove_affected_product(*, actor: User, product: AffectedProduct) -> None:
 _PURL_TYPE = re.compile(r"[a-z][a-z0-9.+-]{0,39}")
 
 
-def _purl_part(value: str, *, field: str, limit: int = 200) -> str:
-    text = value.strip()
-    if len(text) > limit or any(c.isspace() or c in "@?#" for c in text) or "//" in text:
+def _purl_part(value: str, *, field: str, segments: bool) -> str:
+    """A namespace (`@acme`, `github.com/acme`: slash-separated segments) or a name, as
+    the parsed package URL holds it: percent-escapes decoded, no spaces, ? or #."""
+    text = unquote(value.strip()).strip("/")
+    bad = any(c.isspace() or c in "?#" for c in text) or "//" in text
+    if len(text) > 200 or bad or (not segments and "/" in text):
         raise InvalidField(
-            "Write the package URL's part as it appears in the URL, without spaces, @, ? or #.",
+            "Write the package URL's part as it appears in the URL, without spaces, ? or #"
+            + ("." if segments else " or /."),
             field=field,
         )
-    return text.strip("/")
+    return text
 
 
 @transaction.atomic
@@ -121,8 +126,8 @@ def declare_vendor_product(
         declared.purl_type = purl_type.strip().lower()
         if not _PURL_TYPE.fullmatch(declared.purl_type):
             raise InvalidField("A package URL type is like npm, pypi or maven.", field="purl_type")
-        declared.purl_namespace = _purl_part(purl_namespace, field="purl_namespace")
-        declared.purl_name = _purl_part(purl_name, field="purl_name")
+        declared.purl_namespace = _purl_part(purl_namespace, field="purl_namespace", segments=True)
+        declared.purl_name = _purl_part(purl_name, field="purl_name", segments=False)
         if not declared.purl_namespace and not declared.purl_name:
             raise InvalidField(
                 "Give the namespace (or, for types without one, the name).",
