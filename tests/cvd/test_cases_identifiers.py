@@ -42,7 +42,8 @@ def test_cvss_31_and_40_vectors_are_scored_by_the_library() -> None:
     v4 = identifiers.parse_cvss(V40)
     assert v4 == identifiers.Cvss(V40, "4.0", Decimal("9.3"), "Critical")
     none = identifiers.parse_cvss("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:N/VI:N/VA:N/SC:N/SI:N/SA:N")
-    assert none is not None and (none.score, none.severity) == (Decimal("0.0"), "None")
+    assert none is not None
+    assert (none.score, none.severity) == (Decimal("0.0"), "None")
     assert identifiers.parse_cvss(" ") is None
 
 

@@ -9,11 +9,11 @@ import pytest
 
 from accord.access import Permission, has_perm
 from accord.accounts.models import Membership, Organisation
+from accord.audit.models import Event
 from accord.cvd.exceptions import InvalidField, NotAllowed, NotFound, StateConflict
 from accord.cvd.models import AffectedProduct, Statement, VendorProduct
 from accord.cvd.selectors import cases as selectors
 from accord.cvd.services import cases, products
-from accord.audit.models import Event
 
 pytestmark = pytest.mark.django_db
 

@@ -33,7 +33,8 @@ def test_the_lead_adds_numbered_scored_vulnerabilities(cvd_world: Any) -> None:
     assert (v2.cvss_version, v2.cvss_score, v2.cvss_severity) == ("3.1", Decimal("9.8"), "Critical")
     assert (v3.cvss_version, v3.cvss_score) == ("4.0", Decimal("9.3"))
     entry = CaseEvent.objects.filter(case=w.case, tag="cvd:vulnerability:add").first()
-    assert entry is not None and entry.summary == "V3 added: XSS"
+    assert entry is not None
+    assert entry.summary == "V3 added: XSS"
 
 
 def test_an_ssvc_supplier_decision_is_recorded_with_its_table(cvd_world: Any) -> None:
@@ -48,7 +49,8 @@ def test_an_ssvc_supplier_decision_is_recorded_with_its_table(cvd_world: Any) ->
         ssvc_kind="deployer",
         ssvc_inputs={"E": "N", "EXP": "S", "A": "N", "HI": "L"},
     )
-    assert deployer.ssvc is not None and deployer.ssvc.outcome_name == "Defer"
+    assert deployer.ssvc is not None
+    assert deployer.ssvc.outcome_name == "Defer"
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ range of versions), and those an organisation declares it makes, so cases find i
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from django.db import transaction
 
