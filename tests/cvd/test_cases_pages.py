@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accord.accounts.models import Organisation
 from accord.cvd.models import (
     AffectedProduct,
     Case,
@@ -20,7 +21,6 @@ from accord.cvd.models import (
 )
 from accord.cvd.services import cases, invitations, products, vulnerabilities
 from accord.notifications.models import Message
-from accord.accounts.models import Organisation
 
 # The tabs of the case header that other parts of the CVD work build are stood in for.
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.cvd.case_urls")]
@@ -43,13 +43,17 @@ def test_the_list_shows_the_viewers_cases_filtered(cvd_world: Any, client_for: A
     cases.open_case(actor=w.secretariat, title="Red one", tlp="red")
     client = client_for(w.secretariat)
     html = page(client, reverse("cvd:cases"))
-    assert "Red one" in html and w.case.title in html and "Open a case" in html
+    assert "Red one" in html
+    assert w.case.title in html
+    assert "Open a case" in html
     html = page(client, reverse("cvd:cases") + "?tlp=red")
-    assert "Red one" in html and w.case.title not in html
+    assert "Red one" in html
+    assert w.case.title not in html
     html = page(client, reverse("cvd:cases") + "?embargo_state=active")
     assert "No cases match these filters" in html
     vendor = page(client_for(w.vendor_a_admin), reverse("cvd:cases"))
-    assert w.case.title in vendor and "Red one" not in vendor
+    assert w.case.title in vendor
+    assert "Red one" not in vendor
     assert "No cases" in page(client_for(w.outsider), reverse("cvd:cases"))
     assert 'href="/cvd/"' in vendor  # the nav link
     assert Client().get(reverse("cvd:cases")).status_code == 302
@@ -66,15 +70,15 @@ def test_a_member_opens_a_case_for_its_own_product(cvd_world: Any, client_for: A
     w = cvd_world
     client = client_for(w.vendor_b_member)
     html = page(client, reverse("cvd:case_new"))
-    assert "Bolt Software" in html and "The secretariat" not in html
+    assert "Bolt Software" in html
+    assert "The secretariat" not in html
     response = client.post(
         reverse("cvd:case_new"),
         {"title": "Our flaw", "tlp": "green", "organisation": w.vendor_b.pk},
     )
     case = Case.objects.get(title="Our flaw")
-    assert response.status_code == 302 and response["Location"] == reverse(
-        "cvd:case", args=[case.reference]
-    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cvd:case", args=[case.reference])
     assert case.coordinator == w.vendor_b
     refused = client.post(
         reverse("cvd:case_new"), {"title": "x", "tlp": "green", "organisation": w.vendor_a.pk}
@@ -133,12 +137,18 @@ def test_the_overview_shows_vulnerabilities_scores_and_participants(
         versions="vers:npm/<2.0.0",
     )
     html = page(client_for(w.vendor_b_member), case_url(w))
-    assert "9.8 Critical" in html and V31 in html and "CWE-122" in html
-    assert "pkg:npm/%40acme/widget" in html and "vers:npm/&lt;2.0.0" in html
-    assert "Acme Routers" in html and "National Agency" in html
-    assert "Add a vulnerability" not in html and "Edit the case" not in html
+    assert "9.8 Critical" in html
+    assert V31 in html
+    assert "CWE-122" in html
+    assert "pkg:npm/%40acme/widget" in html
+    assert "vers:npm/&lt;2.0.0" in html
+    assert "Acme Routers" in html
+    assert "National Agency" in html
+    assert "Add a vulnerability" not in html
+    assert "Edit the case" not in html
     lead = page(client_for(w.secretariat), case_url(w))
-    assert "Add a vulnerability" in lead and "Invite a vendor by email" in lead
+    assert "Add a vulnerability" in lead
+    assert "Invite a vendor by email" in lead
 
 
 def test_the_reporter_is_named_only_to_those_who_may_know(cvd_world: Any, client_for: Any) -> None:
@@ -155,7 +165,8 @@ def test_the_reporter_is_named_only_to_those_who_may_know(cvd_world: Any, client
     url = reverse("cvd:case", args=[case.reference])
     assert "Rita Reporter" in page(client_for(w.secretariat), url)
     vendor = page(client_for(w.vendor_a_admin), url)
-    assert "Rita Reporter" not in vendor and "Reporter (anonymous)" in vendor
+    assert "Rita Reporter" not in vendor
+    assert "Reporter (anonymous)" in vendor
     Report.objects.filter(pk=report.pk).update(identity_disclosed=True)
     assert "Rita Reporter" in page(client_for(w.vendor_a_admin), url)
 
@@ -176,7 +187,8 @@ def test_a_vendor_sets_its_own_tracking_id_and_state(cvd_world: Any, client_for:
     too_long = client.post(
         case_url(w, "cvd:participant_tracking", w.participant_a.pk), {"tracking_id": "x" * 101}
     )
-    assert too_long.status_code == 422 and "at most 100" in too_long.content.decode()
+    assert too_long.status_code == 422
+    assert "at most 100" in too_long.content.decode()
     client.post(case_url(w, "cvd:participant_state", w.participant_a.pk), {"state": "valid"})
     w.participant_a.refresh_from_db()
     assert w.participant_a.rm_state == "valid"
@@ -257,7 +269,8 @@ def test_a_bad_value_is_shown_next_to_its_field_and_nothing_is_stored(
     assert response.status_code == 422
     assert re.search(rf'id="vuln_{field}-errors"[^>]*>[^<]*{re.escape(says)}', html), html[:200]
     assert 'value="Kept title"' in html
-    assert Vulnerability.objects.count() == 1 and not AffectedProduct.objects.exists()
+    assert Vulnerability.objects.count() == 1
+    assert not AffectedProduct.objects.exists()
 
 
 def test_a_supplier_decision_from_the_form(cvd_world: Any, client_for: Any) -> None:
@@ -277,7 +290,8 @@ def test_a_supplier_decision_from_the_form(cvd_world: Any, client_for: Any) -> N
         case_url(w, "cvd:vulnerability_add"),
         {"title": "x", "ssvc_kind": "supplier", "supplier_E": "A"},
     )
-    assert missing.status_code == 422 and 'id="vuln_supplier_U-errors"' in missing.content.decode()
+    assert missing.status_code == 422
+    assert 'id="vuln_supplier_U-errors"' in missing.content.decode()
 
 
 def test_the_vulnerability_page_edits_it_and_its_products(cvd_world: Any, client_for: Any) -> None:
@@ -291,7 +305,8 @@ def test_the_vulnerability_page_edits_it_and_its_products(cvd_world: Any, client
     add = case_url(w, "cvd:product_add", 1)
     assert client.post(add, {"cpe": "cpe:2.3:a:acme:widget:*:*:*:*:*:*:*:*"}).status_code == 302
     bad = client.post(add, {"cpe": "cpe:2.3:a:acme"})
-    assert bad.status_code == 422 and 'id="product_cpe-errors"' in bad.content.decode()
+    assert bad.status_code == 422
+    assert 'id="product_cpe-errors"' in bad.content.decode()
     product = AffectedProduct.objects.get()
     assert client.post(case_url(w, "cvd:product_remove", 1, product.pk)).status_code == 302
     assert client.post(case_url(w, "cvd:product_remove", 1, product.pk)).status_code == 404
@@ -339,7 +354,8 @@ def test_suggested_vendors_are_added_in_one_click(cvd_world: Any, client_for: An
     )
     client = client_for(w.secretariat)
     html = page(client, case_url(w))
-    assert "Widget Makers" in html and "declared pkg:npm/@acme/*" in html
+    assert "Widget Makers" in html
+    assert "declared pkg:npm/@acme/*" in html
     assert client.post(case_url(w, "cvd:suggestion_add", maker.pk)).status_code == 302
     assert Participant.objects.filter(organisation=maker, role="vendor").exists()
     assert client.post(case_url(w, "cvd:suggestion_add", maker.pk)).status_code == 404
@@ -387,21 +403,23 @@ def test_an_invitation_is_sent_revoked_and_accepted_by_a_new_account(
     link = re.search(r"(/cvd/invitations/[^/\s]+/)", body).group(1)  # type: ignore[union-attr]
     visitor = Client()
     html = page(visitor, link)
-    assert "Create the account" in html and "Sign in" in html
+    assert "Create the account" in html
+    assert "Sign in" in html
     short = visitor.post(link, {"password": "x"})
     assert short.status_code == 422
     response = visitor.post(link, {"password": "a long enough password 42", "full_name": "Tina"})
     case = w.case
-    assert response.status_code == 302 and response["Location"] == reverse(
-        "cvd:case", args=[case.reference]
-    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cvd:case", args=[case.reference])
     html = page(visitor, reverse("cvd:case", args=[case.reference]))
-    assert "Tiny" in html and "(you)" in html
+    assert "Tiny" in html
+    assert "(you)" in html
     assert "accepted already" in page(visitor, link)
     other = cases.open_case(actor=w.secretariat, title="Other")
     assert visitor.get(reverse("cvd:case", args=[other.reference])).status_code == 404
     lead_html = page(lead, case_url(w))
-    assert "psirt@tiny.example" in lead_html and "accepted" in lead_html
+    assert "psirt@tiny.example" in lead_html
+    assert "accepted" in lead_html
 
 
 def test_an_invitation_is_accepted_by_the_signed_in_account_of_its_address(
@@ -440,7 +458,8 @@ def test_the_products_page_declares_and_withdraws(cvd_world: Any, client_for: An
     assert "No products declared yet" in page(admin, url)
     assert admin.post(url, {"purl_type": "npm", "purl_namespace": "@acme"}).status_code == 302
     bad = admin.post(url, {"cpe_vendor": "ac*"})
-    assert bad.status_code == 422 and 'id="id_cpe_vendor-errors"' in bad.content.decode()
+    assert bad.status_code == 422
+    assert 'id="id_cpe_vendor-errors"' in bad.content.decode()
     declared = VendorProduct.objects.get()
     assert "pkg:npm/@acme/*" in page(client_for(w.secretariat), url)
     assert client_for(w.vendor_b_member).get(url).status_code == 404
