@@ -11,7 +11,6 @@ it reads its cases, sets its tracking id and moves its report-management state.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
@@ -219,13 +218,8 @@ def list_participants(request: HttpRequest, reference: Reference, page: Query[Pa
 )
 def add_participant(request: HttpRequest, reference: Reference, body: ParticipantIn) -> Any:
     case = _case(request, reference)
-    organisation = accounts.organisation_with_slug(body.organisation)
-    if (
-        organisation is None
-        or not selectors.addable_organisations(_user(request), case)
-        .filter(pk=organisation.pk)
-        .exists()
-    ):
+    organisation = accounts.organisations_in_good_standing().filter(slug=body.organisation).first()
+    if organisation is None:
         raise NotFound("No such organisation to add.")
     participant = case_services.add_participant(
         actor=_user(request), case=case, role=body.role, organisation=organisation
@@ -302,7 +296,7 @@ class VulnerabilityOut(Schema):
     cwe_ids: list[int]
     cvss_vector: str
     cvss_version: str
-    cvss_score: Decimal | None
+    cvss_score: float | None
     cvss_severity: str
     ssvc: DecisionOut | None
     products: list[ProductOut]

@@ -42,7 +42,9 @@ def filtered_cases(user: Viewer, *, embargo_state: str = "", tlp: str = "") -> Q
         found = found.filter(embargo_state=embargo_state)
     if tlp:
         found = found.filter(tlp=tlp)
-    return found.annotate(vulnerability_count=Count("vulnerabilities", distinct=True))
+    # Meta.ordering does not apply to a query that aggregates: say it again.
+    counted = found.annotate(vulnerability_count=Count("vulnerabilities", distinct=True))
+    return counted.order_by("-opened_at", "-id")
 
 
 def cases_page(user: Viewer, *, page: str | int | None, **wanted: str) -> Page[Case]:
