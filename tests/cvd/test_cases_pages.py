@@ -483,3 +483,24 @@ def test_the_products_page_declares_and_withdraws(cvd_world: Any, client_for: An
         client_for(w.secretariat).get(reverse("cvd:vendor_products", args=["nosuch"])).status_code
         == 404
     )
+
+
+def test_the_edit_form_starts_from_the_stored_ssvc_decision(
+    cvd_world: Any, client_for: Any
+) -> None:
+    w = cvd_world
+    inputs = {"E": "P", "EXP": "O", "A": "Y", "HI": "VH"}
+    vulnerabilities.edit_vulnerability(
+        actor=w.secretariat, vulnerability=w.vulnerability, ssvc_kind="deployer", ssvc_inputs=inputs
+    )
+    html = page(client_for(w.secretariat), case_url(w, "cvd:vulnerability", 1))
+    assert re.search(r'<option value="deployer" selected>', html)
+    assert re.search(r'name="deployer_HI"[^>]*>.*?<option value="VH" selected>', html, re.DOTALL)
+
+
+def test_a_closed_participant_has_no_state_to_move_to(cvd_world: Any, client_for: Any) -> None:
+    w = cvd_world
+    Participant.objects.filter(pk=w.participant_a.pk).update(rm_state="closed")
+    html = page(client_for(w.vendor_a_admin), case_url(w))
+    assert case_url(w, "cvd:participant_state", w.participant_a.pk) not in html
+    assert case_url(w, "cvd:participant_tracking", w.participant_a.pk) in html
