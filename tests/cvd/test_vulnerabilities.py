@@ -180,3 +180,26 @@ def test_numbers_continue_after_the_highest(cvd_world: Any) -> None:
     three = add(w, title="Three")
     vulnerabilities.remove_vulnerability(actor=w.secretariat, vulnerability=three)
     assert add(w, title="Next").number == 3
+
+
+def test_saving_the_same_ssvc_inputs_again_keeps_the_decision(cvd_world: Any) -> None:
+    w = cvd_world
+    edit = vulnerabilities.edit_vulnerability
+    first = edit(
+        actor=w.secretariat,
+        vulnerability=w.vulnerability,
+        ssvc_kind="supplier",
+        ssvc_inputs=SUPPLIER,
+    )
+    again = edit(
+        actor=w.secretariat, vulnerability=first, ssvc_kind="supplier", ssvc_inputs=SUPPLIER
+    )
+    assert again.ssvc == first.ssvc
+    changed = edit(
+        actor=w.secretariat,
+        vulnerability=again,
+        ssvc_kind="supplier",
+        ssvc_inputs={**SUPPLIER, "E": "N"},
+    )
+    assert changed.ssvc != first.ssvc
+    assert Decision.objects.count() == 2

@@ -47,9 +47,12 @@ def _description(value: str) -> str:
     return value.strip()
 
 
-def _decision(actor: User, kind: str, inputs: dict[str, str]) -> Decision | None:
-    """The SSVC decision of table `kind` for `inputs`; None for no decision. A refused
-    input names its field `<kind>_<point key>`, as the form does."""
+def _decision(
+    actor: User, kind: str, inputs: dict[str, str], current: Decision | None = None
+) -> Decision | None:
+    """The SSVC decision of table `kind` for `inputs`; None for no decision; `current`
+    itself when it was taken with the same table and inputs (a form saved again does not
+    decide again). A refused input names its field `<kind>_<point key>`, as the form does."""
     if not kind:
         return None
     if kind not in SSVC_KINDS:
@@ -58,6 +61,12 @@ def _decision(actor: User, kind: str, inputs: dict[str, str]) -> Decision | None
         outcome = ssvc.decide(kind, inputs)
     except errors.Invalid as exc:
         raise InvalidField(str(exc), field=f"{kind}_{exc.field}") from exc
+    unchanged = (outcome.table_id, outcome.table_version, outcome.inputs)
+    if (
+        current is not None
+        and (current.table_id, current.table_version, current.inputs) == unchanged
+    ):
+        return current
     return Decision.objects.create(
         table_id=outcome.table_id,
         table_version=outcome.table_version,
@@ -146,7 +155,7 @@ def edit_vulnerability(
     if cvss_vector is not None:
         _apply_cvss(locked, cvss_vector)
     if ssvc_kind is not None:
-        locked.ssvc = _decision(actor, ssvc_kind, ssvc_inputs or {})
+        locked.ssvc = _decision(actor, ssvc_kind, ssvc_inputs or {}, locked.ssvc)
     locked.save()
     record(
         case=case,
