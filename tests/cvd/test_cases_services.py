@@ -10,6 +10,7 @@ import pytest
 from accord.cvd import selectors
 from accord.cvd.exceptions import InvalidField, NotAllowed, NotFound, StateConflict
 from accord.cvd.models import CaseEvent, Participant
+from accord.cvd.selectors import cases as case_selectors
 from accord.cvd.services import cases
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +93,16 @@ def test_report_states_and_tracking_ids_are_checked(cvd_world: Any) -> None:
 def test_a_reference_too_long_to_be_one_finds_no_case(cvd_world: Any) -> None:
     assert selectors.case_for(cvd_world.secretariat, "ACC-" + "9" * 30) is None
     assert selectors.case_for(cvd_world.secretariat, "") is None
+
+
+def test_a_participant_is_removed_once(cvd_world: Any) -> None:
+    w = cvd_world
+    cases.remove_participant(actor=w.secretariat, participant=w.participant_b)
+    with pytest.raises(StateConflict, match="removed already"):
+        cases.remove_participant(actor=w.secretariat, participant=w.participant_b)
+
+
+def test_only_the_lead_is_offered_organisations_to_add(cvd_world: Any) -> None:
+    w = cvd_world
+    assert case_selectors.addable_organisations(w.vendor_a_admin, w.case).count() == 0
+    assert w.vendor_b in case_selectors.addable_organisations(w.secretariat, w.case)
