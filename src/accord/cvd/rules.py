@@ -293,6 +293,11 @@ class VendorProductQuerySet(models.QuerySet["VendorProduct"]):
             return self.filter(not_removed("organisation__"))
         return self.filter(organisation__in=accounts.organisations_joined_by(user).values("pk"))
 
+    def suggestible_in(self, case: Case, user: Viewer) -> VendorProductQuerySet:
+        """Every organisation's declared products, to match against `case`'s affected
+        products: for the case's lead alone, who is shown only the matches."""
+        return self if _cases().filter(pk=case.pk, pk__in=_led_ids(user)).exists() else self.none()
+
 
 def coordinates(user: Viewer) -> bool:
     """Whether the user may triage reports and open cases as coordinator."""
@@ -392,10 +397,21 @@ declare(
     owner=__name__,
     scopes={ORGANISATION: _organisations_administered},
 )
+
+
+def _organisations_with_visible_products(organisations: OrganisationQuerySet, user: Viewer) -> Any:
+    """The organisations whose declared products the user reads (as `VendorProduct`
+    `visible_to`): their own, and every one for the secretariat."""
+    return organisations if is_secretariat(user) else organisations.joined_by(user)
+
+
 declare(
     Permission.CVD_PRODUCT_VIEW,
     owner=__name__,
-    scopes={"cvd.VendorProduct": VendorProductQuerySet.visible_to},
+    scopes={
+        "cvd.VendorProduct": VendorProductQuerySet.visible_to,
+        ORGANISATION: _organisations_with_visible_products,
+    },
 )
 declare(
     Permission.CVD_CONTACT_MANAGE,

@@ -18,7 +18,7 @@ from accord.cvd import states
 from accord.cvd.exceptions import InvalidField, NotAllowed, StateConflict
 from accord.cvd.models import Case, Coordinator, Participant, Report, Tlp
 from accord.cvd.services import delivery
-from accord.cvd.services._common import next_number, record, require
+from accord.cvd.services._common import next_number, record, require, require_visible
 
 if TYPE_CHECKING:
     from accord.accounts.models import Organisation, User
@@ -322,3 +322,39 @@ def set_tracking_id(*, actor: User, participant: Participant, tracking_id: str) 
         data={"participant": participant.pk, "tracking_id": value},
     )
     return participant
+
+
+@transaction.atomic
+def edit_case(
+    *,
+    actor: User,
+    case: Case,
+    title: str | None = None,
+    summary: str | None = None,
+    tlp: str | None = None,
+) -> Case:
+    """The lead changes the case's title, summary or TLP level (None: unchanged)."""
+    require_visible(actor, case, "case")
+    require(actor, Permission.CVD_CASE_COORDINATE, case, "Only the case's coordinator edits it.")
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    changed: dict[str, str] = {}
+    if title is not None:
+        changed["title"] = _text(title, field="title", limit=MAX_TITLE, required=True)
+    if summary is not None:
+        changed["summary"] = _text(summary, field="summary", limit=MAX_SUMMARY, required=False)
+    if tlp is not None:
+        changed["tlp"] = _tlp(tlp)
+    changed = {key: value for key, value in changed.items() if getattr(locked, key) != value}
+    if not changed:
+        return locked
+    for key, value in changed.items():
+        setattr(locked, key, value)
+    locked.save(update_fields=list(changed))
+    record(
+        case=locked,
+        tag="cvd:case:edit",
+        actor=actor,
+        summary=f"Case changed: {', '.join(changed)}",
+        data={key: value for key, value in changed.items() if key != "summary"},
+    )
+    return locked
