@@ -7,13 +7,21 @@ context from `case_page`: outside the case, the case does not exist (404).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.http import Http404, HttpRequest
 
 from accord.access import Permission, has_perm
 from accord.cvd import selectors
 from accord.cvd.models import Case
+
+if TYPE_CHECKING:
+    from accord.accounts.models import User
+
+
+def actor(request: HttpRequest) -> User:
+    """The signed-in person of a view behind `login_required`."""
+    return cast("User", request.user)
 
 
 def case_or_404(request: HttpRequest, reference: str) -> Case:

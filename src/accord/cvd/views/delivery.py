@@ -3,7 +3,7 @@ organisation's registered security contact (its admins')."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.contrib import messages
@@ -17,10 +17,11 @@ from accord.cvd.exceptions import InvalidField
 from accord.cvd.openpgp import MAX_KEY_BYTES
 from accord.cvd.selectors import delivery as selectors
 from accord.cvd.services import contacts, delivery
+from accord.cvd.views import actor as _actor
 from accord.cvd.views import case_or_404, case_page
 
 if TYPE_CHECKING:
-    from accord.accounts.models import Organisation, User
+    from accord.accounts.models import Organisation
 
 
 class SecurityContactForm(forms.Form):
@@ -34,11 +35,6 @@ class SecurityContactForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
         help_text="ASCII-armoured; mail to this address is then encrypted to it",
     )
-
-
-def _actor(request: HttpRequest) -> User:
-    # Behind login_required: a person with an account.
-    return cast("User", request.user)
 
 
 def deliveries(request: HttpRequest, reference: str) -> HttpResponse:

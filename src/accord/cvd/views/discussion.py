@@ -18,11 +18,11 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
-from accord.accounts.models import User
 from accord.cvd.exceptions import InvalidField, NotAllowed
 from accord.cvd.models import Case, Participant, Post, Thread
 from accord.cvd.selectors import discussion as selectors
 from accord.cvd.services import discussion as services
+from accord.cvd.views import actor as _actor
 from accord.cvd.views import case_page
 
 BODY_HELP = "Markdown: **bold**, _emphasis_, `code`, lists, quotes and links."
@@ -68,13 +68,6 @@ class ReplyForm(forms.Form):
 
 class EditForm(forms.Form):
     body = forms.CharField(label="Post", max_length=services.MAX_BODY, widget=forms.Textarea)
-
-
-def _actor(request: HttpRequest) -> User:
-    """The signed-in person (every view that writes is behind `login_required`)."""
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _refused(form: forms.Form, exc: InvalidField) -> int:
