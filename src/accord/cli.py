@@ -425,6 +425,115 @@ def report(year: int, fmt: str, out: Path | None, publish: bool, base_url: str) 
         raise click.ClickException(str(exc)) from exc
 
 
+@main.group()
+def cvd() -> None:
+    """Coordinated vulnerability disclosure: coordinators, reports, cases, embargoes."""
+
+
+@cvd.command("coordinators")
+def cvd_coordinators() -> None:
+    """List the organisations that act as coordinators."""
+    _setup_database()
+    from accord.cvd.selectors.coordinators import coordinator_organisations
+
+    found = list(coordinator_organisations())
+    for organisation in found:
+        click.echo(f"{organisation.slug}\t{organisation.name}")
+    if not found:
+        click.echo("No organisation acts as coordinator: the secretariat triages every report.")
+
+
+@cvd.command("coordinator")
+@click.argument("action", type=click.Choice(["grant", "revoke"]))
+@click.argument("slug")
+def cvd_coordinator(action: str, slug: str) -> None:
+    """Let the organisation SLUG act as coordinator (grant), or no longer (revoke)."""
+    _setup_database()
+    from accord.accounts.selectors import organisation_with_slug
+    from accord.cvd.services import coordinators
+    from accord.errors import DomainError
+
+    organisation = organisation_with_slug(slug)
+    if organisation is None:
+        raise click.ClickException(f"No organisation has the slug {slug!r}.")
+    change = (
+        coordinators.grant_coordinator if action == "grant" else coordinators.revoke_coordinator
+    )
+    try:
+        change(actor=None, organisation=organisation)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    verb = "now acts" if action == "grant" else "no longer acts"
+    click.echo(f"{organisation.name} {verb} as coordinator.")
+
+
+def _person(email: str) -> Any:
+    from accord.accounts.selectors import active_user_with_email
+
+    user = active_user_with_email(email)
+    if user is None:
+        raise click.ClickException(f"No active account has the address {email!r}.")
+    return user
+
+
+AS_OPTION = click.option(
+    "--as", "email", required=True, help="Read as this person: only their cases are shown."
+)
+
+
+@cvd.command("cases")
+@AS_OPTION
+def cvd_cases(email: str) -> None:
+    """List the cases a person takes part in or leads, newest first."""
+    _setup_database()
+    from accord.cvd.selectors import cases_for
+
+    found = list(cases_for(_person(email)))
+    for case in found:
+        embargo = case.get_embargo_state_display()
+        if case.embargo_ends_at and case.embargo_state in ("active", "revise"):
+            embargo += f" until {case.embargo_ends_at:%Y-%m-%d %H:%M} UTC"
+        click.echo(f"{case.reference}\t{case.get_tlp_display()}\t{embargo}\t{case.title}")
+    if not found:
+        click.echo(f"{email} takes part in no case.")
+
+
+@cvd.command("show")
+@click.argument("reference")
+@AS_OPTION
+def cvd_show(reference: str, email: str) -> None:
+    """Show one case as a person sees it: its vulnerabilities and participants."""
+    _setup_database()
+    from accord.cvd.selectors import case_for
+    from accord.cvd.selectors import cases as case_selectors
+
+    user = _person(email)
+    case = case_for(user, reference)
+    if case is None:
+        raise click.ClickException(f"No case {reference!r} that {email} may see.")
+    click.echo(f"{case.reference} {case.title} ({case.get_tlp_display()})")
+    click.echo(f"Embargo: {case.get_embargo_state_display()}")
+    for vulnerability in case_selectors.vulnerabilities_of(user, case):
+        score = f" CVSS {vulnerability.cvss_score}" if vulnerability.cvss_score is not None else ""
+        click.echo(f"  V{vulnerability.number} {vulnerability.title}{score}")
+    known = case_selectors.reporter_known(user, case)
+    for participant in case_selectors.participants_of(user, case):
+        name = case_selectors.shown_name(participant, reporter_known=known)
+        click.echo(f"  {participant.get_role_display()}: {name} ({participant.rm_state})")
+
+
+@cvd.command("end-embargoes")
+def cvd_end_embargoes() -> None:
+    """End every embargo whose date has come, now (the scheduler does it every few minutes)."""
+    _setup_database()
+    from django.utils import timezone
+
+    from accord.cvd.services.embargo import end_due_embargoes
+
+    ended = end_due_embargoes(now=timezone.now())
+    click.echo(f"Ended {ended} embargo{'es' if ended != 1 else ''}.")
+
+
 @main.command("backup")
 @click.option(
     "--out",

@@ -22,6 +22,11 @@ COMMANDS = [
     ["audit", "verify"],
     ["backup"],
     ["restore"],
+    ["cvd", "coordinators"],
+    ["cvd", "coordinator"],
+    ["cvd", "cases"],
+    ["cvd", "show"],
+    ["cvd", "end-embargoes"],
 ]
 
 

@@ -313,6 +313,12 @@ def account_overview(user: User) -> AccountOverview:
 # Applications and invitations -----------------------------------------------------------
 
 
+def active_user_with_email(email: str) -> User | None:
+    """The active account with this address (any spelling of its case), or None: for a
+    command that acts as a named person."""
+    return User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+
+
 def user_with_id(user_id: int | None) -> User | None:
     """The account with this id, for a handler that was given only the id."""
     return User.objects.filter(pk=user_id).first() if user_id is not None else None

@@ -17,13 +17,15 @@ from accord.cvd.views import (
 
 app_name = "cvd"
 
+# Fixed paths (cvd/triage/, cvd/coordinators/, cvd/contact/<slug>/) come before the
+# case pages, whose first segment is any case reference.
 urlpatterns: list[URLPattern | URLResolver] = [
     *reports.urlpatterns,
+    *coordinators.urlpatterns,
+    *delivery.urlpatterns,
     *cases.urlpatterns,
     *embargo.urlpatterns,
     *statements.urlpatterns,
     *timeline.urlpatterns,
     *discussion.urlpatterns,
-    *delivery.urlpatterns,
-    *coordinators.urlpatterns,
 ]

@@ -3,6 +3,7 @@ an organisation's registered security contact, for its admins."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -98,11 +99,16 @@ def rows(deliveries: list[Delivery]) -> list[DeliveryRow]:
     return found
 
 
-def latest_deliveries(user: Viewer, case: Case) -> dict[int, DeliveryRow]:
-    """The newest delivery of each participant of the case that `user` may see, by
-    participant id: the contact line of each participant on the case page."""
+def latest_deliveries(
+    user: Viewer, case: Case, participant_ids: Iterable[int] | None = None
+) -> dict[int, DeliveryRow]:
+    """The newest delivery of each participant of the case that `user` may see (of
+    those in `participant_ids`, when given: one page of them), by participant id: the
+    contact line of each participant on the case page."""
     newest: dict[int, Delivery] = {}
     deliveries = Delivery.objects.visible_to(user).filter(participant__case=case)
+    if participant_ids is not None:
+        deliveries = deliveries.filter(participant__in=list(participant_ids))
     for delivery in deliveries.order_by("participant_id", "-created_at", "-pk"):
         newest.setdefault(delivery.participant_id, delivery)
     return {row.delivery.participant_id: row for row in rows(list(newest.values()))}

@@ -33,6 +33,7 @@ from accord.audit.services import record_event
 from accord.cvd import openpgp
 from accord.cvd.exceptions import StateConflict
 from accord.cvd.models import Case, CaseEvent, Delivery, Participant, Tlp
+from accord.cvd.selectors.timeline import timeline_link
 from accord.cvd.services import contacts
 from accord.cvd.services._common import record, require
 from accord.notifications import services as notifications
@@ -44,11 +45,6 @@ NOTICE_KIND = "cvd:delivery:notice"  # the message to the vendor's contact
 NEWS_KIND = "cvd:case:news"  # the inbox entry of each of its people
 # Mail of these cases goes only encrypted: without a key it is held.
 ENCRYPTED_ONLY = (Tlp.RED, Tlp.AMBER_STRICT)
-
-
-def timeline_path(case: Case, event_id: int) -> str:
-    """The path of one timeline entry (the timeline page's anchors)."""
-    return f"/cvd/{case.reference}/timeline/#event-{event_id}"
 
 
 def case_path(case: Case) -> str:
@@ -137,6 +133,7 @@ def _send(participant_id: int, through: int, contact: contacts.Contact) -> Deliv
     events = list(
         CaseEvent.objects.told_to(participant)
         .filter(pk__gt=participant.notified_through, pk__lte=through)
+        .select_related("case")
         .order_by("pk")
     )
     if not events:
@@ -228,7 +225,7 @@ def message_text(case: Case, participant: Participant, events: list[CaseEvent]) 
     ]
     for event in events:
         lines.append(f"- {event.occurred_at:%d %b %Y %H:%M} UTC: {event.summary}")
-        lines.append(f"  {notifications.absolute_url(timeline_path(case, event.pk))}")
+        lines.append(f"  {notifications.absolute_url(timeline_link(event))}")
     lines += ["", f"The case: {notifications.absolute_url(case_path(case))}"]
     return "\n".join(lines) + "\n"
 
@@ -248,6 +245,6 @@ def _tell_people(case: Case, participant: Participant, events: list[CaseEvent]) 
         subject=f"{case.reference}: {count} new timeline entr{'y' if count == 1 else 'ies'}",
         body=f"Case {case.reference}{tracking} has news for {participant.name}: "
         "read it on the case's timeline.",
-        link=timeline_path(case, events[-1].pk),
+        link=timeline_link(events[-1]),
         key=f"cvd:notice:{participant.pk}:{events[-1].pk}",
     )

@@ -30,6 +30,8 @@ from accord.cvd import states
 from accord.cvd.exceptions import NotAllowed
 from accord.cvd.models import Case, Participant, Vulnerability
 from accord.cvd.selectors import cases as selectors
+from accord.cvd.selectors import delivery as delivery_selectors
+from accord.cvd.selectors.delivery import DeliveryRow
 from accord.cvd.services import cases as case_services
 from accord.cvd.services import invitations as invitation_services
 from accord.cvd.services import products as product_services
@@ -133,6 +135,8 @@ class ParticipantRow:
     own: bool
     state_form: ReportStateForm | None = None
     tracking_form: TrackingIdForm | None = None
+    # Where its latest message went, for those who may see the delivery; None otherwise.
+    contact: DeliveryRow | None = None
 
 
 def _state_form(participant: Participant) -> ReportStateForm | None:
@@ -150,6 +154,7 @@ def _rows(
 ) -> list[ParticipantRow]:
     known = selectors.reporter_known(request.user, case)
     own = {p.pk for p in selectors.own_participants(request.user, case)}
+    contacts = delivery_selectors.latest_deliveries(request.user, case, [p.pk for p in page])
     rows = []
     for participant in page:
         row = ParticipantRow(
@@ -157,6 +162,7 @@ def _rows(
             selectors.shown_name(participant, reporter_known=known),
             participant.pk in own,
         )
+        row.contact = contacts.get(participant.pk)
         if row.own:
             row.state_form = _state_form(participant)
             row.tracking_form = bound.get(participant.pk) or TrackingIdForm(
