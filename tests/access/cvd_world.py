@@ -345,6 +345,11 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.CVD_DELIVERY_VIEW, "delivery"): own_or_all,
     (Permission.CVD_PRODUCT_DECLARE, "organisation"): runs_own,
     (Permission.CVD_PRODUCT_VIEW, "vendor_product"): sees_products,
+    # The products page of an organisation: as its declared products (a removed
+    # organisation is nobody's to see).
+    (Permission.CVD_PRODUCT_VIEW, "organisation"): lambda v, f: (
+        f.standing != "removed" and sees_products(v, f)
+    ),
     (Permission.CVD_CONTACT_MANAGE, "organisation"): runs_own,
     (Permission.CVD_COORDINATOR_GRANT, "none"): lambda v, f: v.active and v.secretariat,
 }

@@ -28,7 +28,7 @@ router = Router(auth=BearerToken())
 MAX_ID = embargo_selectors.MAX_ID - 1
 Reference = Annotated[str, Path(max_length=20, examples=["ACC-2026-0001"])]
 ProposalId = Annotated[int, Path(ge=1, le=MAX_ID)]
-READ = refusals(400, 401, 404, 422)
+READ = refusals(400, 401, 403, 404, 422)
 WRITE = refusals(400, 401, 403, 404, 409, 422)
 
 

@@ -27,7 +27,7 @@ router = Router(auth=BearerToken())
 MAX_ID = embargo_selectors.MAX_ID - 1
 MAX_NUMBER = 32_767
 Reference = Annotated[str, Path(max_length=20, examples=["ACC-2026-0001"])]
-READ = refusals(400, 401, 404, 422)
+READ = refusals(400, 401, 403, 404, 422)
 WRITE = refusals(400, 401, 403, 404, 409, 422)
 
 
