@@ -143,7 +143,7 @@ def test_the_vendor_gets_an_encrypted_notice_at_its_verified_contact_then_only_n
         joined = world.case.events.get(
             tag="cvd:participant:add", private_with=None, summary__startswith="Acme"
         )
-        assert f"/cvd/{world.case.reference}/timeline/#event-{joined.pk}" in text
+        assert f"/cvd/{world.case.reference}/timeline/?upto={joined.pk}#event-{joined.pk}" in text
 
         # What came after the first notice, and only that, is in the second.
         cases.set_report_state(

@@ -10,7 +10,7 @@ from django.conf import settings
 
 from accord.cvd import attachments, ssvc
 from accord.cvd.models import Report, Tlp
-from accord.cvd.selectors import reports as selectors
+from accord.cvd.selectors.coordinators import coordinator_choices
 from accord.cvd.services import reports as services
 
 
@@ -67,7 +67,7 @@ class ReportForm(forms.Form):
         own = ("", f"The {settings.ACCORD_INSTANCE_NAME} secretariat")
         coordinator = self.fields["coordinator"]
         assert isinstance(coordinator, forms.ChoiceField)
-        coordinator.choices = [own, *selectors.coordinators()]
+        coordinator.choices = [own, *coordinator_choices()]
         if signed_in:
             # The account names the reporter.
             del self.fields["reporter_name"]

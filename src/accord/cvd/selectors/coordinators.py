@@ -19,5 +19,17 @@ def coordinator_organisations() -> QuerySet[Organisation]:
     return accounts.organisations_in_good_standing().filter(pk__in=ids).order_by("name")
 
 
+def coordinator_choices() -> list[tuple[str, str]]:
+    """The coordinators a reporter may send a report to: (slug, name)."""
+    return list(coordinator_organisations().values_list("slug", "name"))
+
+
+def coordinator_with_slug(slug: str) -> Organisation | None:
+    """The coordinator organisation in good standing with this slug, or None."""
+    if not slug or len(slug) > 100:
+        return None
+    return coordinator_organisations().filter(slug=slug).first()
+
+
 def is_coordinator(organisation: Organisation) -> bool:
     return Coordinator.objects.filter(organisation=organisation).exists()

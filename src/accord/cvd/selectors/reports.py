@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from accord.access import active
 from accord.accounts import capabilities
-from accord.accounts import selectors as accounts
-from accord.cvd.models import Attachment, Coordinator, Report, ReportMessage
+from accord.cvd.models import Attachment, Report, ReportMessage
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -86,24 +85,6 @@ def attachment_for(user: Viewer, attachment_id: int) -> Attachment | None:
 def followup_attachment(report: Report, attachment_id: int) -> Attachment | None:
     """One file of the report a follow-up link opened."""
     return report.attachments.filter(pk=attachment_id).first()
-
-
-def _coordinators() -> QuerySet[Coordinator]:
-    """The coordinators a report may go to: those in good standing."""
-    standing = accounts.organisations_in_good_standing().values("pk")
-    return Coordinator.objects.filter(organisation__in=standing).select_related("organisation")
-
-
-def coordinators() -> list[tuple[str, str]]:
-    """The coordinator organisations a reporter may send a report to: (slug, name)."""
-    rows = _coordinators().order_by("organisation__name")
-    return [(row.organisation.slug, row.organisation.name) for row in rows]
-
-
-def coordinator_by_slug(slug: str) -> Coordinator | None:
-    if not slug or len(slug) > 100:
-        return None
-    return _coordinators().filter(organisation__slug=slug).first()
 
 
 def per_hour() -> int:

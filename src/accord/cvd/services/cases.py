@@ -16,7 +16,8 @@ from django.utils import timezone
 from accord.access import Permission, has_perm
 from accord.cvd import states
 from accord.cvd.exceptions import InvalidField, NotAllowed, StateConflict
-from accord.cvd.models import Case, Coordinator, Participant, Report, Tlp
+from accord.cvd.models import Case, Participant, Report, Tlp
+from accord.cvd.selectors.coordinators import is_coordinator
 from accord.cvd.services import delivery
 from accord.cvd.services._common import next_number, record, require, require_visible
 
@@ -46,10 +47,6 @@ def _tlp(value: str) -> str:
 def _next_reference(year: int) -> tuple[int, str]:
     number = next_number("case", year)
     return number, f"ACC-{year}-{number:04d}"
-
-
-def _is_coordinator(organisation: Organisation) -> bool:
-    return Coordinator.objects.filter(organisation=organisation).exists()
 
 
 @transaction.atomic
@@ -132,9 +129,7 @@ def _add_lead(case: Case, actor: User, organisation: Organisation | None) -> Par
             added_by=actor,
             rm_state=Participant.RmState.ACCEPTED,
         )
-    role = (
-        Participant.Role.COORDINATOR if _is_coordinator(organisation) else Participant.Role.VENDOR
-    )
+    role = Participant.Role.COORDINATOR if is_coordinator(organisation) else Participant.Role.VENDOR
     if role == Participant.Role.VENDOR:
         # A vendor's own case: it coordinates, and is the vendor too.
         Participant.objects.create(

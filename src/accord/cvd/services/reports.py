@@ -36,6 +36,7 @@ from accord.cvd.exceptions import (
 )
 from accord.cvd.models import Attachment, Case, Decision, Report, ReportMessage, Tlp
 from accord.cvd.selectors import reports as selectors
+from accord.cvd.selectors.coordinators import coordinator_with_slug
 from accord.cvd.services import cases
 from accord.cvd.services._common import next_number, require
 from accord.notifications import services as notifications
@@ -129,10 +130,10 @@ def _coordinator(slug: str) -> Any:
     """The organisation a report goes to; None for the instance's own queue."""
     if not slug:
         return None
-    found = selectors.coordinator_by_slug(slug)
+    found = coordinator_with_slug(slug)
     if found is None:
         raise InvalidField("Choose a coordinator from the list.", field="coordinator")
-    return found.organisation
+    return found
 
 
 @transaction.atomic
