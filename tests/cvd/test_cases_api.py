@@ -306,3 +306,19 @@ def test_an_organisation_declares_its_products_through_the_api(
     apis["other"].call("delete", f"/products/{declared['id']}", status=404)
     apis["vendor"].call("delete", f"/products/{declared['id']}", status=204)
     assert not VendorProduct.objects.exists()
+
+
+def test_a_token_acts_within_its_own_organisation_only(cvd_world: Any) -> None:
+    """Someone in two organisations holds a token for each: the token of an organisation
+    outside the case reads nothing of it, though its owner, signed in, reads it all."""
+    w = cvd_world
+    Membership.objects.create(user=w.outsider, organisation=w.vendor_a, role="member")
+    ref = w.case.reference
+    through_vendor = Api(w.outsider, w.vendor_a)
+    through_other = Api(
+        w.outsider, w.outsider.memberships.exclude(organisation=w.vendor_a).get().organisation
+    )
+    assert through_vendor.call("get", f"/cases/{ref}")["reference"] == ref
+    through_other.call("get", f"/cases/{ref}", status=404)
+    assert ref not in str(through_other.call("get", "/cases"))
+    through_other.call("get", f"/cases/{ref}/participants", status=404)

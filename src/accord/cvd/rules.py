@@ -8,15 +8,22 @@ while it is in good standing):
 - the **lead** coordinators: the members of the case's coordinating organisation (the
   secretariat when the case has none) and those of a `coordinator` participant. They see
   and manage everything;
-- **other coordinators** see everything the lead sees and manage nothing;
+- **other coordinators** see everything in the case the lead sees (not the report it
+  came from) and manage nothing;
 - **vendors** and **reporters** see the case, its vulnerabilities, its participants and
   embargo, the case's own threads and timeline, and of the statements and private
   threads only their own;
-- **observers** see the case and its vulnerabilities, the threads the coordinator opens
-  to them, and their own private thread: what the coordinator shares with them.
+- **observers** see the case, its vulnerabilities and its embargo proposals, the
+  coordinators among the participants, the threads the coordinator opens to them, and
+  their own private thread: what the coordinator shares with them.
 
-Vendors never learn who reported unless the reporter chose so (`CVD_REPORTER_VIEW`).
-Reports before triage belong to their coordinator's queue and to their reporter.
+Vendors never learn who reported unless the reporter chose so (`CVD_REPORTER_VIEW`): a
+reporter who stayed anonymous is not even listed to them. A removed participant sees
+nothing more. Reports belong to their coordinator's queue, to their reporter, and to
+the lead of the case opened from them; vendors never read the report itself.
+
+An API token acts for its owner within its one organisation (`accounts.rules`), so a
+vendor's tracking system reads only what that organisation's part allows.
 """
 
 from __future__ import annotations
