@@ -322,3 +322,12 @@ def test_a_token_acts_within_its_own_organisation_only(cvd_world: Any) -> None:
     through_other.call("get", f"/cases/{ref}", status=404)
     assert ref not in str(through_other.call("get", "/cases"))
     through_other.call("get", f"/cases/{ref}/participants", status=404)
+
+
+def test_the_api_searches_what_the_token_may_read(cvd_world: Any, apis: dict[str, Api]) -> None:
+    w = cvd_world
+    Vulnerability.objects.filter(pk=w.vulnerability.pk).update(cve_id="CVE-2026-12345")
+    found = apis["vendor"].call("get", "/cases?text=CVE-2026-12345")
+    assert [c["reference"] for c in found] == [w.case.reference]
+    assert apis["outsider"].call("get", "/cases?text=CVE-2026-12345") == []
+    assert apis["vendor"].call("get", "/cases?text=nothing-like-this") == []

@@ -504,3 +504,20 @@ def test_a_closed_participant_has_no_state_to_move_to(cvd_world: Any, client_for
     html = page(client_for(w.vendor_a_admin), case_url(w))
     assert case_url(w, "cvd:participant_state", w.participant_a.pk) not in html
     assert case_url(w, "cvd:participant_tracking", w.participant_a.pk) in html
+
+
+def test_search_finds_only_what_the_searcher_may_read(cvd_world: Any, client_for: Any) -> None:
+    """A word that appears only in a private thread between the lead and vendor A finds
+    the case for them, and not for vendor B, who may see the case but not that thread."""
+    from accord.cvd.models import Post, Thread
+
+    w = cvd_world
+    thread = Thread.objects.create(case=w.case, title="Private", private_with=w.participant_a)
+    Post.objects.create(thread=thread, author=w.secretariat, body="the zanzibar exploit")
+    url = reverse("cvd:cases") + "?text=zanzibar"
+    assert w.case.reference in page(client_for(w.vendor_a_admin), url)
+    assert w.case.reference in page(client_for(w.secretariat), url)
+    assert w.case.reference not in page(client_for(w.vendor_b_member), url)
+    by_title = reverse("cvd:cases") + "?text=router+firmware"
+    assert w.case.reference in page(client_for(w.vendor_b_member), by_title)
+    assert w.case.reference not in page(client_for(w.outsider), by_title)

@@ -92,6 +92,11 @@ class CasePatch(Schema):
 
 
 class CaseFilters(Schema):
+    text: str | None = Field(
+        None,
+        max_length=selectors.MAX_SEARCH,
+        description="Cases where this appears in what you may read of them (posts included)",
+    )
     embargo_state: Literal["none", "proposed", "active", "revise", "exited"] | None = None
     tlp: Literal["clear", "green", "amber", "amber+strict", "red"] | None = None
     limit: int = Field(50, ge=1, le=200)
@@ -101,7 +106,10 @@ class CaseFilters(Schema):
 @router.get("/cases", response={200: list[CaseOut], **READ}, summary="The cases I take part in")
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> Any:
     found = selectors.filtered_cases(
-        _user(request), embargo_state=filters.embargo_state or "", tlp=filters.tlp or ""
+        _user(request),
+        embargo_state=filters.embargo_state or "",
+        tlp=filters.tlp or "",
+        text=filters.text or "",
     )
     return list(found[filters.offset : filters.offset + filters.limit])
 

@@ -20,6 +20,7 @@ from accord.cvd.models import (
     Case,
     Participant,
     ParticipantInvitation,
+    Post,
     VendorProduct,
     Vulnerability,
 )
@@ -34,10 +35,40 @@ CASES_PER_PAGE = 25
 ANONYMOUS_REPORTER = "Reporter (anonymous)"
 
 
-def filtered_cases(user: Viewer, *, embargo_state: str = "", tlp: str = "") -> QuerySet[Case]:
-    """The viewer's cases, newest first, by embargo state and TLP level if given, each
-    with the number of its vulnerabilities."""
+MAX_SEARCH = 200
+
+
+def _search(user: Viewer, text: str) -> Q:
+    """Cases in which `text` appears in what `user` may read of them: the reference, the
+    title or summary, a vulnerability's title or CVE id, an affected product, or a post of
+    a thread they read. Each part is asked through its own rule."""
+    vulnerabilities = Vulnerability.objects.visible_to(user).filter(
+        Q(title__icontains=text) | Q(cve_id__iexact=text)
+    )
+    products = AffectedProduct.objects.visible_to(user).filter(
+        Q(purl__icontains=text) | Q(cpe__icontains=text)
+    )
+    posts = Post.objects.visible_to(user).filter(body__icontains=text)
+    return (
+        Q(reference__iexact=text)
+        | Q(title__icontains=text)
+        | Q(summary__icontains=text)
+        | Q(pk__in=vulnerabilities.values("case_id"))
+        | Q(pk__in=products.values("vulnerability__case_id"))
+        | Q(pk__in=posts.values("thread__case_id"))
+    )
+
+
+def filtered_cases(
+    user: Viewer, *, embargo_state: str = "", tlp: str = "", text: str = ""
+) -> QuerySet[Case]:
+    """The viewer's cases, newest first, by embargo state and TLP level if given, and
+    those where `text` appears in what the viewer may read, each with the number of its
+    vulnerabilities."""
     found = cases_for(user)
+    text = text.strip()[:MAX_SEARCH]
+    if text:
+        found = found.filter(_search(user, text))
     if embargo_state:
         found = found.filter(embargo_state=embargo_state)
     if tlp:

@@ -11,6 +11,7 @@ from django import forms
 
 from accord.cvd import ssvc, states
 from accord.cvd.models import Case, Participant, Tlp
+from accord.cvd.selectors import cases as selectors
 from accord.cvd.services import cases as case_services
 from accord.cvd.services import invitations as invitation_services
 from accord.cvd.services import vulnerabilities as vulnerability_services
@@ -25,6 +26,7 @@ ID_LENGTH = 500
 
 
 class CaseFilterForm(forms.Form):
+    text = forms.CharField(required=False, label="Search", max_length=selectors.MAX_SEARCH)
     embargo_state = forms.ChoiceField(
         required=False, label="Embargo", choices=[("", "Any"), *Case.EmbargoState.choices]
     )

@@ -81,6 +81,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         page=request.GET.get("page"),
         embargo_state=wanted.get("embargo_state", ""),
         tlp=wanted.get("tlp", ""),
+        text=wanted.get("text", ""),
     )
     may_open = has_perm(request.user, Permission.CVD_CASE_OPEN)
     context = {"page": page, "filters": filters, "may_open": may_open}
