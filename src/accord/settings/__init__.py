@@ -291,7 +291,15 @@ _TASK_BACKENDS = {
 if ACCORD_TASK_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"ACCORD_TASK_BACKEND must be one of {', '.join(_TASK_BACKENDS)}")
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[ACCORD_TASK_BACKEND], "QUEUES": ["default"]}}
-RQ_QUEUES = {"default": {"URL": ACCORD_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+# Jobs cross Redis as JSON, never pickle: a task takes ids and returns plain values, and
+# whoever can write to Redis cannot make a worker run code by unpickling.
+RQ_QUEUES = {
+    "default": {
+        "URL": ACCORD_REDIS_URL,
+        "DEFAULT_TIMEOUT": 600,
+        "SERIALIZER": "rq.serializers.JSONSerializer",
+    }
+}
 if ACCORD_TASK_BACKEND == "redis":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 
