@@ -314,7 +314,7 @@ def _vulnerabilities(
 def _embargo(
     case: Case, lead: User, vendors: dict[str, Participant], admins: dict[str, User]
 ) -> None:
-    ends = (timezone.now() + timedelta(days=45)).replace(hour=14, minute=0, second=0)
+    ends = (timezone.now() + timedelta(days=45)).replace(hour=14, minute=0, second=0, microsecond=0)
     proposal = embargo.propose_embargo(actor=lead, case=case, ends_at=ends)
     embargo.answer_embargo(
         actor=admins["iris-devices"],
