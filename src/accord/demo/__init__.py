@@ -1,5 +1,6 @@
-"""Fictional demo data for `accord demo`: organisations, people and their roles, and two
-years of adoption history (`accord.demo.adoption`) with the figures computed from it.
+"""Fictional demo data for `accord demo`: organisations, people and their roles, two
+years of adoption history (`accord.demo.adoption`) with the figures computed from it,
+and a coordinated disclosure world (`accord.demo.cvd`).
 
 Every organisation created here is flagged `is_demo` and named as fictional, so demo
 figures can never be mistaken for real members. Running it again changes nothing.
@@ -102,6 +103,7 @@ def seed_demo(*, now: datetime | None = None, organisations: int | None = None) 
     )
     yield f"{adoption_demo.summary(counts)} ({time.monotonic() - started:.1f} s)"
     yield _figures(timezone.localdate(moment), rebuild=bool(counts["commitments"]))
+    yield from _disclosure()
     yield "Sign in as admin@aurora-cloud.example to see an organisation admin's view."
     yield "Create a secretariat admin with `accord createadmin`."
 
@@ -124,6 +126,23 @@ def _credentials(created: list[tuple[str, str]]) -> Iterator[str]:
             handle.writelines(f"{email}\t{password}\n" for email, password in created)
         path.chmod(0o600)
         yield f"Created {len(created)} demo accounts; their passwords are in {path}."
+
+
+def _disclosure() -> Iterator[str]:
+    """The demo disclosure case, built once, and who may sign in to see it."""
+    from accord.demo import cvd as cvd_demo
+
+    started = time.monotonic()
+    outcome = cvd_demo.seed_cvd(ensure_user=_ensure_user)
+    if outcome.created:
+        yield (
+            f"Demo disclosure world built: case {outcome.case.reference} "
+            f"({time.monotonic() - started:.1f} s)."
+        )
+    else:
+        yield f"Demo disclosure case {outcome.case.reference} is in place already."
+    yield from _credentials(outcome.accounts)
+    yield from cvd_demo.accounts_to_show(outcome.case)
 
 
 def _figures(today: date, *, rebuild: bool) -> str:
