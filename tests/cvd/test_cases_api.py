@@ -331,3 +331,12 @@ def test_the_api_searches_what_the_token_may_read(cvd_world: Any, apis: dict[str
     assert [c["reference"] for c in found] == [w.case.reference]
     assert apis["outsider"].call("get", "/cases?text=CVE-2026-12345") == []
     assert apis["vendor"].call("get", "/cases?text=nothing-like-this") == []
+
+
+def test_the_lead_closes_a_case_through_the_api(cvd_world: Any, apis: dict[str, Api]) -> None:
+    ref = cvd_world.case.reference
+    apis["vendor"].call("post", f"/cases/{ref}/close", {"reason": "x"}, status=403)
+    closed = apis["lead"].call("post", f"/cases/{ref}/close", {"reason": "Fixed everywhere."})
+    assert closed["closed_at"] is not None
+    apis["lead"].call("post", f"/cases/{ref}/close", {"reason": "again"}, status=409)
+    assert apis["lead"].call("post", f"/cases/{ref}/reopen")["closed_at"] is None

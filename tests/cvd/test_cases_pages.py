@@ -521,3 +521,18 @@ def test_search_finds_only_what_the_searcher_may_read(cvd_world: Any, client_for
     by_title = reverse("cvd:cases") + "?text=router+firmware"
     assert w.case.reference in page(client_for(w.vendor_b_member), by_title)
     assert w.case.reference not in page(client_for(w.outsider), by_title)
+
+
+def test_the_lead_closes_the_case_from_its_page(cvd_world: Any, client_for: Any) -> None:
+    w = cvd_world
+    client = client_for(w.secretariat)
+    url = reverse("cvd:case", args=[w.case.reference])
+    assert "Close the case" in page(client, url)
+    response = client.post(reverse("cvd:case_close", args=[w.case.reference]), {"reason": "Done."})
+    assert response.status_code == 302
+    html = page(client, url)
+    assert "the discussion is read-only" in html
+    assert "Reopen the case" in html
+    assert "Close the case" not in page(client_for(w.vendor_a_admin), url)
+    client.post(reverse("cvd:case_reopen", args=[w.case.reference]))
+    assert "Close the case" in page(client, url)

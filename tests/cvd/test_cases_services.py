@@ -106,3 +106,24 @@ def test_only_the_lead_is_offered_organisations_to_add(cvd_world: Any) -> None:
     w = cvd_world
     assert case_selectors.addable_organisations(w.vendor_a_admin, w.case).count() == 0
     assert w.vendor_b in case_selectors.addable_organisations(w.secretariat, w.case)
+
+
+def test_the_lead_closes_and_reopens_a_case(cvd_world: Any) -> None:
+    from accord.cvd.exceptions import InvalidField, NotAllowed, StateConflict
+
+    w = cvd_world
+    with pytest.raises(NotAllowed):
+        cases.close_case(actor=w.vendor_a_admin, case=w.case, reason="done")
+    with pytest.raises(InvalidField) as refused:
+        cases.close_case(actor=w.secretariat, case=w.case, reason=" ")
+    assert refused.value.field == "reason"
+    closed = cases.close_case(actor=w.secretariat, case=w.case, reason="All vendors fixed it.")
+    assert closed.closed_at is not None
+    with pytest.raises(StateConflict, match="Allowed: reopen"):
+        cases.close_case(actor=w.secretariat, case=closed, reason="again")
+    reopened = cases.reopen_case(actor=w.secretariat, case=closed)
+    assert reopened.closed_at is None
+    with pytest.raises(StateConflict, match="Allowed: close"):
+        cases.reopen_case(actor=w.secretariat, case=reopened)
+    tags = list(w.case.events.order_by("id").values_list("tag", flat=True))
+    assert tags[-2:] == ["cvd:case:close", "cvd:case:reopen"]

@@ -143,6 +143,25 @@ def edit_case(request: HttpRequest, reference: Reference, body: CasePatch) -> An
     )
 
 
+class CloseIn(Schema):
+    reason: str = Field(max_length=case_services.MAX_REASON, description="Why it is closed")
+
+
+@router.post(
+    "/cases/{reference}/close", response={200: CaseOut, **WRITE}, summary="Close a case (lead)"
+)
+def close_case(request: HttpRequest, reference: Reference, body: CloseIn) -> Any:
+    case = _case(request, reference)
+    return case_services.close_case(actor=_user(request), case=case, reason=body.reason)
+
+
+@router.post(
+    "/cases/{reference}/reopen", response={200: CaseOut, **WRITE}, summary="Reopen a case (lead)"
+)
+def reopen_case(request: HttpRequest, reference: Reference) -> Any:
+    return case_services.reopen_case(actor=_user(request), case=_case(request, reference))
+
+
 # Participants ---------------------------------------------------------------------------
 
 

@@ -353,3 +353,42 @@ def edit_case(
         data={key: value for key, value in changed.items() if key != "summary"},
     )
     return locked
+
+
+MAX_REASON = 2_000
+
+
+@transaction.atomic
+def close_case(*, actor: User, case: Case, reason: str) -> Case:
+    """The lead closes the case: its discussion becomes read-only and it stays, with its
+    timeline, for everyone who took part. `reopen_case` undoes it."""
+    require_visible(actor, case, "case")
+    require(actor, Permission.CVD_CASE_COORDINATE, case, "Only the case's coordinator closes it.")
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.closed_at is not None:
+        raise StateConflict("The case is closed already. Allowed: reopen.")
+    why = _text(reason, field="reason", limit=MAX_REASON, required=True)
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["closed_at"])
+    record(
+        case=locked,
+        tag="cvd:case:close",
+        actor=actor,
+        summary=f"Case closed: {why}",
+        data={"reason": why},
+    )
+    return locked
+
+
+@transaction.atomic
+def reopen_case(*, actor: User, case: Case) -> Case:
+    """The lead opens a closed case again."""
+    require_visible(actor, case, "case")
+    require(actor, Permission.CVD_CASE_COORDINATE, case, "Only the case's coordinator reopens it.")
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if locked.closed_at is None:
+        raise StateConflict("The case is open. Allowed: close.")
+    locked.closed_at = None
+    locked.save(update_fields=["closed_at"])
+    record(case=locked, tag="cvd:case:reopen", actor=actor, summary="Case reopened")
+    return locked

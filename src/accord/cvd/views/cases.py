@@ -228,6 +228,24 @@ def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
     return _overview(request, reference, status=UNACCEPTABLE, edit_form=form)
 
 
+@login_required
+@require_POST
+def case_close(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_or_404(request, reference)
+    case_services.close_case(actor=_user(request), case=case, reason=request.POST.get("reason", ""))
+    messages.success(request, "The case is closed.")
+    return _to_case(case)
+
+
+@login_required
+@require_POST
+def case_reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    case = case_or_404(request, reference)
+    case_services.reopen_case(actor=_user(request), case=case)
+    messages.success(request, "The case is open again.")
+    return _to_case(case)
+
+
 # Participants ---------------------------------------------------------------------------
 
 
@@ -577,6 +595,8 @@ urlpatterns: list[URLPattern] = [
     path("cvd/invitations/<str:token>/", invitation_accept, name="invitation"),
     path("cvd/<str:reference>/", case_overview, name="case"),
     path("cvd/<str:reference>/edit/", case_edit, name="case_edit"),
+    path("cvd/<str:reference>/close/", case_close, name="case_close"),
+    path("cvd/<str:reference>/reopen/", case_reopen, name="case_reopen"),
     path("cvd/<str:reference>/participants/", participant_add, name="participant_add"),
     path(
         "cvd/<str:reference>/participants/<int:participant_id>/remove/",
