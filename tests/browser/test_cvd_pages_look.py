@@ -197,6 +197,10 @@ def test_every_cvd_page_fits_and_shows_its_content(
     look(lead, base, f"{case}/statements/", "case-statements-matrix", "Bolt Software", width)
     look(lead, base, f"{case}/discussion/", "case-discussion", "Patch timing", width)
     look(lead, base, links["thread"], "case-thread", "next week", width)
+    # A new post is marked at its edge and by a "New" badge, its text still dark on white.
+    unread = lead.locator(".post.unread").first
+    assert unread.evaluate("e => getComputedStyle(e).backgroundColor") == "rgba(0, 0, 0, 0)"
+    assert unread.locator(".new-marker").is_visible()
     look(lead, base, f"{case}/timeline/", "case-timeline", "V2 added", width)
     look(lead, base, f"{case}/deliveries/", "case-deliveries", "Each message to a vendor", width)
     look(lead, base, "/cvd/coordinators/", "coordinators", "Gamma CERT", width)
