@@ -1,5 +1,6 @@
 // Shows each <time data-utc datetime="..."> also in the viewer's own time zone, beside
-// the UTC the page states: "4 Dec 2026 09:00 UTC (10:00 CET, your time)".
+// the UTC the page states: "4 Dec 2026 09:00 UTC (10:00 CET, your time)"; not for a
+// viewer whose clock reads UTC then, as it would only repeat it.
 // A static file, so the pages' Content-Security-Policy allows it; nothing inline.
 (function () {
   "use strict";
@@ -17,7 +18,8 @@
       return;
     }
     var moment = new Date(element.getAttribute("datetime"));
-    if (isNaN(moment.getTime())) {
+    // Where the viewer's clock reads UTC at that moment, the page already says it.
+    if (isNaN(moment.getTime()) || moment.getTimezoneOffset() === 0) {
       return;
     }
     var local = document.createElement("span");
