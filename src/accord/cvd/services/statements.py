@@ -125,7 +125,7 @@ def make_statement(
     )
     statement.note, statement.updated_by, statement.updated_at = note, actor, timezone.now()
     statement.save()
-    detail = justification or fixed_version
+    detail = statement.get_justification_display().lower() if justification else fixed_version
     record(
         case=participant.case,
         tag="cvd:statement:set",
