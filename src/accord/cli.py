@@ -427,7 +427,7 @@ def report(year: int, fmt: str, out: Path | None, publish: bool, base_url: str) 
 
 @main.group()
 def cvd() -> None:
-    """Coordinated vulnerability disclosure: coordinators, cases as a person sees them, embargoes."""
+    """Coordinated vulnerability disclosure: coordinators, cases as one sees them, embargoes."""
 
 
 @cvd.command("coordinators")
