@@ -130,6 +130,7 @@ def _harness(args: argparse.Namespace, data_dir: str) -> None:
     naive: dict[str, list[float]] = {}
     naive_queries: dict[str, int] = {}
     fanout: dict[str, list[float]] = {"encrypted": [], "plain": []}
+    per_vendor: dict[str, tuple[float, float]] = {}
     encrypt_ms: list[float] = []
     rss = {"accord": 0.0, "naive": 0.0, "encrypted": 0.0, "plain": 0.0}
     checks: list[str] = []
@@ -147,6 +148,7 @@ def _harness(args: argparse.Namespace, data_dir: str) -> None:
         for kind, child in (("encrypted", "fanout"), ("plain", "plain")):
             sent = _run(args, data_dir, child, backend="immediate")
             fanout[kind].append(sent["seconds"])
+            per_vendor[kind] = (sent["queries"] / args.vendors, sent["messages"] / args.vendors)
             rss[kind] = max(rss[kind], sent["rss_mib"])
             checks.append(sent["check"])
             encrypt_ms.extend(sent.get("encrypt_ms", []))
@@ -185,6 +187,15 @@ def _harness(args: argparse.Namespace, data_dir: str) -> None:
         f"({args.vendors / plain:.0f} vendors/s); encryption costs "
         f"{(enc - plain) / args.vendors * 1000:.2f} ms a message in the pipeline, "
         f"{statistics.median(encrypt_ms):.2f} ms alone (openpgp.encrypt, median)"
+    )
+    rounds = ", ".join(
+        f"{a:.2f}/{b:.2f}" for a, b in zip(fanout["encrypted"], fanout["plain"], strict=True)
+    )
+    queries_each, messages_each = per_vendor["encrypted"]
+    print(
+        f"each round, encrypted/unencrypted s: {rounds}; per vendor {queries_each:.0f} SQL "
+        f"queries and {messages_each:.0f} outbox messages (the notice, and the email of "
+        "its member's inbox entry)"
     )
     print(
         f"peak RSS: encrypted child {rss['encrypted']:.0f} MiB, "
@@ -617,7 +628,8 @@ def naive_case_page(case: Any, *, limit: int | None = 50) -> str:
     vulns = list(Vulnerability.objects.filter(case=case).order_by("number"))
     for v in vulns:
         v.product_list = list(AffectedProduct.objects.filter(vulnerability=v).order_by("id"))
-    participants = list(Participant.objects.filter(case=case).order_by("role", "name", "id")[:50])
+    ordered = Participant.objects.filter(case=case).order_by("role", "name", "id")
+    participants = list(ordered[:limit] if limit else ordered)
     for p in participants:
         if p.organisation_id:
             p.organisation = Organisation.objects.get(pk=p.organisation_id)
@@ -688,7 +700,7 @@ def _measure_fanout(args: argparse.Namespace, *, encrypted: bool) -> dict[str, A
     from accord.cvd import openpgp
     from accord.cvd.models import CaseEvent, Delivery, Participant
     from accord.cvd.services import delivery
-    from accord.notifications.models import Notification
+    from accord.notifications.models import Message, Notification
 
     case = _case()
     lead = User.objects.get(email=LEAD_EMAIL)
@@ -703,9 +715,11 @@ def _measure_fanout(args: argparse.Namespace, *, encrypted: bool) -> dict[str, A
     if not encrypted:
         openpgp.encrypt = lambda text, key: text  # the peer: the same, unencrypted
     before = Delivery.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    started = time.perf_counter()
-    told = delivery.notify_vendors(actor=lead, case=case)
-    seconds = time.perf_counter() - started
+    first_message = Message.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    with _Counted() as counted:
+        started = time.perf_counter()
+        told = delivery.notify_vendors(actor=lead, case=case)
+        seconds = time.perf_counter() - started
     made = Delivery.objects.filter(pk__gt=before)
     with_key = made.exclude(fingerprint="").count()
     kept = made.filter(message__state="kept").count()
@@ -734,7 +748,13 @@ def _measure_fanout(args: argparse.Namespace, *, encrypted: bool) -> dict[str, A
             at = time.perf_counter()
             openpgp.encrypt(text, key)
             encrypt_times.append((time.perf_counter() - at) * 1000)
-    return {"seconds": seconds, "check": check, "encrypt_ms": encrypt_times}
+    return {
+        "seconds": seconds,
+        "check": check,
+        "encrypt_ms": encrypt_times,
+        "queries": counted.queries,
+        "messages": Message.objects.filter(pk__gt=first_message).count(),
+    }
 
 
 def _key_of(delivery: Any) -> str:
