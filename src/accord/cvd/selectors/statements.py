@@ -104,7 +104,10 @@ def column_for(columns: list[Column], value: str) -> Column | None:
 
 
 def _cells(statements: QuerySet[Statement]) -> dict[tuple[int, Key], Statement]:
-    return {(s.participant_id, (s.vulnerability_id, s.product_id)): s for s in statements}
+    # Looked up by key, so unordered: Meta.ordering would join the vulnerability, the
+    # participant, the product and each one's case only to sort by them.
+    unordered = statements.order_by()
+    return {(s.participant_id, (s.vulnerability_id, s.product_id)): s for s in unordered}
 
 
 def statement_matrix(user: Viewer, case: Case, *, page: int | str | None = 1) -> Matrix:
