@@ -114,7 +114,9 @@ def main() -> None:
 
 
 def _harness(args: argparse.Namespace, data_dir: str) -> None:
-    print(f"cores: {os.cpu_count()}  database: {args.database_url or 'SQLite (temp dir)'}")
+    load = " ".join(f"{n:.1f}" for n in os.getloadavg())
+    database = args.database_url or "SQLite (temp dir)"
+    print(f"cores: {os.cpu_count()}  load average: {load}  database: {database}")
     print(
         f"size: {args.vendors} vendors, {args.vulns} vulnerabilities, "
         f"{args.statements:,} statements, {args.posts:,} posts"
