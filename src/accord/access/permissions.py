@@ -59,3 +59,4 @@ class Permission(enum.StrEnum):
     CVD_PRODUCT_VIEW = "cvd:product:view"
     CVD_CONTACT_MANAGE = "cvd:contact:manage"
     CVD_COORDINATOR_GRANT = "cvd:coordinator:grant"
+    CVD_ADVISORY_VIEW = "cvd:advisory:view"

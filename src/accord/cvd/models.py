@@ -744,3 +744,63 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.summary}"
+
+
+class Advisory(models.Model):
+    """A case's published advisory, in every format, at its current version.
+
+    Published once the coordinator (or the embargo's end) releases it; each later
+    publication bumps `version` and adds a revision. A withdrawn advisory stays
+    published, saying it was withdrawn. Its TLP is the case's at publication: only a
+    TLP:CLEAR advisory reaches the public site and the CSAF provider directory.
+    """
+
+    class State(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="advisory")
+    tracking_id = models.CharField(max_length=40, unique=True, help_text="The case reference")
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    tlp = models.CharField(max_length=12, choices=Tlp.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PUBLISHED)
+    version = models.PositiveIntegerField(default=1)
+    initial_release_at = models.DateTimeField()
+    current_release_at = models.DateTimeField()
+    # Format key (cve, csaf, csaf-vex, openvex) -> the document of the current version.
+    documents = models.JSONField(default=dict)
+    cve_ids = models.JSONField(default=list, help_text="The CVE ids it publishes")
+
+    objects = rules.AdvisoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-current_release_at", "-id")
+        indexes = [models.Index(fields=("tlp", "current_release_at"))]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_id} v{self.version}"
+
+
+class AdvisoryRevision(models.Model):
+    """One version of an advisory, as published: what changed and the documents."""
+
+    advisory = models.ForeignKey(Advisory, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    summary = models.CharField(max_length=500)
+    published_at = models.DateTimeField()
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    documents = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ("advisory", "number")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("advisory", "number"), name="cvd_advisory_revision_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.advisory_id} v{self.number}"

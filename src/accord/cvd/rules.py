@@ -40,6 +40,7 @@ from accord.accounts.rules import OrganisationQuerySet, Role, is_secretariat, no
 if TYPE_CHECKING:
     # The querysets' type parameters.
     from accord.cvd.models import (  # noqa: F401
+        Advisory,
         AffectedProduct,
         Attachment,
         Case,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
         Vulnerability,
     )
 
+TLP_CLEAR = "clear"
 COORDINATOR, VENDOR, REPORTER, OTHER_COORDINATOR, OBSERVER = (
     "coordinator", "vendor", "reporter", "other_coordinator", "observer",
 )  # fmt: skip
@@ -164,6 +166,17 @@ class ParticipantQuerySet(models.QuerySet["Participant"]):
 class VulnerabilityQuerySet(models.QuerySet["Vulnerability"]):
     def visible_to(self, user: Viewer) -> VulnerabilityQuerySet:
         return self.filter(_in_case(user, "case__"))
+
+
+class AdvisoryQuerySet(models.QuerySet["Advisory"]):
+    def visible_to(self, user: Viewer) -> AdvisoryQuerySet:
+        """Published advisories the user reads (`CVD_ADVISORY_VIEW`): a TLP:CLEAR one
+        by anyone, any other only inside its case."""
+        return self.filter(Q(tlp=TLP_CLEAR) | _in_case(user, "case__"))
+
+    def public(self) -> AdvisoryQuerySet:
+        """What the public site and the CSAF provider directory carry: TLP:CLEAR only."""
+        return self.filter(tlp=TLP_CLEAR)
 
 
 class AffectedProductQuerySet(models.QuerySet["AffectedProduct"]):
@@ -355,6 +368,12 @@ declare(
         "cvd.AffectedProduct": AffectedProductQuerySet.visible_to,
         "cvd.EmbargoProposal": EmbargoProposalQuerySet.visible_to,
     },
+)
+declare(
+    Permission.CVD_ADVISORY_VIEW,
+    owner=__name__,
+    public=True,
+    scopes={"cvd.Advisory": AdvisoryQuerySet.visible_to},
 )
 declare(
     Permission.CVD_CASE_COORDINATE,
