@@ -31,3 +31,18 @@ class Format:
     media_type: str
     build: Callable[[Snapshot], dict[str, Any]]
     validate: Callable[[dict[str, Any]], list[Failure]]
+
+
+# The modules that each define `FORMATS: tuple[Format, ...]`, in the order offered.
+_MODULES = ("cve", "csaf", "openvex")
+
+
+def all_formats() -> dict[str, Format]:
+    """Every format by key, from the modules that define them."""
+    from importlib import import_module
+
+    found: dict[str, Format] = {}
+    for name in _MODULES:
+        module = import_module(f"accord.cvd.advisories.{name}")
+        found.update((f.key, f) for f in module.FORMATS)
+    return found
