@@ -77,6 +77,7 @@ def refresh_measures(*, case: Case, now: datetime | None = None) -> list[Disclos
     Idempotent: a second call with nothing new changes no row and records nothing. A
     vendor taken out of the case leaves no measure."""
     now = now or timezone.now()
+    case = Case.objects.get(pk=case.pk)  # as stored: the caller's copy may be older
     vendors = list(Participant.objects.filter(case=case, role=Participant.Role.VENDOR))
     DisclosureMeasure.objects.filter(case=case, participant__removed_at__isnull=False).delete()
     embargo_held = _embargo_held(case)
@@ -128,13 +129,14 @@ def _store(
 
 
 def _notified_at(vendor: Participant) -> datetime | None:
-    # The first notice that went out: by mail, or to the members' inboxes through a
-    # registered contact. A notice held (no key for an encrypted-only case) or with no
-    # contact at all told nobody.
-    sent = Delivery.objects.filter(participant=vendor, held=False).exclude(
-        source=Delivery.Source.NONE
-    )
-    return sent.order_by("created_at", "pk").values_list("created_at", flat=True).first()
+    # The first notice: each one reaches the inbox of the vendor's people on the
+    # platform, whatever became of the mail. A vendor known only by an address (invited,
+    # no account yet) is told only by a mail that went: not held for want of a key,
+    # not without any contact.
+    notices = Delivery.objects.filter(participant=vendor)
+    if vendor.organisation_id is None and vendor.user_id is None:
+        notices = notices.filter(held=False).exclude(source=Delivery.Source.NONE)
+    return notices.order_by("created_at", "pk").values_list("created_at", flat=True).first()
 
 
 def _acknowledged_at(vendor: Participant) -> datetime | None:
