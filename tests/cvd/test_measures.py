@@ -62,9 +62,11 @@ def platform_observations(organisation: Any) -> list[Observation]:
 
 def test_each_vendor_is_measured_from_its_first_notice(notified: World) -> None:
     a, b = measure_of(notified.participant_a), measure_of(notified.participant_b)
-    assert a.notified_at is not None and b.notified_at is not None
+    assert a.notified_at is not None
+    assert b.notified_at is not None
     assert a.notified_at > b.notified_at
-    assert a.acknowledged_at is None and b.acknowledged_at is None
+    assert a.acknowledged_at is None
+    assert b.acknowledged_at is None
     # The observer is no vendor: it has no measure.
     assert not DisclosureMeasure.objects.filter(participant=notified.participant_observer)
 
@@ -73,14 +75,16 @@ def test_one_vendor_acknowledges_fast_the_other_never(notified: World) -> None:
     acknowledge(notified, notified.participant_a, notified.vendor_a_admin)
     a, b = measure_of(notified.participant_a), measure_of(notified.participant_b)
     assert a.days_to_acknowledgement == pytest.approx(1.0, abs=0.1)
-    assert b.acknowledged_at is None and b.days_to_acknowledgement is None
+    assert b.acknowledged_at is None
+    assert b.days_to_acknowledgement is None
     [seen_a] = platform_observations(notified.vendor_a)[-1:]
     assert seen_a.status == "pass"
     assert seen_a.result["details"]["median_days"]["acknowledgement"] == pytest.approx(1.0, abs=0.1)
     [seen_b] = platform_observations(notified.vendor_b)
     assert seen_b.status == "fail"
     assert seen_b.codes == ["cvd_acknowledgement_missing"]
-    assert seen_b.domain is None and seen_b.domain_name == ""
+    assert seen_b.domain is None
+    assert seen_b.domain_name == ""
 
 
 def test_a_late_acknowledgement_fails_and_says_so(notified: World) -> None:
@@ -125,7 +129,8 @@ def test_statements_and_the_fix_are_measured(notified: World) -> None:
         status="under_investigation",
     )
     a = measure_of(notified.participant_a)
-    assert a.first_statement_at is not None and a.fixed_at is None
+    assert a.first_statement_at is not None
+    assert a.fixed_at is None
     statements.make_statement(
         actor=notified.vendor_a_admin,
         participant=notified.participant_a,
@@ -135,7 +140,8 @@ def test_statements_and_the_fix_are_measured(notified: World) -> None:
     )
     again = measure_of(notified.participant_a)
     assert again.first_statement_at == a.first_statement_at  # the first stays the first
-    assert again.fixed_at is not None and again.fixed_at > a.first_statement_at
+    assert again.fixed_at is not None
+    assert again.fixed_at > a.first_statement_at
     assert measure_of(notified.participant_b).first_statement_at is None
 
 
