@@ -275,6 +275,15 @@ def _admin(organisation: Any) -> Any:
     return user
 
 
+def test_the_practice_states_the_days_the_check_applies(catalogue: Any) -> None:
+    from accord.catalogue.models import Practice
+
+    practice = Practice.objects.get(slug="cvd.acknowledge-cases")
+    assert (practice.verification, practice.check_id) == ("automated", ACKNOWLEDGEMENT_CHECK)
+    assert f"within {WITHIN} days" in practice.statement
+    assert f"within {WITHIN} days" in practice.title
+
+
 # Who sees the measures of a case ------------------------------------------------------
 
 

@@ -71,16 +71,20 @@ CHECKS: dict[str, CheckDefinition] = {
 @dataclass(frozen=True)
 class PlatformCheckDefinition:
     """A check the platform observes from its own records, with the limit it applies:
-    `within_days`, the days the catalogue's practice states."""
+    `within_days`, the days the catalogue's practice states; and the finding `codes` it
+    may report (each explained in `accord.engine.explanations`)."""
 
     id: str
     title: str
     description: str
     version: str
     within_days: int
+    codes: tuple[str, ...]
 
 
 ACKNOWLEDGEMENT_CHECK = "cvd-acknowledgement-time"
+ACKNOWLEDGEMENT_LATE = "cvd_acknowledgement_late"
+ACKNOWLEDGEMENT_MISSING = "cvd_acknowledgement_missing"
 
 PLATFORM_CHECKS: dict[str, PlatformCheckDefinition] = {
     check.id: check
@@ -93,6 +97,7 @@ PLATFORM_CHECKS: dict[str, PlatformCheckDefinition] = {
             "7 days.",
             version="1",
             within_days=7,
+            codes=(ACKNOWLEDGEMENT_LATE, ACKNOWLEDGEMENT_MISSING),
         ),
     ]
 }

@@ -37,7 +37,12 @@ from accord.cvd.models import (
     Statement,
 )
 from accord.cvd.services.embargo import SCHEDULED_END
-from accord.engine.registry import ACKNOWLEDGEMENT_CHECK, PLATFORM_CHECKS
+from accord.engine.registry import (
+    ACKNOWLEDGEMENT_CHECK,
+    ACKNOWLEDGEMENT_LATE,
+    ACKNOWLEDGEMENT_MISSING,
+    PLATFORM_CHECKS,
+)
 from accord.engine.types import CheckResult, Finding, Status
 from accord.evidence import services as evidence
 
@@ -227,14 +232,14 @@ def _findings(
     if late:
         findings.append(
             Finding(
-                "cvd_acknowledgement_late",
+                ACKNOWLEDGEMENT_LATE,
                 f"{len(late)} case(s) acknowledged later than {days} days after notification.",
             )
         )
     if missing:
         findings.append(
             Finding(
-                "cvd_acknowledgement_missing",
+                ACKNOWLEDGEMENT_MISSING,
                 f"{len(missing)} case(s) not acknowledged {days} days after notification.",
             )
         )
