@@ -315,3 +315,16 @@ def test_a_vendors_observation_is_its_own(notified: World) -> None:
         organisation=notified.vendor_b
     )
     assert Seen.objects.visible_to(notified.vendor_b_member).filter(organisation=notified.vendor_b)
+
+
+def test_the_observation_page_names_the_platform_and_only_for_its_organisation(
+    notified: World, client_for: Any
+) -> None:
+    [observation] = platform_observations(notified.vendor_b)
+    url = f"/evidence/observations/{observation.pk}/"
+    page = client_for(notified.vendor_b_member).get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "from the platform&#x27;s records" in html
+    assert "cvd_acknowledgement_missing" in html
+    assert client_for(notified.vendor_a_admin).get(url).status_code == 404

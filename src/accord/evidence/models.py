@@ -269,6 +269,15 @@ class Observation(models.Model):
         return check_title(self.check_id)
 
     @property
+    def is_platform(self) -> bool:
+        return self.source == self.Source.PLATFORM
+
+    @property
+    def subject(self) -> str:
+        """What was observed, for people: the domain, or the platform's own records."""
+        return "the platform's records" if self.is_platform else self.domain_name
+
+    @property
     def key_codes(self) -> list[str]:
         """The codes that explain the verdict: the errors, else the recommendations."""
         for kind in ("errors", "recommendations"):
