@@ -272,7 +272,9 @@ def _affected(snapshot: Snapshot, vulnerability: Vulnerability) -> list[dict[str
     found: list[dict[str, Any]] = []
     for key in vulnerability.product_keys:
         product = snapshot.product(key)
-        statuses = [s for s in vulnerability.statuses if s.product_key == key]
+        statuses: list[ProductStatus | None] = [
+            s for s in vulnerability.statuses if s.product_key == key
+        ]
         for status in statuses or [None]:
             found.append(_product(product) | _versions(product, status))
     return found
