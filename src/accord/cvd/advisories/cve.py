@@ -196,40 +196,52 @@ def _references(snapshot: Snapshot) -> list[dict[str, Any]]:
 
 # --- metrics -------------------------------------------------------------------------
 
-# CVSS 4.0 metric abbreviation -> (the cvss library's `as_json` name, the CVE schema's).
-CVSS4_NAMES = {
-    "AV": ("attackVector", "attackVector"),
-    "AC": ("attackComplexity", "attackComplexity"),
-    "AT": ("attackRequirement", "attackRequirements"),
-    "PR": ("privilegesRequired", "privilegesRequired"),
-    "UI": ("userInteraction", "userInteraction"),
-    "VC": ("vulnerableSystemImpactConfidentiality", "vulnConfidentialityImpact"),
-    "VI": ("vulnerableSystemImpactIntegrity", "vulnIntegrityImpact"),
-    "VA": ("vulnerableSystemImpactAvailability", "vulnAvailabilityImpact"),
-    "SC": ("subsequentSystemImpactConfidentiality", "subConfidentialityImpact"),
-    "SI": ("subsequentSystemImpactIntegrity", "subIntegrityImpact"),
-    "SA": ("subsequentSystemImpactAvailability", "subAvailabilityImpact"),
-    "E": ("exploitMaturity", "exploitMaturity"),
-    "CR": ("confidentialityRequirements", "confidentialityRequirement"),
-    "IR": ("integrityRequirements", "integrityRequirement"),
-    "AR": ("availabilityRequirements", "availabilityRequirement"),
-    "MAV": ("modifiedAttackVector", "modifiedAttackVector"),
-    "MAC": ("modifiedAttackComplexity", "modifiedAttackComplexity"),
-    "MAT": ("modifiedAttackRequirement", "modifiedAttackRequirements"),
-    "MPR": ("modifiedPrivilegesRequired", "modifiedPrivilegesRequired"),
-    "MUI": ("modifiedUserInteraction", "modifiedUserInteraction"),
-    "MVC": ("modifiedVulnerableSystemImpactConfidentiality", "modifiedVulnConfidentialityImpact"),
-    "MVI": ("modifiedVulnerableSystemImpactIntegrity", "modifiedVulnIntegrityImpact"),
-    "MVA": ("modifiedVulnerableSystemImpactAvailability", "modifiedVulnAvailabilityImpact"),
-    "MSC": ("modifiedSubsequentSystemImpactConfidentiality", "modifiedSubConfidentialityImpact"),
-    "MSI": ("modifiedSubsequentSystemImpactIntegrity", "modifiedSubIntegrityImpact"),
-    "MSA": ("modifiedSubsequentSystemImpactAvailability", "modifiedSubAvailabilityImpact"),
-    "S": ("safety", "Safety"),
-    "AU": ("automatable", "Automatable"),
-    "R": ("recovery", "Recovery"),
-    "V": ("valueDensity", "valueDensity"),
-    "RE": ("vulnerabilityResponseEffort", "vulnerabilityResponseEffort"),
-    "U": ("providerUrgency", "providerUrgency"),
+# CVSS 4.0 metric abbreviation -> the CVE schema's name, and its values by letter. The
+# `cvss` library's own JSON names differ from the schema's (`POC`, `Negligible`), so the
+# values are read from the vector here; the scores are the library's.
+_LEVELS = {"H": "HIGH", "L": "LOW", "N": "NONE"}
+_REQUIREMENT = {"H": "HIGH", "M": "MEDIUM", "L": "LOW"}
+_SAFETY = _LEVELS | {"S": "SAFETY"}
+_AV = {"N": "NETWORK", "A": "ADJACENT", "L": "LOCAL", "P": "PHYSICAL"}
+_AC = {"L": "LOW", "H": "HIGH"}
+_AT = {"N": "NONE", "P": "PRESENT"}
+_UI = {"N": "NONE", "P": "PASSIVE", "A": "ACTIVE"}
+CVSS4_METRICS: dict[str, tuple[str, dict[str, str]]] = {
+    "AV": ("attackVector", _AV),
+    "AC": ("attackComplexity", _AC),
+    "AT": ("attackRequirements", _AT),
+    "PR": ("privilegesRequired", _LEVELS),
+    "UI": ("userInteraction", _UI),
+    "VC": ("vulnConfidentialityImpact", _LEVELS),
+    "VI": ("vulnIntegrityImpact", _LEVELS),
+    "VA": ("vulnAvailabilityImpact", _LEVELS),
+    "SC": ("subConfidentialityImpact", _LEVELS),
+    "SI": ("subIntegrityImpact", _LEVELS),
+    "SA": ("subAvailabilityImpact", _LEVELS),
+    "E": ("exploitMaturity", {"A": "ATTACKED", "P": "PROOF_OF_CONCEPT", "U": "UNREPORTED"}),
+    "CR": ("confidentialityRequirement", _REQUIREMENT),
+    "IR": ("integrityRequirement", _REQUIREMENT),
+    "AR": ("availabilityRequirement", _REQUIREMENT),
+    "MAV": ("modifiedAttackVector", _AV),
+    "MAC": ("modifiedAttackComplexity", _AC),
+    "MAT": ("modifiedAttackRequirements", _AT),
+    "MPR": ("modifiedPrivilegesRequired", _LEVELS),
+    "MUI": ("modifiedUserInteraction", _UI),
+    "MVC": ("modifiedVulnConfidentialityImpact", _LEVELS),
+    "MVI": ("modifiedVulnIntegrityImpact", _LEVELS),
+    "MVA": ("modifiedVulnAvailabilityImpact", _LEVELS),
+    "MSC": ("modifiedSubConfidentialityImpact", _LEVELS),
+    "MSI": ("modifiedSubIntegrityImpact", _SAFETY),
+    "MSA": ("modifiedSubAvailabilityImpact", _SAFETY),
+    "S": ("Safety", {"N": "NEGLIGIBLE", "P": "PRESENT"}),
+    "AU": ("Automatable", {"N": "NO", "Y": "YES"}),
+    "R": ("Recovery", {"A": "AUTOMATIC", "U": "USER", "I": "IRRECOVERABLE"}),
+    "V": ("valueDensity", {"D": "DIFFUSE", "C": "CONCENTRATED"}),
+    "RE": ("vulnerabilityResponseEffort", {"L": "LOW", "M": "MODERATE", "H": "HIGH"}),
+    "U": (
+        "providerUrgency",
+        {"Clear": "CLEAR", "Green": "GREEN", "Amber": "AMBER", "Red": "RED"},
+    ),
 }
 
 
@@ -248,19 +260,20 @@ def _metric(vector: str) -> dict[str, Any]:
 
 def _cvss4(vector: str) -> dict[str, Any]:
     scored = CVSS4(vector)
-    computed = scored.as_json(minimal=True)
-    given = {part.split(":", 1)[0] for part in scored.clean_vector().split("/")[1:]}
+    clean = scored.clean_vector()
     metric: dict[str, Any] = {
         "version": "4.0",
-        "vectorString": scored.clean_vector(),
+        "vectorString": clean,
         "baseScore": float(scored.base_score),
         "baseSeverity": (scored.severity or "None").upper(),
     }
-    for abbreviation, (ours, theirs) in CVSS4_NAMES.items():
-        # Only the metrics the vector states: a modified metric the library fills in
-        # from the base one would claim an environmental assessment nobody made.
-        if abbreviation in given and ours in computed:
-            metric[theirs] = computed[ours]
+    # Only the metrics the vector states: a modified metric filled in from the base one
+    # would claim an environmental assessment nobody made.
+    for part in clean.split("/")[1:]:
+        abbreviation, letter = part.split(":", 1)
+        if abbreviation in CVSS4_METRICS:
+            name, values = CVSS4_METRICS[abbreviation]
+            metric[name] = values.get(letter, "NOT_DEFINED")
     return metric
 
 
@@ -335,10 +348,13 @@ def _versions(product: Product, status: ProductStatus | None) -> dict[str, Any]:
     fixed = status.fixed_version.strip() if status is not None else ""
     if said == "fixed" and fixed:
         return _fixed(product, ranges, fixed)
-    marked = {"affected": "affected", "fixed": "unaffected", "not_affected": "unaffected"}
+    # A fix without its version leaves the range affected, and no one knows which
+    # versions have it when there is no range.
+    marked = {"affected": "affected", "fixed": "affected", "not_affected": "unaffected"}
     state = marked.get(said, "unknown")
     if not ranges:
-        return {"defaultStatus": state if status is not None else "unknown"}
+        known = status is not None and said != "fixed"
+        return {"defaultStatus": state if known else "unknown"}
     versions = [entry | {"status": _status_of(entry, state)} for entry in ranges]
     default = "unaffected" if state == "affected" else "unknown"
     return {"versions": versions, "defaultStatus": default}
@@ -391,7 +407,8 @@ def _ranges(product: Product) -> list[dict[str, Any]]:
     lower: tuple[str, str] | None = None
     for constraint in parsed.constraints:
         comparator = constraint.comparator
-        version = str(constraint.version) if constraint.version is not None else ""
+        # The version as the range writes it: univers normalises some (`2.0` to `2.0.0`).
+        version = constraint.version.string if constraint.version is not None else ""
         if comparator == "*":
             entries.append({"version": "0", "versionType": kind, "lessThan": "*"})
         elif comparator == "!=":
