@@ -482,3 +482,34 @@ def test_a_cvss_40_vector_with_every_metric_is_valid() -> None:
         "YES",
     )
     assert v40["modifiedSubConfidentialityImpact"] == "LOW"
+
+
+def test_a_vector_the_library_cannot_score_is_refused() -> None:
+    document = cve.build(snapshot(vulnerability(cvss_vector="CVSS:3.1/AV:Q")))
+    paths = [f.path for f in cve.validate(document)]
+    assert "$.records['CVE-2026-0001'].containers.cna.metrics[0].cvssV3_1" in paths
+
+
+def test_a_record_missing_its_product_names_says_what_each_form_needs() -> None:
+    document = cve.build(snapshot())
+    del document["records"]["CVE-2026-0001"]["containers"]["cna"]["affected"][0]["vendor"]
+    document["records"]["CVE-2026-0001"]["containers"]["cna"]["affected"][0].pop("collectionURL")
+    (failure,) = cve.validate(document)
+    assert failure.path == "$.records['CVE-2026-0001'].containers.cna.affected[0]"
+    assert "'vendor' is a required property" in failure.message
+    assert "not valid under any" not in failure.message
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {},
+        {"records": []},
+        {"records": {"CVE-2026-0001": []}},
+        {"records": {"CVE-2026-0001": {"cveMetadata": 3}}},
+    ],
+)
+def test_a_malformed_document_is_failures_not_an_exception(document: Any) -> None:
+    failures = cve.validate(document)
+    assert failures
+    assert all(f.path.startswith("$.records") for f in failures)

@@ -246,16 +246,19 @@ CVSS4_METRICS: dict[str, tuple[str, dict[str, str]]] = {
 
 
 def _metric(vector: str) -> dict[str, Any]:
-    """The CVSS metric object of `vector`, every field computed by the `cvss` library.
-    A vector it cannot read is kept as given, for the validator to refuse."""
+    """The CVSS metric object of `vector`, every field computed by the `cvss` library."""
     try:
         if vector.startswith("CVSS:3.1/"):
             return {"format": "CVSS", "cvssV3_1": CVSS3(vector).as_json(minimal=True)}
+        if vector.startswith("CVSS:3.0/"):
+            return {"format": "CVSS", "cvssV3_0": CVSS3(vector).as_json(minimal=True)}
         if vector.startswith("CVSS:4.0/"):
             return {"format": "CVSS", "cvssV4_0": _cvss4(vector)}
     except CVSSError:
         pass
-    return {"format": "CVSS", "other": {"type": "unscored", "content": {"vector": vector}}}
+    # Unscored, so the validator refuses it rather than the record saying less than asked.
+    key = "cvssV4_0" if vector.startswith("CVSS:4.0/") else "cvssV3_1"
+    return {"format": "CVSS", key: {"vectorString": vector}}
 
 
 def _cvss4(vector: str) -> dict[str, Any]:
@@ -490,7 +493,17 @@ def _path(prefix: str, parts: Any) -> str:
 
 def _failure(prefix: str, error: ValidationError) -> Failure:
     detail = best_match([error]) if error.context else error
-    return Failure(KEY, _path(prefix, detail.absolute_path), detail.message[:500])
+    message = detail.message
+    if detail.context:
+        # "<the whole object> is not valid under any of the given schemas" says nothing;
+        # what each accepted form missed does.
+        missed = dict.fromkeys(_short(leaf.message) for leaf in detail.context)
+        message = "Matches none of the accepted forms: " + "; ".join(list(missed)[:4])
+    return Failure(KEY, _path(prefix, detail.absolute_path), message[:500])
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= 120 else message[:117] + "..."
 
 
 def validate(document: dict[str, Any]) -> list[Failure]:
@@ -505,19 +518,21 @@ def validate(document: dict[str, Any]) -> list[Failure]:
     failures: list[Failure] = []
     for cve_id, record in records.items():
         prefix = _path("$.records", [cve_id])
-        state = record.get("cveMetadata", {}).get("state") if isinstance(record, dict) else None
-        validator = _validator(str(state))
+        validator = _validator(str(_metadata(record).get("state")))
         errors = sorted(validator.iter_errors(record), key=lambda e: e.json_path)
         failures.extend(_failure(prefix, error) for error in errors)
         failures.extend(_mismatch(prefix, cve_id, record))
     return failures
 
 
+def _metadata(record: Any) -> dict[str, Any]:
+    found = record.get("cveMetadata") if isinstance(record, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 def _mismatch(prefix: str, cve_id: str, record: Any) -> list[Failure]:
     """A record filed under another id than its own."""
-    if not isinstance(record, dict):
-        return []
-    own = record.get("cveMetadata", {}).get("cveId")
+    own = _metadata(record).get("cveId")
     if isinstance(own, str) and own != cve_id:
         return [Failure(KEY, f"{prefix}.cveMetadata.cveId", f"The record is of {own}.")]
     return []
