@@ -513,3 +513,12 @@ def test_a_malformed_document_is_failures_not_an_exception(document: Any) -> Non
     failures = cve.validate(document)
     assert failures
     assert all(f.path.startswith("$.records") for f in failures)
+
+
+def test_versions_left_out_of_a_range_are_unaffected_only_beside_affected_ones() -> None:
+    affected = versions_for("vers:npm/>=1.0.0|!=1.2.0|<2.0.0")
+    assert affected["versions"][0] == {"version": "1.2.0", "status": "unaffected"}
+    said = ProductStatus("P1", "Acme", "under_investigation")
+    unknown = versions_for("vers:npm/>=1.0.0|!=1.2.0|<2.0.0", said)
+    assert [v["status"] for v in unknown["versions"]] == ["unknown"]
+    assert unknown["defaultStatus"] == "unknown"

@@ -358,14 +358,13 @@ def _versions(product: Product, status: ProductStatus | None) -> dict[str, Any]:
     if not ranges:
         known = status is not None and said != "fixed"
         return {"defaultStatus": state if known else "unknown"}
-    versions = [entry | {"status": _status_of(entry, state)} for entry in ranges]
+    if state != "affected":
+        # Versions the range leaves out (`!=`, the start of `>`) are unaffected only
+        # beside affected ones; beside any other statement they are unknown, the default.
+        ranges = [entry for entry in ranges if "status" not in entry]
+    versions = [entry | {"status": entry.get("status", state)} for entry in ranges]
     default = "unaffected" if state == "affected" else "unknown"
     return {"versions": versions, "defaultStatus": default}
-
-
-def _status_of(entry: dict[str, Any], state: str) -> str:
-    # An entry the range marks as excluded (`!=`, the start of `>`) keeps its status.
-    return str(entry.get("status") or state)
 
 
 def _fixed(product: Product, ranges: list[dict[str, Any]], fixed: str) -> dict[str, Any]:
