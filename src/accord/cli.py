@@ -522,6 +522,34 @@ def cvd_show(reference: str, email: str) -> None:
         click.echo(f"  {participant.get_role_display()}: {name} ({participant.rm_state})")
 
 
+@cvd.command("submit-cve")
+@click.argument("reference")
+@click.option("--as", "email", required=True, help="Submit as this person: the case's lead.")
+def cvd_submit_cve(reference: str, email: str) -> None:
+    """Submit the CVE records of case REFERENCE's published advisory to CVE Services."""
+    _setup_database()
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from accord.cvd.selectors import case_for
+    from accord.cvd.services.cve import submit_cve_records
+    from accord.errors import DomainError
+
+    user = _person(email)
+    case = case_for(user, reference)
+    if case is None:
+        raise click.ClickException(f"No case {reference!r} that {email} may see.")
+    try:
+        advisory = case.advisory
+    except ObjectDoesNotExist:
+        raise click.ClickException(f"{case.reference} has no published advisory.") from None
+    try:
+        done = submit_cve_records(actor=user, advisory=advisory)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for cve_id, action in done.items():
+        click.echo(f"{cve_id}\t{action}")
+
+
 @cvd.command("end-embargoes")
 def cvd_end_embargoes() -> None:
     """End every embargo whose date has come, now (the scheduler does it every few minutes)."""

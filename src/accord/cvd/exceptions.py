@@ -9,6 +9,8 @@ from accord.cvd.states import StateConflict
 __all__ = [
     "AttachmentTooLarge",
     "CvdError",
+    "CveServicesNotConfigured",
+    "CveServicesRefused",
     "InvalidAttachment",
     "InvalidField",
     "NotAllowed",
@@ -45,3 +47,14 @@ class InvalidAttachment(CvdError, errors.UnsupportedType):
 
 class RateLimited(CvdError, errors.TooManyRequests):
     """Too many reports from one address or reporter in the window."""
+
+
+class CveServicesNotConfigured(CvdError, errors.Conflict):
+    """CVE Services is asked for, but the instance has no credentials for it."""
+
+
+class CveServicesRefused(CvdError):
+    """CVE Services refused a request, or could not be reached; the message is its own."""
+
+    http_status = 502
+    title = "CVE Services refused"
