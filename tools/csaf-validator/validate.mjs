@@ -2,6 +2,8 @@
 // document read from standard input, and prints one JSON object on standard output:
 //   {"isValid": bool, "errors": [{"test": "mandatoryTest_6_1_11", "instancePath": "/...",
 //    "message": "..."}], "warnings": [...]}
+// With --batch, standard input is a JSON array of documents and the output an array of
+// such objects, in order: loading the library takes seconds, validating a document less.
 // Accord runs it in a subprocess (accord.cvd.advisories.csaf_validator) with a timeout and
 // a size cap. Only the mandatory tests run: they read the document alone. Before the
 // library is loaded, every way out to the network or to another program is replaced by
@@ -56,10 +58,19 @@ async function main() {
     }
     return
   }
-  const document = JSON.parse(await readStdin())
+  const batch = process.argv[2] === '--batch'
+  const input = JSON.parse(await readStdin())
+  if (batch && !Array.isArray(input)) throw new Error('--batch needs a JSON array of documents')
   const { default: validate } = await import('@secvisogram/csaf-validator-lib/validate.js')
-  const mandatory = await import('@secvisogram/csaf-validator-lib/mandatoryTests.js')
-  const result = await validate(Object.values(mandatory), document)
+  const mandatory = Object.values(await import('@secvisogram/csaf-validator-lib/mandatoryTests.js'))
+  const results = []
+  for (const document of batch ? input : [input]) {
+    results.push(summarise(await validate(mandatory, document)))
+  }
+  process.stdout.write(JSON.stringify(batch ? results : results[0]))
+}
+
+function summarise(result) {
   const pick = (key) =>
     result.tests.flatMap((test) =>
       test[key].map((entry) => ({
@@ -68,9 +79,7 @@ async function main() {
         message: entry.message,
       }))
     )
-  process.stdout.write(
-    JSON.stringify({ isValid: result.isValid, errors: pick('errors'), warnings: pick('warnings') })
-  )
+  return { isValid: result.isValid, errors: pick('errors'), warnings: pick('warnings') }
 }
 
 main().catch((error) => {

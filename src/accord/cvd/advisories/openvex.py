@@ -26,7 +26,9 @@ NO_STATEMENT_YET = "No vendor has yet stated whether this product is affected."
 
 
 def build(snapshot: Snapshot) -> dict[str, Any]:
-    base = snapshot.advisory_url or f"{snapshot.publisher.namespace.rstrip('/')}/{snapshot.reference}"
+    base = (
+        snapshot.advisory_url or f"{snapshot.publisher.namespace.rstrip('/')}/{snapshot.reference}"
+    )
     statements = [
         statement
         for vulnerability in snapshot.vulnerabilities
@@ -116,7 +118,9 @@ def _validator() -> Any:
 
 def validate(document: dict[str, Any]) -> list[Failure]:
     """The official OpenVEX 0.2.0 JSON schema."""
-    errors = sorted(_validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(
+        _validator().iter_errors(document), key=lambda e: list(map(str, e.absolute_path))
+    )
     return [Failure("openvex", e.json_path, e.message[:500]) for e in errors[:MAX_SCHEMA_FAILURES]]
 
 
