@@ -528,3 +528,15 @@ def test_corpus_advisories_pass_the_mandatory_tests(
     )
     assert results is not None
     assert {n: r for n, r in zip(names, results, strict=True) if r} == {}
+
+
+def test_missing_validator_skips_locally_and_fails_where_required(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(samples, "VALIDATOR_MODULES", tmp_path / "absent")
+    monkeypatch.delenv("ACCORD_REQUIRE_CSAF_VALIDATOR", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="make tools/csaf-validator"):
+        samples.require_csaf_validator()
+    monkeypatch.setenv("ACCORD_REQUIRE_CSAF_VALIDATOR", "1")
+    with pytest.raises(pytest.fail.Exception, match="ACCORD_REQUIRE_CSAF_VALIDATOR is set"):
+        samples.require_csaf_validator()
