@@ -213,6 +213,26 @@ def test_product_fixed_without_a_range_gets_one_below_the_fix() -> None:
     assert csaf.schema_failures(doc) == []
 
 
+def test_several_fixed_versions_of_one_product() -> None:
+    doc = csaf.build_advisory(samples.two_fixes())
+    widget, thing = (vendor["branches"][0] for vendor in doc["product_tree"]["branches"])
+    assert [(b["name"], b["product"]["product_id"]) for b in widget["branches"]] == [
+        ("vers:npm/>=1.0.0|<1.4.2", "P1"),
+        ("1.4.2", "P1-FIX1"),
+        ("1.5.0", "P1-FIX2"),
+    ]
+    assert [(b["name"], b["product"]["product_id"]) for b in thing["branches"]] == [
+        ("vers:generic/*", "P3"),
+        ("3.1", "P3-FIX1"),
+        ("3.2", "P3-FIX2"),
+    ]
+    assert vulnerability(doc, 2)["product_status"] == {
+        "fixed": ["P1-FIX2", "P3-FIX2"],
+        "known_affected": ["P1", "P3"],
+    }
+    assert vulnerability(doc)["scores"][0]["cvss_v3"]["version"] == "3.0"
+
+
 def test_product_ids_are_stable_and_defined() -> None:
     one = csaf.build_advisory(samples.snapshot())
     again = csaf.build_advisory(samples.snapshot())

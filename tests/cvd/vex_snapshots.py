@@ -163,7 +163,32 @@ def unanswered(**changes: Any) -> Snapshot:
     return snapshot(vulnerabilities=(quiet,), **changes)
 
 
+def two_fixes(**changes: Any) -> Snapshot:
+    """One product fixed in 1.4.2 for one flaw and 1.5.0 for another; one without a
+    version range fixed in two versions."""
+
+    def flaw(number: int, version: str, other: str) -> Vulnerability:
+        return Vulnerability(
+            number=number,
+            title=f"Flaw {number}",
+            description=f"Flaw number {number}.",
+            cvss_vector="CVSS:3.0/AV:L/AC:H/PR:L/UI:N/S:U/C:H/I:N/A:N",
+            product_keys=("P1", "P3"),
+            statuses=(
+                ProductStatus("P1", ACME, "fixed", fixed_version=version),
+                ProductStatus("P3", OTHER, "fixed", fixed_version=other),
+            ),
+        )
+
+    return snapshot(
+        vulnerabilities=(flaw(1, "1.4.2", "3.1"), flaw(2, "1.5.0", "3.2")),
+        products=(WIDGET, THING),
+        **changes,
+    )
+
+
 SNAPSHOTS = {
+    "two-fixes": two_fixes,
     "many-products": snapshot,
     "one-product": one_product,
     "revised": revised,

@@ -184,15 +184,20 @@ class _Builder:
         self.statuses = {
             v.number: one_status_per_product(snapshot, v) for v in snapshot.vulnerabilities
         }
-        # (product key, fixed version) -> the product id of that fixed version
+        # (product key, fixed version) -> the product id of that fixed version: P1-FIX1,
+        # P1-FIX2, ... numbered per product in the order of the versions.
+        fixes = sorted(
+            {
+                (st.product_key, st.fixed_version)
+                for statuses in self.statuses.values()
+                for st in statuses
+                if st.status == "fixed" and st.fixed_version
+            }
+        )
         self.fixed_ids: dict[tuple[str, str], str] = {}
-        for statuses in self.statuses.values():
-            for status in statuses:
-                if status.status == "fixed" and status.fixed_version:
-                    key = (status.product_key, status.fixed_version)
-                    self.fixed_ids.setdefault(
-                        key, f"{status.product_key}-FIX{len(self.fixed_ids) + 1}"
-                    )
+        for key, version in fixes:
+            count = sum(1 for other, _ in self.fixed_ids if other == key) + 1
+            self.fixed_ids[key, version] = f"{key}-FIX{count}"
 
     def document(self) -> dict[str, Any]:
         return {
@@ -349,7 +354,7 @@ class _Builder:
         if v.cve_id:
             entry["cve"] = v.cve_id
         entry["ids"] = [{"system_name": f"{s.publisher.name} case", "text": vulnerability_id(s, v)}]
-        entry["title"] = v.title
+        entry["title"] = v.title or vulnerability_id(s, v)
         notes = [
             {"category": "description", "title": "Description", "text": v.description or v.title}
         ]

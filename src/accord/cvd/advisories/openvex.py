@@ -14,7 +14,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from accord.cvd.advisories.csaf import one_status_per_product, timestamp, vulnerability_id
+from accord.cvd.advisories.csaf import (
+    engine_version,
+    one_status_per_product,
+    timestamp,
+    vulnerability_id,
+)
 from accord.cvd.advisories.formats import Failure, Format
 from accord.cvd.advisories.snapshot import Product, ProductStatus, Snapshot, Vulnerability
 
@@ -42,7 +47,7 @@ def build(snapshot: Snapshot) -> dict[str, Any]:
         "timestamp": timestamp(snapshot.initial_release),
         "last_updated": timestamp(snapshot.current_release),
         "version": snapshot.version,
-        "tooling": snapshot.generator or "Accord",
+        "tooling": " ".join(filter(None, (snapshot.generator or "Accord", engine_version()))),
         "statements": statements,
     }
     return document
