@@ -84,7 +84,10 @@ def test_document_passes_the_mandatory_tests(
 
 def test_validate_runs_schema_and_mandatory_tests(settings: Any) -> None:
     settings.ACCORD_CSAF_VALIDATOR = samples.require_csaf_validator()
-    assert csaf.FORMATS[1].validate(csaf.build_vex(samples.revised())) == []
+    advisory, vex = csaf.FORMATS
+    assert (advisory.key, vex.key) == ("csaf", "csaf-vex")
+    assert advisory.validate(advisory.build(samples.revised())) == []
+    assert vex.validate(vex.build(samples.revised())) == []
 
 
 # -- what the document says ------------------------------------------------------------
@@ -560,3 +563,73 @@ def test_missing_validator_skips_locally_and_fails_where_required(
     monkeypatch.setenv("ACCORD_REQUIRE_CSAF_VALIDATOR", "1")
     with pytest.raises(pytest.fail.Exception, match="ACCORD_REQUIRE_CSAF_VALIDATOR is set"):
         samples.require_csaf_validator()
+
+
+def test_latest_statement_wins_between_other_vendors() -> None:
+    from datetime import datetime
+
+    older = ProductStatus("P4", "A", "affected", updated_at=datetime(2026, 1, 1, 12, 0))
+    newer = ProductStatus(
+        "P4", "B", "fixed", fixed_version="2.0", note="Danke.", updated_at=samples.FEB
+    )
+    flaw = Vulnerability(1, "Flaw", "A flaw.", product_keys=("P4",), statuses=(newer, older))
+    doc = csaf.build_advisory(samples.snapshot(vulnerabilities=(flaw,)))
+    vuln = vulnerability(doc)
+    assert vuln["product_status"] == {"fixed": ["P4-FIX1"], "known_affected": ["P4"]}
+    assert (
+        vuln["remediations"][0]["details"] == "Fixed in version 2.0: update to it or later. Danke."
+    )
+    probe = doc["product_tree"]["branches"][1]["branches"][1]
+    assert probe["branches"][0]["name"] == "vers:pypi/<2.0"  # the scheme from the purl
+
+
+def test_fixed_without_a_version_keeps_the_vendors_note() -> None:
+    fixed = ProductStatus("P6", samples.ACME, "fixed", note="Behoben im Dienst selbst.")
+    flaw = Vulnerability(1, "Flaw", "A flaw.", product_keys=("P6",), statuses=(fixed,))
+    vuln = vulnerability(csaf.build_vex(samples.snapshot(vulnerabilities=(flaw,))))
+    assert vuln["product_status"] == {"fixed": ["P6"]}
+    assert vuln["remediations"] == [
+        {"category": "vendor_fix", "details": "Behoben im Dienst selbst.", "product_ids": ["P6"]}
+    ]
+
+
+def profile_case(name: str) -> tuple[dict[str, Any], str]:
+    vex = copy.deepcopy(csaf.build_vex(samples.snapshot()))
+    if name == "no product tree":
+        del vex["product_tree"]
+        return vex, "a product_tree is required (6.1.27.4)"
+    if name == "no vulnerabilities":
+        del vex["vulnerabilities"]
+        return vex, "a VEX document needs vulnerabilities (6.1.27.11)"
+    if name == "no product status":
+        del vulnerability(vex)["product_status"]
+        return vex, "a product_status is required (6.1.27.6)"
+    if name == "no impact statement":
+        del vulnerability(vex)["flags"], vulnerability(vex)["threats"]
+        return vex, "P2: no impact statement (6.1.27.9)"
+    advisory = copy.deepcopy(csaf.build_advisory(samples.snapshot()))
+    del vulnerability(advisory)["notes"]
+    return advisory, "notes are required (6.1.27.5)"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "no product tree",
+        "no vulnerabilities",
+        "no product status",
+        "no impact statement",
+        "no vulnerability notes",
+    ],
+)
+def test_profile_requirements_hold_without_node(name: str) -> None:
+    document, message = profile_case(name)
+    assert message in [f.message for f in csaf.schema_failures(document)]
+
+
+def test_profile_requirements_apply_to_advisories_and_vex_only() -> None:
+    doc = copy.deepcopy(csaf.build_advisory(samples.snapshot()))
+    doc["document"]["category"] = "csaf_base"
+    del doc["product_tree"]
+    assert csaf.schema_failures(doc) == []
+    assert csaf.schema_failures([]) != []  # type: ignore[arg-type]

@@ -144,3 +144,16 @@ def test_broken_document_fails_with_paths() -> None:
     assert (f"$.statements[{index}]", "'action_statement' is a required property") in found
     assert any(p == "$.statements[0].status" and "exploitable" in m for p, m in found)
     assert {f.format for f in failures} == {"openvex"}
+
+
+def test_statement_notes_and_supplier() -> None:
+    from accord.cvd.advisories.snapshot import Product
+
+    nameless = Product("P9", "Bare", "")
+    looking = ProductStatus("P9", "", "under_investigation", note="Wir prüfen das.")
+    flaw = Vulnerability(1, "Flaw", "A flaw.", product_keys=("P9",), statuses=(looking,))
+    doc = openvex.build(samples.snapshot(vulnerabilities=(flaw,), products=(nameless,)))
+    (statement,) = doc["statements"]
+    assert statement["status_notes"] == "Wir prüfen das."
+    assert "supplier" not in statement
+    assert openvex.validate(doc) == []
