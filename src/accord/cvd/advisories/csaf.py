@@ -356,26 +356,14 @@ class _Builder:
         entry["ids"] = [{"system_name": f"{s.publisher.name} case", "text": vulnerability_id(s, v)}]
         entry["title"] = v.title or vulnerability_id(s, v)
         notes = [
-            {"category": "description", "title": "Description", "text": v.description or v.title}
+            {
+                "category": "description",
+                "title": "Description",
+                "text": v.description or entry["title"],
+            }
         ]
-        names = cwe_names()
-        named = [i for i in v.cwe_ids if i in names]
-        if named:
-            entry["cwe"] = {"id": f"CWE-{named[0]}", "name": names[named[0]]}
-        if len(v.cwe_ids) > (1 if named else 0):
-            listed = ", ".join(f"CWE-{i}" for i in v.cwe_ids)
-            notes.append({"category": "other", "title": "Weaknesses (CWE)", "text": listed})
-        status = self.product_status(v)
-        groups = {k: sorted(ids) for k, ids in status.items() if ids}
-        if not groups:
-            groups = {"under_investigation": sorted(v.product_keys or (p.key for p in s.products))}
-            notes.append(
-                {
-                    "category": "general",
-                    "title": "Product status",
-                    "text": "No vendor has yet stated whether these products are affected.",
-                }
-            )
+        entry.update(_weakness(v, notes))
+        groups = self.product_status_groups(v, notes)
         entry["product_status"] = groups
         entry.update(self.scores(v, groups, notes))
         entry["notes"] = notes
@@ -385,6 +373,24 @@ class _Builder:
         if s.acknowledgments:
             entry["acknowledgments"] = [{"names": list(s.acknowledgments)}]
         return entry
+
+    def product_status_groups(
+        self, v: Vulnerability, notes: list[dict[str, str]]
+    ) -> dict[str, list[str]]:
+        """The product ids by status; a vulnerability no vendor has answered for lists its
+        products as under investigation, and a note says why."""
+        groups = {k: sorted(ids) for k, ids in self.product_status(v).items() if ids}
+        if groups:
+            return groups
+        notes.append(
+            {
+                "category": "general",
+                "title": "Product status",
+                "text": "No vendor has yet stated whether these products are affected.",
+            }
+        )
+        keys = v.product_keys or tuple(p.key for p in self.snapshot.products)
+        return {"under_investigation": sorted(keys)}
 
     def product_status(self, v: Vulnerability) -> dict[str, set[str]]:
         status: dict[str, set[str]] = defaultdict(set)
@@ -481,6 +487,17 @@ class _Builder:
                 entry["summary"] = summary
             merged[key] = entry
         return list(merged.values())
+
+
+def _weakness(v: Vulnerability, notes: list[dict[str, str]]) -> dict[str, Any]:
+    """CSAF 2.0 takes one CWE, named as MITRE names it (6.1.11): the first listed one; all
+    of them are named in a note when there are more, or when none is in the list."""
+    names = cwe_names()
+    named = [i for i in v.cwe_ids if i in names]
+    if len(v.cwe_ids) > (1 if named else 0):
+        listed = ", ".join(f"CWE-{i}" for i in v.cwe_ids)
+        notes.append({"category": "other", "title": "Weaknesses (CWE)", "text": listed})
+    return {"cwe": {"id": f"CWE-{named[0]}", "name": names[named[0]]}} if named else {}
 
 
 def one_status_per_product(snapshot: Snapshot, v: Vulnerability) -> list[ProductStatus]:
