@@ -253,7 +253,7 @@ class _Builder:
         }
 
     def distribution(self) -> dict[str, Any]:
-        tlp = self.snapshot.tlp.lower()
+        tlp = self.snapshot.tlp.lower().removeprefix("tlp:")
         distribution: dict[str, Any] = {"tlp": {"label": TLP_LABELS[tlp], "url": TLP_URL}}
         if tlp == "amber+strict":
             distribution["text"] = AMBER_STRICT_TEXT
