@@ -157,3 +157,12 @@ def test_statement_notes_and_supplier() -> None:
     assert statement["status_notes"] == "Wir prüfen das."
     assert "supplier" not in statement
     assert openvex.validate(doc) == []
+
+
+def test_every_format_is_registered() -> None:
+    from accord.cvd.advisories.formats import all_formats
+
+    found = all_formats()
+    assert {"csaf", "csaf-vex", "openvex"} <= set(found)
+    assert found["openvex"].media_type == "application/json"
+    assert found["csaf-vex"].label == "CSAF 2.0 VEX"
