@@ -85,3 +85,11 @@ def cvd_world(make_user: Any, secretariat: User) -> World:
         vulnerability=vulnerability,
         **people,
     )
+
+
+@pytest.fixture(autouse=True)
+def _csaf_validator_off(settings: Any) -> None:
+    """Loading the BSI CSAF validator takes node seconds (it compiles its schemas), so the
+    CVD tests publish against the JSON schema alone; tests/cvd/test_advisory_csaf.py runs
+    the validator itself on every kind of document Accord builds."""
+    settings.ACCORD_CSAF_VALIDATOR = ""
