@@ -111,7 +111,8 @@ def test_a_record_is_valid_and_says_what_the_case_says() -> None:
     assert cna["problemTypes"][1]["descriptions"][0] == {
         "lang": "en",
         "cweId": "CWE-79",
-        "description": "CWE-79",
+        "description": "CWE-79 Improper Neutralization of Input During Web Page Generation "
+        "('Cross-site Scripting')",
         "type": "CWE",
     }
     assert cna["credits"] == [{"lang": "en", "value": "Zoë Ångström", "type": "finder"}]

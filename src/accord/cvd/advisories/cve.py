@@ -27,6 +27,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from packageurl import PackageURL
 from univers.version_range import VersionRange
 
+from accord.cvd.advisories.csaf import cwe_names
 from accord.cvd.advisories.formats import Failure, Format
 from accord.cvd.advisories.snapshot import Product, ProductStatus, Snapshot, Vulnerability
 
@@ -173,7 +174,11 @@ def _published_container(snapshot: Snapshot, vulnerability: Vulnerability) -> di
 
 
 def _cwe(number: int) -> dict[str, str]:
-    return {"lang": "en", "cweId": f"CWE-{number}", "description": f"CWE-{number}", "type": "CWE"}
+    """A problem type in the CVE List's usual words: `CWE-79 Improper Neutralization ...`,
+    MITRE's name where the CWE catalogue knows the id."""
+    name = cwe_names().get(number)
+    description = f"CWE-{number} {name}" if name else f"CWE-{number}"
+    return {"lang": "en", "cweId": f"CWE-{number}", "description": description, "type": "CWE"}
 
 
 def _references(snapshot: Snapshot) -> list[dict[str, Any]]:
