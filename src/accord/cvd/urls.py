@@ -10,6 +10,7 @@ from accord.cvd.views import (
     delivery,
     discussion,
     embargo,
+    provider,
     reports,
     statements,
     timeline,
@@ -20,6 +21,7 @@ app_name = "cvd"
 # Fixed paths (cvd/triage/, cvd/coordinators/, cvd/contact/<slug>/) come before the
 # case pages, whose first segment is any case reference.
 urlpatterns: list[URLPattern | URLResolver] = [
+    *provider.urlpatterns,
     *reports.urlpatterns,
     *coordinators.urlpatterns,
     *delivery.urlpatterns,

@@ -1,0 +1,231 @@
+"""The instance's security.txt, disclosure policy and CSAF provider directory, through HTTP."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pysequoia
+import pytest
+from django.test import Client
+
+from accord.accounts.models import User
+from accord.cvd import security_txt, signing
+from accord.cvd.models import Advisory, Tlp
+from accord.cvd.selectors import provider
+from accord.engine.checks import schemas
+from tests.cvd.provider_world import make_advisory
+
+pytestmark = pytest.mark.django_db
+
+BASE = "https://accord.test"
+WHITE = "/.well-known/csaf/white/"
+
+
+@pytest.fixture(autouse=True)
+def _instance(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("ACCORD_DATA_DIR", str(data_dir))
+    settings.ACCORD_BASE_URL = BASE
+    settings.ALLOWED_HOSTS = ["testserver", "accord.test"]
+    provider.forget()
+    return data_dir
+
+
+@pytest.fixture
+def advisories(secretariat: User) -> dict[str, Advisory]:
+    return {
+        "old": make_advisory(secretariat, "ACC-2025-0007"),
+        "new": make_advisory(
+            secretariat,
+            "ACC-2026-0002",
+            initial=datetime(2026, 3, 1, tzinfo=UTC),
+            current=datetime(2026, 4, 2, tzinfo=UTC),
+        ),
+        "amber": make_advisory(secretariat, "ACC-2026-0003", tlp=Tlp.AMBER),
+        "green": make_advisory(secretariat, "ACC-2026-0004", tlp=Tlp.GREEN),
+    }
+
+
+def served_key(client: Client) -> pysequoia.Cert:
+    metadata = client.get("/.well-known/csaf/provider-metadata.json").json()
+    url = metadata["public_openpgp_keys"][0]["url"]
+    response = client.get(url.removeprefix(BASE))
+    assert response["Content-Type"] == "application/pgp-keys"
+    assert b"PRIVATE" not in response.content
+    return pysequoia.Cert.from_bytes(response.content)
+
+
+def test_security_txt_names_the_report_form_policy_key_and_csaf(client: Client) -> None:
+    response = client.get("/.well-known/security.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    text = response.content.decode()
+    assert text.startswith("-----BEGIN PGP SIGNED MESSAGE-----\n")
+    fingerprint = signing.instance_key().fingerprint
+    for line in (
+        f"Contact: {BASE}/report/",
+        f"Policy: {BASE}/report/policy/",
+        f"Encryption: {BASE}/.well-known/csaf/openpgp/{fingerprint}.asc",
+        f"CSAF: {BASE}/.well-known/csaf/provider-metadata.json",
+        f"Canonical: {BASE}/.well-known/security.txt",
+        "Preferred-Languages: en",
+    ):
+        assert line + "\n" in text
+    verified = pysequoia.verify(response.content, store=lambda _ids: [served_key(client)])
+    assert verified.valid_sigs[0].certificate.upper() == fingerprint
+
+
+def test_security_txt_is_signed_once_and_renewed_before_the_fresh_check_warns(
+    client: Client, _instance: Path
+) -> None:
+    first = client.get("/.well-known/security.txt").content
+    assert client.get("/.well-known/security.txt").content == first  # kept, not re-signed
+    kept = security_txt.kept()
+    assert kept is not None
+    assert kept.expires - datetime.now(UTC) > timedelta(days=89)
+    assert (_instance / "openpgp" / "security.txt").stat().st_mode & 0o077 == 0
+    assert not security_txt.renew(now=datetime.now(UTC))
+    later = kept.expires - security_txt.RENEW_WITHIN + timedelta(minutes=1)
+    assert security_txt.renew(now=later)
+    renewed = security_txt.kept()
+    assert renewed is not None and renewed.expires > kept.expires
+    assert client.get("/.well-known/security.txt").content != first
+
+
+def test_the_top_level_security_txt_redirects_to_the_well_known_one(client: Client) -> None:
+    response = client.get("/security.txt")
+    assert response.status_code == 301
+    assert response["Location"] == "/.well-known/security.txt"
+
+
+def test_the_key_is_made_once_and_kept_private(_instance: Path) -> None:
+    key = signing.instance_key()
+    path = _instance / "openpgp" / "instance-key.asc"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert (_instance / "openpgp").stat().st_mode & 0o077 == 0
+    assert signing.instance_key() == key
+    rotated = signing.rotate_key()
+    assert rotated.fingerprint != key.fingerprint
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_policy_page_shows_the_fingerprint(client: Client) -> None:
+    response = client.get("/report/policy/")
+    assert response.status_code == 200
+    assert signing.instance_key().fingerprint in response.text
+    assert 'href="/report/"' in response.text
+
+
+def test_provider_metadata_is_valid_and_names_the_served_key(
+    client: Client, advisories: dict[str, Advisory]
+) -> None:
+    response = client.get("/.well-known/csaf/provider-metadata.json")
+    assert response["Content-Type"] == "application/json"
+    assert "max-age" in response["Cache-Control"]
+    metadata = response.json()
+    assert schemas.schema_errors(schemas.CSAF_PROVIDER_METADATA, metadata) == []
+    assert metadata["canonical_url"] == f"{BASE}/.well-known/csaf/provider-metadata.json"
+    assert metadata["role"] == "csaf_trusted_provider"
+    assert metadata["publisher"]["category"] == "coordinator"
+    assert metadata["distributions"] == [{"directory_url": BASE + WHITE}]
+    assert metadata["last_updated"] == "2026-04-02T00:00:00.000Z"
+    assert metadata["public_openpgp_keys"][0]["fingerprint"] == served_key(client).fingerprint.upper()
+
+
+def test_only_clear_advisories_are_listed(
+    client: Client, advisories: dict[str, Advisory]
+) -> None:
+    index = client.get(WHITE + "index.txt")
+    assert index["Content-Type"] == "text/plain; charset=utf-8"
+    assert index.content.decode() == "2026/acc-2026-0002.json\n2025/acc-2025-0007.json\n"
+    changes = client.get(WHITE + "changes.csv")
+    assert changes["Content-Type"] == "text/csv; charset=utf-8"
+    assert list(csv.reader(io.StringIO(changes.content.decode()))) == [
+        ["2026/acc-2026-0002.json", "2026-04-02T00:00:00.000Z"],
+        ["2025/acc-2025-0007.json", "2025-11-03T09:00:00.000Z"],
+    ]
+    for hidden in ("acc-2026-0003", "acc-2026-0004"):
+        assert client.get(f"{WHITE}2025/{hidden}.json").status_code == 404
+        assert client.get(f"{WHITE}2025/{hidden}.json.asc").status_code == 404
+        everything = b"".join(
+            client.get(WHITE + path).content for path in ("", "index.txt", "changes.csv", "2025/")
+        )
+        assert hidden.encode() not in everything
+
+
+def test_each_document_comes_with_hashes_and_a_signature_that_verify(
+    client: Client, advisories: dict[str, Advisory]
+) -> None:
+    path = WHITE + "2026/acc-2026-0002.json"
+    response = client.get(path)
+    assert response["Content-Type"] == "application/json"
+    body = response.content
+    assert json.loads(body) == advisories["new"].documents["csaf"]
+    assert schemas.schema_errors(schemas.CSAF_ADVISORY, json.loads(body)) == []
+    for algorithm in ("sha256", "sha512"):
+        line = client.get(f"{path}.{algorithm}").content.decode()
+        assert line == f"{hashlib.new(algorithm, body).hexdigest()}  acc-2026-0002.json\n"
+    signature = client.get(path + ".asc")
+    assert signature["Content-Type"] == "application/pgp-signature"
+    cert = served_key(client)
+    sig = pysequoia.Sig.from_bytes(signature.content)
+    assert pysequoia.verify(body, store=lambda _ids: [cert], signature=sig).valid_sigs
+    assert client.get(path + ".asc").content == signature.content  # kept, not re-signed
+
+
+def test_the_folders_can_be_browsed(client: Client, advisories: dict[str, Advisory]) -> None:
+    top = client.get(WHITE)
+    assert top.status_code == 200
+    for entry in ("index.txt", "changes.csv", "2025/", "2026/"):
+        assert f'href="{entry}"' in top.text
+    year = client.get(WHITE + "2026/")
+    for suffix in ("", ".asc", ".sha256", ".sha512"):
+        assert f'href="acc-2026-0002.json{suffix}"' in year.text
+    assert client.get(WHITE + "1999/").status_code == 404
+
+
+def test_a_withdrawn_advisory_stays_listed_with_its_new_date(
+    client: Client, advisories: dict[str, Advisory]
+) -> None:
+    old = advisories["old"]
+    assert "2025/acc-2025-0007.json" in client.get(WHITE + "index.txt").content.decode()
+    withdrawn_at = datetime(2026, 5, 1, tzinfo=UTC)
+    document = old.documents["csaf"]
+    document["document"]["tracking"]["current_release_date"] = "2026-05-01T00:00:00.000Z"
+    document["document"]["tracking"]["status"] = "final"
+    Advisory.objects.filter(pk=old.pk).update(
+        state=Advisory.State.WITHDRAWN,
+        version=2,
+        current_release_at=withdrawn_at,
+        documents={"csaf": document},
+    )
+    rows = list(csv.reader(io.StringIO(client.get(WHITE + "changes.csv").content.decode())))
+    assert rows[0] == ["2025/acc-2025-0007.json", "2026-05-01T00:00:00.000Z"]
+    served = client.get(WHITE + "2025/acc-2025-0007.json").json()
+    assert served["document"]["tracking"]["current_release_date"] == "2026-05-01T00:00:00.000Z"
+
+
+def test_a_new_publication_appears_without_being_announced(
+    client: Client, secretariat: User, advisories: dict[str, Advisory]
+) -> None:
+    assert len(client.get(WHITE + "index.txt").content.splitlines()) == 2
+    make_advisory(secretariat, "ACC-2026-0009", initial=datetime(2026, 6, 1, tzinfo=UTC))
+    assert client.get(WHITE + "index.txt").content.splitlines()[0] == b"2026/acc-2026-0009.json"
+
+
+def test_conditional_requests_are_answered_not_modified(
+    client: Client, advisories: dict[str, Advisory]
+) -> None:
+    first = client.get(WHITE + "index.txt")
+    again = client.get(WHITE + "index.txt", headers={"If-None-Match": first["ETag"]})
+    assert again.status_code == 304
+
+
+def test_another_key_is_not_served(client: Client) -> None:
+    assert client.get("/.well-known/csaf/openpgp/" + "A" * 40 + ".asc").status_code == 404
