@@ -12,13 +12,17 @@ from typing import Any
 
 import pysequoia
 import pytest
+from click.testing import CliRunner
 from django.test import Client
 
 from accord.accounts.models import User
+from accord.audit.models import Event
+from accord.cli import main
 from accord.cvd import security_txt, signing
 from accord.cvd.models import Advisory, Tlp
 from accord.cvd.selectors import provider
 from accord.engine.checks import schemas
+from accord.worker import Scheduler
 from tests.cvd.provider_world import make_advisory
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +32,7 @@ WHITE = "/.well-known/csaf/white/"
 
 
 @pytest.fixture(autouse=True)
-def _instance(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def instance_dir(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     data_dir = tmp_path / "data"
     monkeypatch.setenv("ACCORD_DATA_DIR", str(data_dir))
     settings.ACCORD_BASE_URL = BASE
@@ -82,20 +86,36 @@ def test_security_txt_names_the_report_form_policy_key_and_csaf(client: Client) 
 
 
 def test_security_txt_is_signed_once_and_renewed_before_the_fresh_check_warns(
-    client: Client, _instance: Path
+    client: Client, instance_dir: Path
 ) -> None:
     first = client.get("/.well-known/security.txt").content
     assert client.get("/.well-known/security.txt").content == first  # kept, not re-signed
     kept = security_txt.kept()
     assert kept is not None
     assert kept.expires - datetime.now(UTC) > timedelta(days=89)
-    assert (_instance / "openpgp" / "security.txt").stat().st_mode & 0o077 == 0
+    assert (instance_dir / "openpgp" / "security.txt").stat().st_mode & 0o077 == 0
     assert not security_txt.renew(now=datetime.now(UTC))
     later = kept.expires - security_txt.RENEW_WITHIN + timedelta(minutes=1)
     assert security_txt.renew(now=later)
     renewed = security_txt.kept()
-    assert renewed is not None and renewed.expires > kept.expires
+    assert renewed is not None
+    assert renewed.expires > kept.expires
     assert client.get("/.well-known/security.txt").content != first
+
+
+def test_the_scheduler_renews_security_txt(client: Client) -> None:
+    client.get("/.well-known/security.txt")
+    kept = security_txt.kept()
+    assert kept is not None
+    clock = [kept.expires - timedelta(days=60)]
+    scheduler = Scheduler(every=300, interval=timedelta(days=1), clock=lambda: clock[0])
+    scheduler.tick()
+    assert security_txt.kept() == kept
+    clock[0] = kept.expires - timedelta(days=40)
+    scheduler.tick()
+    renewed = security_txt.kept()
+    assert renewed is not None
+    assert renewed.expires == (clock[0] + security_txt.EXPIRES_AFTER).replace(microsecond=0)
 
 
 def test_the_top_level_security_txt_redirects_to_the_well_known_one(client: Client) -> None:
@@ -104,11 +124,11 @@ def test_the_top_level_security_txt_redirects_to_the_well_known_one(client: Clie
     assert response["Location"] == "/.well-known/security.txt"
 
 
-def test_the_key_is_made_once_and_kept_private(_instance: Path) -> None:
+def test_the_key_is_made_once_and_kept_private(instance_dir: Path) -> None:
     key = signing.instance_key()
-    path = _instance / "openpgp" / "instance-key.asc"
+    path = instance_dir / "openpgp" / "instance-key.asc"
     assert path.stat().st_mode & 0o777 == 0o600
-    assert (_instance / "openpgp").stat().st_mode & 0o077 == 0
+    assert (instance_dir / "openpgp").stat().st_mode & 0o077 == 0
     assert signing.instance_key() == key
     rotated = signing.rotate_key()
     assert rotated.fingerprint != key.fingerprint
@@ -135,12 +155,12 @@ def test_provider_metadata_is_valid_and_names_the_served_key(
     assert metadata["publisher"]["category"] == "coordinator"
     assert metadata["distributions"] == [{"directory_url": BASE + WHITE}]
     assert metadata["last_updated"] == "2026-04-02T00:00:00.000Z"
-    assert metadata["public_openpgp_keys"][0]["fingerprint"] == served_key(client).fingerprint.upper()
+    assert (
+        metadata["public_openpgp_keys"][0]["fingerprint"] == served_key(client).fingerprint.upper()
+    )
 
 
-def test_only_clear_advisories_are_listed(
-    client: Client, advisories: dict[str, Advisory]
-) -> None:
+def test_only_clear_advisories_are_listed(client: Client, advisories: dict[str, Advisory]) -> None:
     index = client.get(WHITE + "index.txt")
     assert index["Content-Type"] == "text/plain; charset=utf-8"
     assert index.content.decode() == "2026/acc-2026-0002.json\n2025/acc-2025-0007.json\n"
@@ -229,3 +249,28 @@ def test_conditional_requests_are_answered_not_modified(
 
 def test_another_key_is_not_served(client: Client) -> None:
     assert client.get("/.well-known/csaf/openpgp/" + "A" * 40 + ".asc").status_code == 404
+
+
+def test_keys_are_shown_and_rotated_from_the_shell(client: Client) -> None:
+    runner = CliRunner()
+    shown = runner.invoke(main, ["keys", "show"])
+    assert shown.exit_code == 0, shown.output
+    old = signing.instance_key().fingerprint
+    assert f"Fingerprint: {old}" in shown.output
+    armour = runner.invoke(main, ["keys", "show", "--armour"])
+    assert armour.output.startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+    signed_before = client.get("/.well-known/security.txt").content
+    refused = runner.invoke(main, ["keys", "rotate"], input="n\n")
+    assert refused.exit_code == 1
+    assert signing.instance_key().fingerprint == old
+    rotated = runner.invoke(main, ["keys", "rotate", "--yes"])
+    assert rotated.exit_code == 0, rotated.output
+    new = signing.instance_key().fingerprint
+    assert new != old
+    assert f"New key: {new}" in rotated.output
+    event = Event.objects.get(tag="cvd:key:rotate")
+    assert event.data == {"old": old, "new": new}
+    signed_after = client.get("/.well-known/security.txt").content.decode()
+    assert signed_after.encode() != signed_before
+    assert f"/.well-known/csaf/openpgp/{new}.asc" in signed_after
+    assert client.get(f"/.well-known/csaf/openpgp/{old}.asc").status_code == 404

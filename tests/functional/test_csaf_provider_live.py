@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import ssl
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -148,9 +148,7 @@ def test_only_the_clear_advisory_is_served_over_tls(server: tuple[int, Path]) ->
     with httpx.Client(verify=context, headers={"Host": HOST}) as client:
 
         def get(path: str) -> httpx.Response:
-            return client.get(
-                f"https://127.0.0.1:{port}{path}", extensions={"sni_hostname": HOST}
-            )
+            return client.get(f"https://127.0.0.1:{port}{path}", extensions={"sni_hostname": HOST})
 
         index = get("/.well-known/csaf/white/index.txt")
         assert index.text == "2026/acc-2026-0001.json\n"

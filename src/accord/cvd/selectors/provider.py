@@ -2,9 +2,9 @@
 
 `Advisory.objects.public()` (TLP:CLEAR) is the directory's one source. The directory is
 built from the database when asked and kept per process until a public advisory
-changes: the stamp (how many, the newest id, the latest release, the sum of versions) moves with every
-publication, new version and withdrawal, so whatever publishes an advisory needs to tell
-nothing here.
+changes: the stamp (how many, the newest id, the latest release, the sum of versions)
+moves with every publication, new version and withdrawal, so whatever publishes an
+advisory needs to tell nothing here.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ def public_directory() -> csaf_directory.Directory:
         "tracking_id", "current_release_at", "documents"
     )  # one query; the documents are what is served
     built = csaf_directory.directory(
-        csaf_directory.listed(a.tracking_id, a.documents[CSAF_FORMAT], released=a.current_release_at)
+        csaf_directory.listed(
+            a.tracking_id, a.documents[CSAF_FORMAT], released=a.current_release_at
+        )
         for a in rows
         if isinstance(a.documents.get(CSAF_FORMAT), dict)
     )

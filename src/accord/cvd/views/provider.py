@@ -137,7 +137,9 @@ def document_file(request: HttpRequest, year: str, name: str, suffix: str) -> Ht
     if document is None:
         raise Http404
     if suffix == ".asc":
-        return _file(request, signing.detached_signature(document.body), "application/pgp-signature")
+        return _file(
+            request, signing.detached_signature(document.body), "application/pgp-signature"
+        )
     if suffix in CHECKSUMS:
         body = csaf_directory.checksum(document.body, document.name, CHECKSUMS[suffix])
         return _file(request, body, TEXT)
