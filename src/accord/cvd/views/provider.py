@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import textwrap
 from datetime import datetime
 
 from django.conf import settings
@@ -65,7 +66,7 @@ def legacy_security_txt(request: HttpRequest) -> HttpResponse:
 def policy(request: HttpRequest) -> HttpResponse:
     key = signing.instance_key()
     context = {
-        "fingerprint": key.fingerprint,
+        "fingerprint_groups": " ".join(textwrap.wrap(key.fingerprint, 4)),
         "key_path": csaf_directory.key_path(key.fingerprint),
         "csaf_path": csaf_directory.METADATA_PATH,
     }
