@@ -18,7 +18,7 @@ from django.test import Client
 from accord.accounts.models import User
 from accord.audit.models import Event
 from accord.cli import main
-from accord.cvd import security_txt, signing
+from accord.cvd import csaf_directory, security_txt, signing
 from accord.cvd.models import Advisory, Tlp
 from accord.cvd.selectors import provider
 from accord.engine.checks import schemas
@@ -155,7 +155,8 @@ def test_provider_metadata_is_valid_and_names_the_served_key(
     assert metadata["role"] == "csaf_trusted_provider"
     assert metadata["publisher"]["category"] == "coordinator"
     assert metadata["distributions"] == [{"directory_url": BASE + WHITE}]
-    assert metadata["last_updated"] == "2026-04-02T00:00:00.000Z"
+    newest = max(datetime(2026, 4, 2, tzinfo=UTC), signing.instance_key().created)
+    assert metadata["last_updated"] == csaf_directory.csaf_date(newest)
     assert (
         metadata["public_openpgp_keys"][0]["fingerprint"] == served_key(client).fingerprint.upper()
     )
@@ -178,6 +179,16 @@ def test_only_clear_advisories_are_listed(client: Client, advisories: dict[str, 
             client.get(WHITE + path).content for path in ("", "index.txt", "changes.csv", "2025/")
         )
         assert hidden.encode() not in everything
+
+
+def test_a_clear_advisory_whose_document_claims_another_label_is_left_out(
+    client: Client, advisories: dict[str, Advisory]
+) -> None:
+    new = advisories["new"]
+    new.documents["csaf"]["document"]["distribution"]["tlp"]["label"] = "AMBER"
+    new.save()
+    provider.forget()
+    assert client.get(WHITE + "index.txt").content.decode() == "2025/acc-2025-0007.json\n"
 
 
 def test_each_document_comes_with_hashes_and_a_signature_that_verify(

@@ -14,6 +14,7 @@ per renewal, not per request, and every process serving the same bytes.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,8 @@ from django.urls import reverse
 
 from accord.cvd import csaf_directory, signing
 from accord.engine.checks.fresh import SOON
+
+logger = logging.getLogger(__name__)
 
 EXPIRES_AFTER = timedelta(days=90)
 RENEW_WITHIN = SOON + timedelta(days=15)
@@ -84,7 +87,10 @@ def current(*, base_url: str, now: datetime) -> SecurityTxt:
         return existing
     expires = (now + EXPIRES_AFTER).replace(microsecond=0)
     text = signing.sign_cleartext(fields(base_url=base_url, expires=expires))
-    signing.write_kept(kept_path(), text.encode())
+    try:
+        signing.write_kept(kept_path(), text.encode())
+    except OSError:  # served all the same; signed again on the next request
+        logger.exception("could not keep the signed security.txt in %s", kept_path())
     return SecurityTxt(text, expires)
 
 

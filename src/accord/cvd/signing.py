@@ -19,7 +19,7 @@ import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pysequoia
@@ -36,6 +36,7 @@ class InstanceKey:
     fingerprint: str
     armoured: str
     expires: datetime | None
+    created: datetime  # when this instance made it (the key file's time)
 
 
 def key_dir() -> Path:
@@ -101,7 +102,8 @@ def _read_secret(path: str, _inode: int, _mtime: int) -> pysequoia.Tsk:
 def instance_key() -> InstanceKey:
     """The instance's public key, made now if there is none yet."""
     cert = _secret().extract_certificate()
-    return InstanceKey(cert.fingerprint.upper(), str(cert), cert.expiration)
+    made = datetime.fromtimestamp(key_path().stat().st_mtime, tz=UTC)
+    return InstanceKey(cert.fingerprint.upper(), str(cert), cert.expiration, made)
 
 
 def rotate_key() -> InstanceKey:

@@ -52,7 +52,7 @@ def public_directory() -> csaf_directory.Directory:
             a.tracking_id, a.documents[CSAF_FORMAT], released=a.current_release_at
         )
         for a in rows
-        if isinstance(a.documents.get(CSAF_FORMAT), dict)
+        if _labelled_white(a.documents.get(CSAF_FORMAT))
     )
     _kept.update(stamp=stamp, directory=built)
     return built
@@ -61,3 +61,15 @@ def public_directory() -> csaf_directory.Directory:
 def last_public_release() -> datetime | None:
     """When a public advisory last changed (provider metadata's `last_updated`)."""
     return public_stamp()[2]
+
+
+def _labelled_white(document: object) -> bool:
+    """A CSAF document the TLP:WHITE folder may carry: the advisory is TLP:CLEAR
+    (the query), and the document itself claims no other label (belt and braces, should
+    a document ever be built with the case's label rather than the advisory's)."""
+    if not isinstance(document, dict):
+        return False
+    meta = document.get("document")
+    distribution = meta.get("distribution") if isinstance(meta, dict) else None
+    tlp = distribution.get("tlp") if isinstance(distribution, dict) else None
+    return (tlp.get("label") if isinstance(tlp, dict) else None) in (None, "WHITE", "CLEAR")

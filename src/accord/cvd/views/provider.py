@@ -84,7 +84,8 @@ def public_key(request: HttpRequest, fingerprint: str) -> HttpResponseBase:
 @require_safe
 def provider_metadata(request: HttpRequest) -> HttpResponseBase:
     key = signing.instance_key()
-    updated = selectors.last_public_release() or timezone.make_aware(datetime(2026, 1, 1))
+    # It changes when an advisory does, and when the key does.
+    updated = max(filter(None, (selectors.last_public_release(), key.created)))
     metadata = csaf_directory.provider_metadata(
         base_url=base_url(request),
         publisher_name=settings.ACCORD_INSTANCE_NAME,
