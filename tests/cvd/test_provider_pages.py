@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -286,3 +287,36 @@ def test_keys_are_shown_and_rotated_from_the_shell(client: Client) -> None:
     assert signed_after.encode() != signed_before
     assert f"/.well-known/csaf/openpgp/{new}.asc" in signed_after
     assert client.get(f"/.well-known/csaf/openpgp/{old}.asc").status_code == 404
+
+
+def crawl(client: Client) -> dict[str, bytes]:
+    """Every file the directory links to, from the provider metadata down."""
+    seen: dict[str, bytes] = {}
+    queue = ["/.well-known/csaf/provider-metadata.json", WHITE]
+    while queue:
+        path = queue.pop()
+        if path in seen:
+            continue
+        response = client.get(path)
+        assert response.status_code == 200, path
+        seen[path] = response.content
+        if path.endswith("/"):
+            hrefs = re.findall(r'href="([^"]+)"', response.content.decode())
+            queue += [path + href for href in hrefs if href != "../"]
+        elif path.endswith(("index.txt", "changes.csv")):
+            queue += [WHITE + row[0] for row in csv.reader(io.StringIO(response.content.decode()))]
+    return seen
+
+
+@pytest.mark.parametrize("tlp", [t for t in Tlp if t != Tlp.CLEAR])
+def test_no_advisory_but_a_clear_one_is_anywhere_in_the_directory(
+    client: Client, secretariat: User, tlp: str
+) -> None:
+    make_advisory(secretariat, "ACC-2026-0100")
+    make_advisory(secretariat, "ACC-2026-0666", tlp=tlp)
+    served = crawl(client)
+    assert WHITE + "2025/acc-2026-0100.json.asc" in served
+    # The metadata, two listings, index.txt, changes.csv, and the document with its three.
+    assert len(served) == 1 + 2 + 2 + 4
+    for path, body in served.items():
+        assert b"0666" not in body, path
