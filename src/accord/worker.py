@@ -105,9 +105,12 @@ class Scheduler:
 
             schedule_embargo_ends(now=self.clock())
             self._tend_outbox()
-            # The instance's own security.txt is signed again well before it expires.
+            # The instance's own key is replaced before it expires, and its security.txt
+            # signed again well before that expires (or once the key changed).
             from accord.cvd.security_txt import renew as renew_security_txt
+            from accord.cvd.services.provider import rotate_expiring_key
 
+            rotate_expiring_key(now=self.clock())
             renew_security_txt(now=self.clock())
         except Exception:  # the next tick tries again; a scheduler that dies helps no one
             logger.exception("scheduling evidence scans failed")

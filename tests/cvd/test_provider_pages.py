@@ -22,6 +22,7 @@ from accord.cli import main
 from accord.cvd import csaf_directory, security_txt, signing
 from accord.cvd.models import Advisory, Tlp
 from accord.cvd.selectors import provider
+from accord.cvd.services.provider import rotate_expiring_key
 from accord.engine.checks import schemas
 from accord.worker import Scheduler
 from tests.cvd.provider_world import make_advisory
@@ -320,3 +321,20 @@ def test_no_advisory_but_a_clear_one_is_anywhere_in_the_directory(
     assert len(served) == 1 + 2 + 2 + 4
     for path, body in served.items():
         assert b"0666" not in body, path
+
+
+def test_the_scheduler_replaces_the_key_before_it_expires(client: Client) -> None:
+    signed = client.get("/.well-known/security.txt").content
+    key = signing.instance_key()
+    assert key.expires is not None
+    assert rotate_expiring_key(now=datetime.now(UTC)) is None
+    clock = [key.expires - timedelta(days=59)]
+    scheduler = Scheduler(every=300, interval=timedelta(days=1), clock=lambda: clock[0])
+    scheduler.tick()
+    new = signing.instance_key()
+    assert new.fingerprint != key.fingerprint
+    assert Event.objects.get(tag="cvd:key:rotate").data["old"] == key.fingerprint
+    kept = security_txt.kept()
+    assert kept is not None
+    assert new.fingerprint in kept.text
+    assert kept.text.encode() != signed

@@ -19,7 +19,7 @@ import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pysequoia
@@ -27,6 +27,9 @@ import pysequoia
 from accord import paths
 
 KEY_FILE = "instance-key.asc"
+# Long enough to be worth pinning, short enough to be replaced in a key's lifetime of
+# use; the scheduler rotates it before it expires (services.provider).
+KEY_VALIDITY = timedelta(days=3 * 365)
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,8 @@ def _generate() -> bytes:
     from django.conf import settings
 
     user_id = f"{settings.ACCORD_INSTANCE_NAME} (security.txt and CSAF signing)"
-    return str(pysequoia.Tsk.generate(user_id)).encode("ascii")
+    validity = int(KEY_VALIDITY.total_seconds())
+    return str(pysequoia.Tsk.generate(user_id, validity_seconds=validity)).encode("ascii")
 
 
 def _secret() -> pysequoia.Tsk:

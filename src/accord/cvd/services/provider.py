@@ -1,7 +1,9 @@
-"""The instance's own disclosure key: replacing it is a step the audit log records."""
+"""The instance's own disclosure key: replacing it (by hand, or by the scheduler before it
+expires) is a step the audit log records."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -11,6 +13,10 @@ from accord.cvd import signing
 
 if TYPE_CHECKING:
     from accord.accounts.models import User
+
+# A key this close to its expiry is replaced by the scheduler, well before security.txt
+# or a CSAF signature could be judged by an expired key.
+KEY_RENEW_WITHIN = timedelta(days=60)
 
 
 @transaction.atomic
@@ -26,3 +32,14 @@ def rotate_instance_key(*, actor: User | None) -> signing.InstanceKey:
         data={"old": old.fingerprint if old else None, "new": new.fingerprint},
     )
     return new
+
+
+def rotate_expiring_key(*, now: datetime) -> signing.InstanceKey | None:
+    """Replace the key if it expires within KEY_RENEW_WITHIN of `now` (the scheduler's
+    job: a second scheduler finds the new key and does nothing); the new key, or None."""
+    if not signing.key_path().exists():
+        return None
+    key = signing.instance_key()
+    if key.expires is None or key.expires - now > KEY_RENEW_WITHIN:
+        return None
+    return rotate_instance_key(actor=None)
