@@ -18,7 +18,8 @@ from accord.cvd.models import Advisory
 
 CSAF_FORMAT = "csaf"
 
-_kept: dict[str, object] = {}
+# (stamp, directory), replaced as one (threads of a worker share it).
+_kept: list[tuple[object, csaf_directory.Directory]] = []
 
 
 def public_stamp() -> tuple[int, int, datetime | None, int]:
@@ -40,10 +41,9 @@ def forget() -> None:
 def public_directory() -> csaf_directory.Directory:
     """The distribution folder of every public advisory that has a CSAF document."""
     stamp = public_stamp()
-    if _kept.get("stamp") == stamp:
-        kept = _kept["directory"]
-        assert isinstance(kept, csaf_directory.Directory)
-        return kept
+    kept = _kept[0] if _kept else None
+    if kept is not None and kept[0] == stamp:
+        return kept[1]
     rows = Advisory.objects.public().only(
         "tracking_id", "current_release_at", "documents"
     )  # one query; the documents are what is served
@@ -54,7 +54,7 @@ def public_directory() -> csaf_directory.Directory:
         for a in rows
         if _labelled_white(a.documents.get(CSAF_FORMAT))
     )
-    _kept.update(stamp=stamp, directory=built)
+    _kept[:] = [(stamp, built)]
     return built
 
 
