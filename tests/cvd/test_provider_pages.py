@@ -34,9 +34,9 @@ WHITE = "/.well-known/csaf/white/"
 
 
 @pytest.fixture(autouse=True)
-def instance_dir(settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def instance_dir(settings: Any, tmp_path: Path) -> Path:
     data_dir = tmp_path / "data"
-    monkeypatch.setenv("ACCORD_DATA_DIR", str(data_dir))
+    settings.DATA_DIR = data_dir
     settings.ACCORD_BASE_URL = BASE
     settings.ALLOWED_HOSTS = ["testserver", "accord.test"]
     provider.forget()

@@ -24,8 +24,6 @@ from pathlib import Path
 
 import pysequoia
 
-from accord import paths
-
 KEY_FILE = "instance-key.asc"
 # Long enough to be worth pinning, short enough to be replaced in a key's lifetime of
 # use; the scheduler rotates it before it expires (services.provider).
@@ -43,7 +41,9 @@ class InstanceKey:
 
 
 def key_dir() -> Path:
-    return paths.data_dir() / "openpgp"
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "openpgp"
 
 
 def key_path() -> Path:

@@ -1,4 +1,5 @@
-"""The CVD pages: the public report form under /report/, cases under /cvd/."""
+"""The CVD pages: the public report form under /report/, cases under /cvd/, and the
+instance's own security.txt, disclosure policy and CSAF provider directory."""
 
 from __future__ import annotations
 
