@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pysequoia
+
+logger = logging.getLogger(__name__)
 
 KEY_FILE = "instance-key.asc"
 # Long enough to be worth pinning, short enough to be replaced in a key's lifetime of
@@ -132,5 +135,8 @@ def detached_signature(data: bytes) -> bytes:
     if kept.exists():
         return kept.read_bytes()
     signature = pysequoia.sign(secret.signer(), data, mode=pysequoia.SignatureMode.DETACHED)
-    _write_private(kept, signature, replace=True)
+    try:
+        _write_private(kept, signature, replace=True)
+    except OSError:  # served all the same; signed again when next asked for
+        logger.exception("could not keep a signature in %s", kept.parent)
     return signature
