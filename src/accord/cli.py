@@ -308,6 +308,41 @@ def catalogue_validate(path: Path) -> None:
 
 
 @main.group()
+def keys() -> None:
+    """The instance's OpenPGP key, which signs security.txt and the CSAF advisories."""
+
+
+@keys.command("show")
+@click.option("--armour", is_flag=True, help="Print the public key itself.")
+def keys_show(armour: bool) -> None:
+    """Print the key's fingerprint and expiry (making the key if there is none yet)."""
+    _setup_django()
+    from accord.cvd import signing
+
+    key = signing.instance_key()
+    if armour:
+        click.echo(key.armoured, nl=False)
+        return
+    expires = f"{key.expires:%Y-%m-%d}" if key.expires else "never"
+    click.echo(f"Fingerprint: {key.fingerprint}")
+    click.echo(f"Expires: {expires}")
+    click.echo(f"Kept in: {signing.key_path()}")
+
+
+@keys.command("rotate")
+@click.option("--yes", is_flag=True, help="Do not ask first.")
+def keys_rotate(yes: bool) -> None:
+    """Replace the key with a new one; security.txt and the CSAF files are signed again."""
+    _setup_database()
+    if not yes:
+        click.confirm("Replace the instance's signing key?", abort=True)
+    from accord.cvd.services.provider import rotate_instance_key
+
+    key = rotate_instance_key(actor=None)
+    click.echo(f"New key: {key.fingerprint}")
+
+
+@main.group()
 def audit() -> None:
     """Inspect the tamper-evident audit log."""
 

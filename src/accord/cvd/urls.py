@@ -1,4 +1,5 @@
-"""The CVD pages: the public report form under /report/, cases under /cvd/."""
+"""The CVD pages: the public report form under /report/, cases under /cvd/, and the
+instance's own security.txt, disclosure policy and CSAF provider directory."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from accord.cvd.views import (
     delivery,
     discussion,
     embargo,
+    provider,
     reports,
     statements,
     timeline,
@@ -20,6 +22,7 @@ app_name = "cvd"
 # Fixed paths (cvd/triage/, cvd/coordinators/, cvd/contact/<slug>/) come before the
 # case pages, whose first segment is any case reference.
 urlpatterns: list[URLPattern | URLResolver] = [
+    *provider.urlpatterns,
     *reports.urlpatterns,
     *coordinators.urlpatterns,
     *delivery.urlpatterns,
