@@ -1,15 +1,18 @@
-"""The CVD pages: the public report form under /report/, cases under /cvd/."""
+"""The CVD pages: the public report form under /report/, cases under /cvd/, the public
+advisories under /advisories/."""
 
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
 from accord.cvd.views import (
+    advisories,
     cases,
     coordinators,
     delivery,
     discussion,
     embargo,
+    publication,
     reports,
     statements,
     timeline,
@@ -21,6 +24,7 @@ app_name = "cvd"
 # case pages, whose first segment is any case reference.
 urlpatterns: list[URLPattern | URLResolver] = [
     *reports.urlpatterns,
+    *advisories.urlpatterns,
     *coordinators.urlpatterns,
     *delivery.urlpatterns,
     *cases.urlpatterns,
@@ -28,4 +32,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *statements.urlpatterns,
     *timeline.urlpatterns,
     *discussion.urlpatterns,
+    *publication.urlpatterns,
 ]
