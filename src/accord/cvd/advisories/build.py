@@ -251,5 +251,12 @@ def as_json(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
+def pretty(document: Any) -> str:
+    """A document as shown and downloaded: indented JSON, UTF-8 as it is."""
+    import json
+
+    return json.dumps(document, indent=2, ensure_ascii=False)
+
+
 def revision_of(number: int, date: datetime, summary: str) -> Revision:
     return Revision(number=number, date=date, summary=summary)

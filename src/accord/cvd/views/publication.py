@@ -9,7 +9,6 @@ downloads each format of each version, always as an attachment.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from accord.access import Permission, has_perm
 from accord.cvd.advisories import formats
+from accord.cvd.advisories.build import pretty
 from accord.cvd.exceptions import DocumentsInvalid, InvalidField, NotReady, StateConflict
 from accord.cvd.models import Advisory, Case
 from accord.cvd.selectors import publication as selectors
@@ -54,11 +54,6 @@ class WithdrawForm(forms.Form):
 
 class ScheduleForm(forms.Form):
     enabled = forms.BooleanField(label="Publish when the embargo ends", required=False)
-
-
-def pretty(document: Any) -> str:
-    """A document as shown and downloaded: indented JSON, UTF-8."""
-    return json.dumps(document, indent=2, ensure_ascii=False)
 
 
 def _formats() -> dict[str, formats.Format]:
