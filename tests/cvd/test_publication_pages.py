@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accord.cvd.models import Advisory, Case
 from accord.cvd.services import cases, embargo, publication
-from tests.cvd.advisory_world import FakeFormats, fake_formats, ready  # noqa: F401
+from tests.cvd.advisory_world import FakeFormats
 
 pytestmark = pytest.mark.django_db
 

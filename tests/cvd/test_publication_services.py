@@ -18,7 +18,7 @@ from accord.cvd.models import Advisory, AdvisoryRevision, Case, CaseEvent
 from accord.cvd.services import cases, embargo, publication
 from accord.cvd.states import StateConflict
 from accord.notifications.models import Notification
-from tests.cvd.advisory_world import FakeFormats, fake_formats, make_ready, ready  # noqa: F401
+from tests.cvd.advisory_world import FakeFormats
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_a_case_not_ready_is_refused_with_every_missing_item(
     )
     assert refused.value.http_status == 409
     empty = cases.open_case(actor=w.secretariat, title="Nothing yet", tlp="clear")
-    with pytest.raises(NotReady, match="The case has no vulnerability."):
+    with pytest.raises(NotReady, match=r"The case has no vulnerability\."):
         publication.publish_advisory(actor=w.secretariat, case=empty)
     assert not Advisory.objects.exists()
 
@@ -215,9 +215,7 @@ def test_a_refusal_at_the_embargos_end_is_recorded_and_told(cvd_world: Any) -> N
     assert note.recipient == w.secretariat
 
 
-def test_without_the_option_the_embargos_end_publishes_nothing(
-    cvd_world: Any, ready: Case
-) -> None:
+def test_without_the_option_the_embargos_end_publishes_nothing(cvd_world: Any, ready: Case) -> None:
     _due_embargo(cvd_world, ready)
     embargo.end_due_embargoes(now=timezone.now() + timedelta(days=2))
     assert not Advisory.objects.exists()
