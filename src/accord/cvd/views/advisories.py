@@ -14,12 +14,14 @@ from django.urls import URLPattern, path, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
 
-from accord.cvd.models import Advisory
+from accord.cvd.models import Advisory, Statement
 from accord.cvd.selectors import publication as selectors
-from accord.cvd.views.publication import attachment
+from accord.cvd.views.publication import attachment, labelled, revision_rows
 from accord.notifications.services import absolute_url
 
 FEED_ENTRIES = 50
+STATUS_LABELS = dict(Statement.Status.choices)
+JUSTIFICATION_LABELS = dict(Statement.Justification.choices)
 
 
 def _wants_fragment(request: HttpRequest) -> bool:
@@ -52,7 +54,14 @@ def _vendor_rows(snapshot: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for vulnerability in snapshot.get("vulnerabilities", []):
         statuses = [
-            {**status, "product": products.get(status["product_key"], {})}
+            {
+                **status,
+                "product": products.get(status["product_key"], {}),
+                "status_label": STATUS_LABELS.get(status["status"], status["status"]),
+                "justification_label": JUSTIFICATION_LABELS.get(
+                    status["justification"], status["justification"]
+                ),
+            }
             for status in vulnerability.get("statuses", [])
         ]
         rows.append({**vulnerability, "statuses": statuses})
@@ -67,8 +76,8 @@ def advisory_page(request: HttpRequest, tracking_id: str) -> HttpResponse:
         "vulnerabilities": _vendor_rows(snapshot),
         "products": snapshot.get("products", []),
         "acknowledgments": snapshot.get("acknowledgments", []),
-        "revisions": list(selectors.revisions_of(advisory)),
-        "formats": list(advisory.documents),
+        "revisions": revision_rows(selectors.revisions_of(advisory)),
+        "downloads": labelled(advisory.documents),
     }
     return render(request, "cvd/advisories/page.html", context)
 

@@ -63,11 +63,14 @@ def _formats() -> dict[str, formats.Format]:
         return {}
 
 
-def _downloads(advisory: Advisory | None, documents: dict[str, Any]) -> list[dict[str, str]]:
-    if advisory is None:
-        return []
+def labelled(keys: Any) -> list[tuple[str, str]]:
+    """Each format key with its label (`CSAF 2.0`), for the download links."""
     known = _formats()
-    return [{"key": key, "label": known[key].label if key in known else key} for key in documents]
+    return [(key, f"{known[key].label if key in known else key} (JSON)") for key in keys]
+
+
+def revision_rows(revisions: Any) -> list[dict[str, Any]]:
+    return [{"revision": r, "downloads": labelled(r.documents)} for r in revisions]
 
 
 def _render(
@@ -78,8 +81,8 @@ def _render(
     advisory = selectors.advisory_of(request.user, case)
     context.update(
         advisory=advisory,
-        downloads=_downloads(advisory, advisory.documents if advisory else {}),
-        revisions=list(selectors.revisions_of(advisory)) if advisory else [],
+        downloads=labelled(advisory.documents) if advisory else [],
+        revisions=revision_rows(selectors.revisions_of(advisory)) if advisory else [],
     )
     if context["leads"]:
         documents, failures = services.preview_advisory(actor=actor(request), case=case)
