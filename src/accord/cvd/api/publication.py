@@ -37,13 +37,16 @@ class FailureOut(Schema):
 
 
 class RefusedOut(ErrorOut):
-    """Publication refused: what the case lacks (409) or what the formats found (422)."""
+    """Publication refused (409): what the case lacks. A 422 whose documents failed
+    carries `failures` beside `detail`: each with its format, JSON path and message."""
 
     missing: list[str] = Field(default_factory=list, description="Every item the case lacks")
-    failures: list[FailureOut] = Field(default_factory=list)
+    failures: list[FailureOut] = Field(
+        default_factory=list, description="With a 422: each format's failures"
+    )
 
 
-WRITE = {**refusals(400, 401, 403, 404), 409: RefusedOut, 422: RefusedOut}
+WRITE = {**refusals(400, 401, 403, 404, 422), 409: RefusedOut}
 
 
 class RevisionOut(Schema):
@@ -165,6 +168,9 @@ def get_document(
     "/cases/{reference}/advisory/publish",
     response={201: AdvisoryOut, **WRITE},
     summary="Publish the advisory, or its next version (coordinator)",
+    description="Refused with 409 and `missing` (every item the case lacks), or with 422 "
+    "and `failures` (format, JSON path, message of each document that failed); then "
+    "nothing is published.",
 )
 def publish(request: HttpRequest, reference: Reference, body: PublishIn) -> Any:
     case = _case(request, reference)
