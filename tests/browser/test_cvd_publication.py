@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the fixtures `cvd_world` and `fake_formats` come from the CVD tests)
 """The Publication tab in the browser: the lead previews each format, publishes, sees
 the revision history and downloads; the public advisory page at a desktop's and a
 phone's width, under the pages' CSP."""
