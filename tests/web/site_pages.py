@@ -41,6 +41,7 @@ PUBLIC_PAGES = [
     "/accounts/signup/",
     "/accounts/password/reset/",
     "/api/v1/docs",
+    "/advisories/",
 ]
 
 
