@@ -126,6 +126,8 @@ def test_the_atom_feed_is_valid(cvd_world: Any, ready: Case) -> None:
     assert root.find(f"{ATOM}id").text
     assert root.find(f"{ATOM}updated").text
     assert root.find(f"{ATOM}title").text
+    assert root.find(f"{ATOM}author/{ATOM}name").text  # a feed's entries need an author
+    assert root.find(f"{ATOM}link[@rel='self']").get("href").endswith("/advisories/feed.atom")
     (entry,) = root.findall(f"{ATOM}entry")
     assert entry.find(f"{ATOM}id").text
     assert entry.find(f"{ATOM}updated").text

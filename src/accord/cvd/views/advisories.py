@@ -106,6 +106,8 @@ def feed(request: HttpRequest) -> HttpResponse:
         feed_url=absolute_url(reverse("cvd:advisories_feed")),
         feed_guid=absolute_url(reverse("cvd:advisories_feed")),
         language="en",
+        author_name=settings.ACCORD_INSTANCE_NAME,
+        author_link=absolute_url("/"),
     )
     for advisory in selectors.public_advisories()[:FEED_ENTRIES]:
         link = absolute_url(reverse("cvd:advisory_page", args=[advisory.tracking_id]))
