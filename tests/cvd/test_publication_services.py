@@ -223,3 +223,33 @@ def test_without_the_option_the_embargos_end_publishes_nothing(cvd_world: Any, r
         publication.set_publish_at_embargo_end(
             actor=cvd_world.vendor_a_admin, case=ready, enabled=True
         )
+
+
+def test_a_builder_that_breaks_refuses_the_publication(
+    cvd_world: Any, ready: Case, fake_formats: FakeFormats, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accord.cvd.advisories import formats
+
+    registry = formats.all_formats()
+    broken = registry["openvex"]
+    registry["openvex"] = type(broken)(
+        broken.key, broken.label, broken.media_type, lambda s: 1 / 0, broken.validate
+    )
+    monkeypatch.setattr(formats, "all_formats", lambda: registry)
+    with pytest.raises(DocumentsInvalid) as refused:
+        publication.publish_advisory(actor=cvd_world.secretariat, case=ready)
+    assert [(f.format, f.path) for f in refused.value.failures] == [("openvex", "$")]
+    assert not Advisory.objects.exists()
+
+
+def test_missing_format_modules_refuse_the_publication(
+    cvd_world: Any, ready: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accord.cvd.advisories import formats
+
+    def missing() -> Any:
+        raise ModuleNotFoundError("No module named 'accord.cvd.advisories.cve'")
+
+    monkeypatch.setattr(formats, "all_formats", missing)
+    with pytest.raises(DocumentsInvalid, match="not installed"):
+        publication.publish_advisory(actor=cvd_world.secretariat, case=ready)

@@ -28,7 +28,13 @@ from accord.cvd import rules, states
 from accord.cvd.advisories import formats
 from accord.cvd.advisories.build import as_json, revision_of, snapshot_of
 from accord.cvd.advisories.formats import Failure
-from accord.cvd.exceptions import DocumentsInvalid, InvalidField, NotReady, StateConflict
+from accord.cvd.exceptions import (
+    CvdError,
+    DocumentsInvalid,
+    InvalidField,
+    NotReady,
+    StateConflict,
+)
 from accord.cvd.hooks import ADVISORY_RELEASED, AdvisoryReleased
 from accord.cvd.models import Advisory, AdvisoryRevision, Case
 from accord.cvd.selectors.publication import missing_for_publication
@@ -69,7 +75,11 @@ def _documents(snapshot: Any) -> dict[str, Any]:
     """Every format's document; DocumentsInvalid with every failure if any fails."""
     documents: dict[str, Any] = {}
     failures: list[Failure] = []
-    for key, fmt in formats.all_formats().items():
+    try:
+        known = formats.all_formats()
+    except ImportError as exc:  # an instance without a format's module publishes nothing
+        raise DocumentsInvalid([Failure("*", "$", f"A format is not installed: {exc}")]) from exc
+    for key, fmt in known.items():
         try:
             document = as_json(fmt.build(snapshot))
             failures.extend(fmt.validate(document))
@@ -236,7 +246,7 @@ def publish_at_embargo_end(case: Case) -> Advisory | None:
     try:
         with transaction.atomic():
             return _publish(case, actor=None, summary="", end_embargo=False)
-    except (NotReady, DocumentsInvalid, StateConflict, InvalidField) as exc:
+    except CvdError as exc:
         _refused_at_embargo_end(case, exc)
         return None
 
