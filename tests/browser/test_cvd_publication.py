@@ -54,6 +54,7 @@ def test_the_lead_previews_and_publishes(
         page.locator("ul.downloads a").first.click()
     assert download.value.suggested_filename == f"{w.case.reference}-v1-cve.json"
     assert Advisory.objects.get(case=w.case).version == 1
+    screenshot("cvd-publication-published")
 
     page.goto(f"{base}/advisories/")
     page.get_by_role("link", name=w.case.title).click()
