@@ -585,6 +585,48 @@ def cvd_submit_cve(reference: str, email: str) -> None:
         click.echo(f"{cve_id}\t{action}")
 
 
+EXPORT_FORMATS = ("cve", "csaf", "csaf-vex", "openvex")
+
+
+@cvd.command("export")
+@click.argument("reference")
+@click.option("--format", "key", type=click.Choice(EXPORT_FORMATS), required=True)
+@click.option(
+    "--as",
+    "email",
+    default=None,
+    help="Read as this person (not needed for a TLP:CLEAR advisory).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=writable_file,
+    help="Write to a file (default: standard output).",
+)
+def cvd_export(reference: str, key: str, email: str | None, output: Path | None) -> None:
+    """Print the current version of case REFERENCE's advisory in one format, as JSON."""
+    _setup_database()
+    from accord.cvd.advisories.build import pretty
+    from accord.cvd.selectors import publication
+
+    advisory = (
+        publication.advisory_for(_person(email), reference)
+        if email
+        else publication.public_advisory(reference)
+    )
+    if advisory is None:
+        who = f"that {email} may read" if email else "published as TLP:CLEAR (name --as)"
+        raise click.ClickException(f"No advisory {reference!r} {who}.")
+    if key not in advisory.documents:
+        raise click.ClickException(f"The advisory {reference} has no {key} document.")
+    text = pretty(advisory.documents[key])
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Wrote {output}", err=True)
+
+
 @cvd.command("end-embargoes")
 def cvd_end_embargoes() -> None:
     """End every embargo whose date has come, now (the scheduler does it every few minutes)."""

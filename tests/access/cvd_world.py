@@ -9,8 +9,8 @@ organisation or a person; a reporter with an account or only an address; invited
 vendors), some of them removed, drawn from organisations in every standing; and under
 each case its vulnerabilities, affected products, statements, threads (the case's own,
 one opened to observers, private ones), posts, attachments, timeline entries of every
-audience, deliveries, embargo proposals and invitations; and the products every
-organisation declares.
+audience, deliveries, embargo proposals, invitations and its published advisory (TLP:CLEAR
+or not); and the products every organisation declares.
 
 `SPEC` is written from issue 10 ("a case, and everything under it, is visible only to
 its participants and coordinators, each as their role allows"; "vendors never see a
@@ -33,6 +33,7 @@ from django.utils import timezone
 from accord.access import Permission
 from accord.accounts.models import Organisation, User
 from accord.cvd.models import (
+    Advisory,
     AffectedProduct,
     Attachment,
     Case,
@@ -106,6 +107,7 @@ class Cvd:
     report: ReportFacts | None = None
     observers: bool = False  # a case thread the coordinator opened to observers
     audience: str = ""  # of a timeline entry
+    tlp: str = ""  # of an advisory
 
 
 @dataclass
@@ -312,6 +314,12 @@ def acts_for_organisation(v: Viewer, f: Facts) -> bool:
     return acts_for(v, f.organisation, f.standing)
 
 
+def reads_advisory(v: Viewer, f: Facts) -> bool:
+    """A published advisory: a TLP:CLEAR one for anyone, signed in or not (issue 11:
+    "CLEAR ones by anyone"); any other only for those in its case, in any role."""
+    return _cvd(f).tlp == "clear" or in_case(v, _case(f))
+
+
 def sees_products(v: Viewer, f: Facts) -> bool:
     """An organisation's declared products: its members (acting for it) and the
     secretariat, which finds the vendors of a case among them."""
@@ -343,6 +351,7 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.CVD_ATTACHMENT_VIEW, "attachment"): reads_attachment,
     (Permission.CVD_TIMELINE_VIEW, "case_event"): reads_event,
     (Permission.CVD_DELIVERY_VIEW, "delivery"): own_or_all,
+    (Permission.CVD_ADVISORY_VIEW, "advisory"): reads_advisory,
     (Permission.CVD_PRODUCT_DECLARE, "organisation"): runs_own,
     (Permission.CVD_PRODUCT_VIEW, "vendor_product"): sees_products,
     # The products page of an organisation: as its declared products (a removed
@@ -369,6 +378,7 @@ MODELS: dict[str, type[Model]] = {
     "delivery": Delivery,
     "participant_invitation": ParticipantInvitation,
     "vendor_product": VendorProduct,
+    "advisory": Advisory,
 }
 
 # The permission each model's `visible_to` manager method answers, for list pages.
@@ -387,6 +397,7 @@ LISTS: dict[str, Permission] = {
     "delivery": Permission.CVD_DELIVERY_VIEW,
     "participant_invitation": Permission.CVD_CASE_COORDINATE,
     "vendor_product": Permission.CVD_PRODUCT_VIEW,
+    "advisory": Permission.CVD_ADVISORY_VIEW,
 }
 
 
@@ -670,6 +681,23 @@ def _case_content(
         state=rng.choice(EmbargoProposal.State.values),
     )
     b.add("embargo_proposal", proposal, case=facts)
+    _advisory(b, case, facts)
+
+
+def _advisory(b: _Builder, case: Case, facts: CaseFacts) -> None:
+    """Its published advisory, in turn TLP:CLEAR and of another level."""
+    tlp = "clear" if case.pk % 2 else b.rng.choice(["green", "amber", "amber+strict", "red"])
+    now = timezone.now()
+    advisory = Advisory.objects.create(
+        case=case,
+        tracking_id=case.reference,
+        title=case.title,
+        tlp=tlp,
+        initial_release_at=now,
+        current_release_at=now,
+        documents={"csaf": {}},
+    )
+    b.add("advisory", advisory, case=facts, tlp=tlp)
 
 
 def _invitation(b: _Builder, participant: Participant, facts: CaseFacts, accepted: bool) -> None:

@@ -14,6 +14,7 @@ import pytest
 from accord.accounts.models import Membership, Organisation, User
 from accord.cvd.models import Case, Coordinator, Participant, Vulnerability
 from accord.cvd.services import cases
+from tests.cvd.advisory_world import fake_formats, ready  # noqa: F401 (fixtures)
 
 
 @dataclass

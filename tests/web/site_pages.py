@@ -42,6 +42,7 @@ PUBLIC_PAGES = [
     "/accounts/password/reset/",
     "/api/v1/docs",
     "/report/policy/",
+    "/advisories/",
 ]
 
 

@@ -4,6 +4,7 @@ pages and the API map them to a response in their one place each."""
 from __future__ import annotations
 
 from accord import errors
+from accord.cvd.advisories.formats import Failure
 from accord.cvd.states import StateConflict
 
 __all__ = [
@@ -11,10 +12,12 @@ __all__ = [
     "CvdError",
     "CveServicesNotConfigured",
     "CveServicesRefused",
+    "DocumentsInvalid",
     "InvalidAttachment",
     "InvalidField",
     "NotAllowed",
     "NotFound",
+    "NotReady",
     "RateLimited",
     "StateConflict",
 ]
@@ -58,3 +61,38 @@ class CveServicesRefused(CvdError):
 
     http_status = 502
     title = "CVE Services refused"
+
+
+class NotReady(CvdError, errors.Conflict):
+    """The case lacks what an advisory needs: `missing` lists every item."""
+
+    title = "Not ready to publish"
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__("Not ready to publish: " + " ".join(missing))
+        self.missing = tuple(missing)
+
+    def extra(self) -> dict[str, object]:
+        return {"missing": list(self.missing)}
+
+
+class DocumentsInvalid(CvdError, errors.Invalid):
+    """A format's document failed its validation; nothing was published. `failures`
+    holds each (format, JSON path, message)."""
+
+    title = "Documents not valid"
+
+    def __init__(self, failures: list[Failure]) -> None:
+        first = failures[0]
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        super().__init__(
+            f"Nothing was published: {first.format} {first.path}: {first.message}{more}"
+        )
+        self.failures = tuple(failures)
+
+    def extra(self) -> dict[str, object]:
+        return {
+            "failures": [
+                {"format": f.format, "path": f.path, "message": f.message} for f in self.failures
+            ]
+        }

@@ -1,17 +1,20 @@
-"""The CVD pages: the public report form under /report/, cases under /cvd/, and the
-instance's own security.txt, disclosure policy and CSAF provider directory."""
+"""The CVD pages: the public report form under /report/, cases under /cvd/, the public
+advisories under /advisories/, and the instance's own security.txt, disclosure policy
+and CSAF provider directory."""
 
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
 from accord.cvd.views import (
+    advisories,
     cases,
     coordinators,
     delivery,
     discussion,
     embargo,
     provider,
+    publication,
     reports,
     statements,
     timeline,
@@ -24,6 +27,7 @@ app_name = "cvd"
 urlpatterns: list[URLPattern | URLResolver] = [
     *provider.urlpatterns,
     *reports.urlpatterns,
+    *advisories.urlpatterns,
     *coordinators.urlpatterns,
     *delivery.urlpatterns,
     *cases.urlpatterns,
@@ -31,4 +35,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *statements.urlpatterns,
     *timeline.urlpatterns,
     *discussion.urlpatterns,
+    *publication.urlpatterns,
 ]
