@@ -53,6 +53,8 @@ def publisher() -> Publisher:
         name=settings.ACCORD_INSTANCE_NAME,
         namespace=base,
         contact_details=f"Report a vulnerability: {absolute_url(reverse('cvd:report'))}",
+        cna_org_id=settings.ACCORD_CVE_CNA_ORG_ID,
+        cna_short_name=settings.ACCORD_CVE_SERVICES_ORG,
     )
 
 

@@ -542,8 +542,18 @@ def _mismatch(prefix: str, cve_id: str, record: Any) -> list[Failure]:
     return []
 
 
+def applies(snapshot: Snapshot) -> bool:
+    """An advisory has CVE records only once a vulnerability has a CVE id."""
+    return any(vulnerability.cve_id for vulnerability in snapshot.vulnerabilities)
+
+
 FORMATS = (
     Format(
-        key=KEY, label="CVE JSON 5", media_type="application/json", build=build, validate=validate
+        key=KEY,
+        label="CVE JSON 5",
+        media_type="application/json",
+        build=build,
+        validate=validate,
+        applies=applies,
     ),
 )

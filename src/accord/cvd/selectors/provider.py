@@ -16,7 +16,9 @@ from django.db.models import Count, Max, Sum
 from accord.cvd import csaf_directory
 from accord.cvd.models import Advisory
 
-CSAF_FORMAT = "csaf"
+# The advisory and its VEX document: each names its own file by its tracking id
+# (`acc-2026-0001.json`, `acc-2026-0001-vex.json`).
+CSAF_FORMATS = ("csaf", "csaf-vex")
 
 # (stamp, directory), replaced as one (threads of a worker share it).
 _kept: list[tuple[object, csaf_directory.Directory]] = []
@@ -39,7 +41,7 @@ def forget() -> None:
 
 
 def public_directory() -> csaf_directory.Directory:
-    """The distribution folder of every public advisory that has a CSAF document."""
+    """The distribution folder of every public advisory's CSAF documents."""
     stamp = public_stamp()
     kept = _kept[0] if _kept else None
     if kept is not None and kept[0] == stamp:
@@ -48,11 +50,10 @@ def public_directory() -> csaf_directory.Directory:
         "tracking_id", "current_release_at", "documents"
     )  # one query; the documents are what is served
     built = csaf_directory.directory(
-        csaf_directory.listed(
-            a.tracking_id, a.documents[CSAF_FORMAT], released=a.current_release_at
-        )
+        csaf_directory.listed(a.tracking_id, a.documents[key], released=a.current_release_at)
         for a in rows
-        if _labelled_white(a.documents.get(CSAF_FORMAT))
+        for key in CSAF_FORMATS
+        if _labelled_white(a.documents.get(key))
     )
     _kept[:] = [(stamp, built)]
     return built

@@ -80,6 +80,8 @@ def _documents(snapshot: Any) -> dict[str, Any]:
     except ImportError as exc:  # an instance without a format's module publishes nothing
         raise DocumentsInvalid([Failure("*", "$", f"A format is not installed: {exc}")]) from exc
     for key, fmt in known.items():
+        if not fmt.applies(snapshot):
+            continue
         try:
             document = as_json(fmt.build(snapshot))
             failures.extend(fmt.validate(document))
