@@ -31,15 +31,24 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 		echo "npm not found: pages work without htmx, only without its live updates"; \
 	fi
 
+# The BSI's CSAF validator library: publication runs its mandatory tests on each CSAF
+# document (accord.cvd.advisories.csaf_validator); without it, the JSON schema alone.
+tools/csaf-validator/node_modules/.installed: tools/csaf-validator/package.json tools/csaf-validator/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tools/csaf-validator --ignore-scripts --no-audit --no-fund --silent && touch $@; \
+	else \
+		echo "npm not found: CSAF documents are checked against the JSON schema only"; \
+	fi
+
 .PHONY: install
-install: $(VENV)/.installed frontend/node_modules/.installed ## Create the virtualenv and install from the lock file
+install: $(VENV)/.installed frontend/node_modules/.installed tools/csaf-validator/node_modules/.installed ## Create the virtualenv and install from the lock file
 
 .PHONY: run
 run: install ## Install, migrate, load catalogue and demo data, serve on http://127.0.0.1:8000
 	$(BIN)/accord demo
 
 .PHONY: test
-test: $(VENV)/.installed-dev frontend/node_modules/.installed ## Run the whole suite on SQLite, then PostgreSQL (when reachable), with branch coverage and its floor
+test: $(VENV)/.installed-dev frontend/node_modules/.installed tools/csaf-validator/node_modules/.installed ## Run the whole suite on SQLite, then PostgreSQL (when reachable), with branch coverage and its floor
 	scripts/run-tests
 
 .PHONY: lint
@@ -73,4 +82,4 @@ lock: ## Re-pin the lock files (needs uv in the virtualenv)
 
 .PHONY: clean
 clean: ## Remove the virtualenv, data directory and caches
-	rm -rf $(VENV) var frontend/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var frontend/node_modules tools/csaf-validator/node_modules .pytest_cache .mypy_cache .ruff_cache

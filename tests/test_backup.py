@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pysequoia
 import pytest
 from django.apps import apps
 from django.db import connection
@@ -34,6 +35,7 @@ from accord.backup import (
     use_archived_keys,
     verify_archive,
 )
+from accord.cvd import signing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 UPLOAD = "evidence-documents/alpha/policy.pdf"
@@ -42,6 +44,7 @@ UPLOAD = "evidence-documents/alpha/policy.pdf"
 @pytest.fixture
 def instance(settings: Any, catalogue: Any, alice: Any) -> Path:
     """The test database with the catalogue and a member, and one uploaded file."""
+    settings.DATA_DIR = Path(settings.MEDIA_ROOT).parent / "data"  # no OpenPGP key yet
     media = Path(settings.MEDIA_ROOT)
     (media / UPLOAD).parent.mkdir(parents=True)
     (media / UPLOAD).write_bytes(b"%PDF-1.7 the policy")
@@ -149,6 +152,20 @@ def test_the_database_uploads_and_keys_come_back_row_for_row(
     assert (target.media_root / UPLOAD).read_bytes() == b"%PDF-1.7 the policy"
     assert (target.data_dir / "audit_key").read_text() == settings.ACCORD_AUDIT_KEY
     assert (target.data_dir / "audit_key").stat().st_mode & 0o077 == 0
+
+
+def test_the_instances_openpgp_key_comes_back_when_it_has_one(
+    instance: Path, tmp_path: Path, target: RestoreTarget
+) -> None:
+    key = signing.instance_key()
+    verified = verify_archive(create_backup(tmp_path / "with-key.tar.gz").path)
+    assert verified.keys["openpgp/instance-key.asc"].startswith("-----BEGIN PGP PRIVATE KEY")
+    restore_backup(verified, target)
+    restored = target.data_dir / "openpgp" / "instance-key.asc"
+    assert restored.read_bytes() == signing.key_path().read_bytes()
+    assert restored.stat().st_mode & 0o077 == 0
+    cert = pysequoia.Tsk.from_bytes(restored.read_bytes()).extract_certificate()
+    assert cert.fingerprint.upper() == key.fingerprint
 
 
 def test_restoring_twice_is_refused_the_second_time(

@@ -308,6 +308,41 @@ def catalogue_validate(path: Path) -> None:
 
 
 @main.group()
+def keys() -> None:
+    """The instance's OpenPGP key, which signs security.txt and the CSAF advisories."""
+
+
+@keys.command("show")
+@click.option("--armour", is_flag=True, help="Print the public key itself.")
+def keys_show(armour: bool) -> None:
+    """Print the key's fingerprint and expiry (making the key if there is none yet)."""
+    _setup_django()
+    from accord.cvd import signing
+
+    key = signing.instance_key()
+    if armour:
+        click.echo(key.armoured, nl=False)
+        return
+    expires = f"{key.expires:%Y-%m-%d}" if key.expires else "never"
+    click.echo(f"Fingerprint: {key.fingerprint}")
+    click.echo(f"Expires: {expires}")
+    click.echo(f"Kept in: {signing.key_path()}")
+
+
+@keys.command("rotate")
+@click.option("--yes", is_flag=True, help="Do not ask first.")
+def keys_rotate(yes: bool) -> None:
+    """Replace the key with a new one; security.txt and the CSAF files are signed again."""
+    _setup_database()
+    if not yes:
+        click.confirm("Replace the instance's signing key?", abort=True)
+    from accord.cvd.services.provider import rotate_instance_key
+
+    key = rotate_instance_key(actor=None)
+    click.echo(f"New key: {key.fingerprint}")
+
+
+@main.group()
 def audit() -> None:
     """Inspect the tamper-evident audit log."""
 
@@ -520,6 +555,76 @@ def cvd_show(reference: str, email: str) -> None:
     for participant in case_selectors.participants_of(user, case):
         name = case_selectors.shown_name(participant, reporter_known=known)
         click.echo(f"  {participant.get_role_display()}: {name} ({participant.rm_state})")
+
+
+@cvd.command("submit-cve")
+@click.argument("reference")
+@click.option("--as", "email", required=True, help="Submit as this person: the case's lead.")
+def cvd_submit_cve(reference: str, email: str) -> None:
+    """Submit the CVE records of case REFERENCE's published advisory to CVE Services."""
+    _setup_database()
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from accord.cvd.selectors import case_for
+    from accord.cvd.services.cve import submit_cve_records
+    from accord.errors import DomainError
+
+    user = _person(email)
+    case = case_for(user, reference)
+    if case is None:
+        raise click.ClickException(f"No case {reference!r} that {email} may see.")
+    try:
+        advisory = case.advisory
+    except ObjectDoesNotExist:
+        raise click.ClickException(f"{case.reference} has no published advisory.") from None
+    try:
+        done = submit_cve_records(actor=user, advisory=advisory)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for cve_id, action in done.items():
+        click.echo(f"{cve_id}\t{action}")
+
+
+EXPORT_FORMATS = ("cve", "csaf", "csaf-vex", "openvex")
+
+
+@cvd.command("export")
+@click.argument("reference")
+@click.option("--format", "key", type=click.Choice(EXPORT_FORMATS), required=True)
+@click.option(
+    "--as",
+    "email",
+    default=None,
+    help="Read as this person (not needed for a TLP:CLEAR advisory).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=writable_file,
+    help="Write to a file (default: standard output).",
+)
+def cvd_export(reference: str, key: str, email: str | None, output: Path | None) -> None:
+    """Print the current version of case REFERENCE's advisory in one format, as JSON."""
+    _setup_database()
+    from accord.cvd.advisories.build import pretty
+    from accord.cvd.selectors import publication
+
+    advisory = (
+        publication.advisory_for(_person(email), reference)
+        if email
+        else publication.public_advisory(reference)
+    )
+    if advisory is None:
+        who = f"that {email} may read" if email else "published as TLP:CLEAR (name --as)"
+        raise click.ClickException(f"No advisory {reference!r} {who}.")
+    if key not in advisory.documents:
+        raise click.ClickException(f"The advisory {reference} has no {key} document.")
+    text = pretty(advisory.documents[key])
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Wrote {output}", err=True)
 
 
 @cvd.command("end-embargoes")

@@ -22,6 +22,10 @@ class DomainError(Exception):
     http_status: ClassVar[int] = 400
     title: ClassVar[str] = "Not done"
 
+    def extra(self) -> dict[str, object]:
+        """More of the answer than the message, as JSON (every item a refusal lists)."""
+        return {}
+
 
 class NotAllowed(DomainError):
     """The actor may not do this. Where even the object's existence is not theirs to
@@ -88,7 +92,9 @@ class TooManyRequests(DomainError):
     title = "Too many requests"
 
 
-def problem(exc: DomainError) -> dict[str, str | None]:
+def problem(exc: DomainError) -> dict[str, object]:
     """The JSON body that answers `exc`: the message, and the field it is about (null
-    when it is about no one field). The API's handler and the edge both answer with it."""
-    return {"detail": str(exc), "field": exc.field if isinstance(exc, Invalid) else None}
+    when it is about no one field), and what more the error carries (`extra`). The API's
+    handler and the edge both answer with it."""
+    field = exc.field if isinstance(exc, Invalid) else None
+    return {"detail": str(exc), "field": field, **exc.extra()}

@@ -12,7 +12,8 @@ call each app's services, and no app schedules another's work.
   verified domain's proof of control) every ACCORD_SCHEDULE_EVERY_SECONDS. Schedulers
   may run on several machines at once: a domain is still queued once. Daily it queues
   the commitments' refresh and the notification digests; every tick it re-queues
-  emails whose delivery task was lost, and queues the end of embargoes that are due.
+  emails whose delivery task was lost, queues the end of embargoes that are due, and
+  signs the instance's security.txt again when its Expires draws near.
 - `embedded_worker()` is what `accord serve` uses in the embedded set-up: the worker
   and scheduler as a child of the server, stopped with it.
 
@@ -104,6 +105,13 @@ class Scheduler:
 
             schedule_embargo_ends(now=self.clock())
             self._tend_outbox()
+            # The instance's own key is replaced before it expires, and its security.txt
+            # signed again well before that expires (or once the key changed).
+            from accord.cvd.security_txt import renew as renew_security_txt
+            from accord.cvd.services.provider import rotate_expiring_key
+
+            rotate_expiring_key(now=self.clock())
+            renew_security_txt(now=self.clock())
         except Exception:  # the next tick tries again; a scheduler that dies helps no one
             logger.exception("scheduling evidence scans failed")
         if queued:

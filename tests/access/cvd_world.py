@@ -9,8 +9,8 @@ organisation or a person; a reporter with an account or only an address; invited
 vendors), some of them removed, drawn from organisations in every standing; and under
 each case its vulnerabilities, affected products, statements, threads (the case's own,
 one opened to observers, private ones), posts, attachments, timeline entries of every
-audience, deliveries, embargo proposals and invitations; and the products every
-organisation declares.
+audience, deliveries, embargo proposals, invitations and its published advisory (TLP:CLEAR
+or not); and the products every organisation declares.
 
 `SPEC` is written from issue 10 ("a case, and everything under it, is visible only to
 its participants and coordinators, each as their role allows"; "vendors never see a
@@ -33,6 +33,7 @@ from django.utils import timezone
 from accord.access import Permission
 from accord.accounts.models import Organisation, User
 from accord.cvd.models import (
+    Advisory,
     AffectedProduct,
     Attachment,
     Case,
@@ -107,6 +108,7 @@ class Cvd:
     report: ReportFacts | None = None
     observers: bool = False  # a case thread the coordinator opened to observers
     audience: str = ""  # of a timeline entry
+    tlp: str = ""  # of an advisory
 
 
 @dataclass
@@ -313,6 +315,12 @@ def acts_for_organisation(v: Viewer, f: Facts) -> bool:
     return acts_for(v, f.organisation, f.standing)
 
 
+def reads_advisory(v: Viewer, f: Facts) -> bool:
+    """A published advisory: a TLP:CLEAR one for anyone, signed in or not (issue 11:
+    "CLEAR ones by anyone"); any other only for those in its case, in any role."""
+    return _cvd(f).tlp == "clear" or in_case(v, _case(f))
+
+
 def sees_products(v: Viewer, f: Facts) -> bool:
     """An organisation's declared products: its members (acting for it) and the
     secretariat, which finds the vendors of a case among them."""
@@ -346,6 +354,7 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.CVD_DELIVERY_VIEW, "delivery"): own_or_all,
     # Vendors never see one another's measures, only the coalition's medians.
     (Permission.CVD_MEASURE_VIEW, "disclosure_measure"): own_or_all,
+    (Permission.CVD_ADVISORY_VIEW, "advisory"): reads_advisory,
     (Permission.CVD_PRODUCT_DECLARE, "organisation"): runs_own,
     (Permission.CVD_PRODUCT_VIEW, "vendor_product"): sees_products,
     # The products page of an organisation: as its declared products (a removed
@@ -373,6 +382,7 @@ MODELS: dict[str, type[Model]] = {
     "disclosure_measure": DisclosureMeasure,
     "participant_invitation": ParticipantInvitation,
     "vendor_product": VendorProduct,
+    "advisory": Advisory,
 }
 
 # The permission each model's `visible_to` manager method answers, for list pages.
@@ -392,6 +402,7 @@ LISTS: dict[str, Permission] = {
     "disclosure_measure": Permission.CVD_MEASURE_VIEW,
     "participant_invitation": Permission.CVD_CASE_COORDINATE,
     "vendor_product": Permission.CVD_PRODUCT_VIEW,
+    "advisory": Permission.CVD_ADVISORY_VIEW,
 }
 
 
@@ -679,6 +690,23 @@ def _case_content(
         state=rng.choice(EmbargoProposal.State.values),
     )
     b.add("embargo_proposal", proposal, case=facts)
+    _advisory(b, case, facts)
+
+
+def _advisory(b: _Builder, case: Case, facts: CaseFacts) -> None:
+    """Its published advisory, in turn TLP:CLEAR and of another level."""
+    tlp = "clear" if case.pk % 2 else b.rng.choice(["green", "amber", "amber+strict", "red"])
+    now = timezone.now()
+    advisory = Advisory.objects.create(
+        case=case,
+        tracking_id=case.reference,
+        title=case.title,
+        tlp=tlp,
+        initial_release_at=now,
+        current_release_at=now,
+        documents={"csaf": {}},
+    )
+    b.add("advisory", advisory, case=facts, tlp=tlp)
 
 
 def _invitation(b: _Builder, participant: Participant, facts: CaseFacts, accepted: bool) -> None:

@@ -67,7 +67,7 @@ from accord.commitments.models import (
     Status,
 )
 from accord.cvd import selectors as cvd_selectors
-from accord.cvd.models import Case
+from accord.cvd.models import Advisory, Case
 from accord.engine.types import CheckResult
 from accord.engine.types import Status as CheckStatus
 from accord.evidence import selectors as evidence_selectors
@@ -610,6 +610,34 @@ def test_cvd_lists_and_selectors_show_what_has_perm_allows(world: World) -> None
             if cvd_world.leads(viewer, f.cvd.case):
                 held.add(cvd_selectors.LEAD)
             assert cvd_selectors.roles_in(user, case) == held, f"{label} {case}"
+
+
+def test_cvd_advisory_downloads_follow_the_specification(world: World) -> None:
+    """The download route of a case's advisory serves it to whoever may read it and is
+    not found for anyone else; the public pages carry only the TLP:CLEAR ones."""
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import Http404
+    from django.test import RequestFactory
+
+    from accord.cvd.selectors import publication as advisories
+    from accord.cvd.views import publication as views
+
+    factory = RequestFactory()
+    for viewer in world.viewers:
+        label = f"seed {world.seed}: {viewer.name}"
+        for f in world.of_kind("advisory"):
+            advisory = f.obj
+            assert isinstance(advisory, Advisory)
+            want = expected(viewer, Permission.CVD_ADVISORY_VIEW, f)
+            request = factory.get("/")
+            request.user = viewer.user or AnonymousUser()
+            try:
+                served = views.download(request, advisory.tracking_id, "csaf").status_code == 200
+            except Http404:
+                served = False
+            assert served is want, f"{label} {advisory}"
+            public = advisories.public_advisory(advisory.tracking_id) is not None
+            assert public is (f.cvd.tlp == "clear"), f"{label} {advisory}"
 
 
 def test_an_api_token_sees_its_own_organisation_with_its_owners_role(world: World) -> None:

@@ -14,6 +14,7 @@ import pytest
 from accord.accounts.models import Membership, Organisation, User
 from accord.cvd.models import Case, Coordinator, Participant, Vulnerability
 from accord.cvd.services import cases
+from tests.cvd.advisory_world import fake_formats, ready  # noqa: F401 (fixtures)
 
 
 @dataclass
@@ -85,3 +86,11 @@ def cvd_world(make_user: Any, secretariat: User) -> World:
         vulnerability=vulnerability,
         **people,
     )
+
+
+@pytest.fixture(autouse=True)
+def _csaf_validator_off(settings: Any) -> None:
+    """Loading the BSI CSAF validator takes node seconds (it compiles its schemas), so the
+    CVD tests publish against the JSON schema alone; tests/cvd/test_advisory_csaf.py runs
+    the validator itself on every kind of document Accord builds."""
+    settings.ACCORD_CSAF_VALIDATOR = ""

@@ -66,3 +66,31 @@ def test_due_embargoes_end_from_the_shell(cvd_world: Any) -> None:
     assert "Ended 1 embargo." in run("cvd", "end-embargoes").output
     assert Case.objects.get(pk=cvd_world.case.pk).embargo_state == "exited"
     assert "Ended 0 embargoes." in run("cvd", "end-embargoes").output
+
+
+def test_export_writes_an_advisory_as_the_person_named(
+    cvd_world: Any, ready: Any, tmp_path: Any
+) -> None:
+    import json
+
+    from accord.cvd.services import cases, publication
+
+    reference = ready.reference
+    missing = run("cvd", "export", reference, "--format", "csaf")
+    assert missing.exit_code == 1
+    assert "No advisory" in missing.output
+    publication.publish_advisory(actor=cvd_world.secretariat, case=ready)
+    shown = run("cvd", "export", reference, "--format", "csaf", "--as", "psirt@acme.example")
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output)["tracking_id"] == reference
+    hidden = run("cvd", "export", reference, "--format", "csaf", "--as", "someone@other.example")
+    assert hidden.exit_code == 1
+    assert len(hidden.output.strip().splitlines()) == 1
+    assert run("cvd", "export", reference, "--format", "csaf").exit_code == 1
+    cases.edit_case(actor=cvd_world.secretariat, case=ready, tlp="clear")
+    publication.publish_advisory(actor=cvd_world.secretariat, case=ready, summary="Now public")
+    out = tmp_path / "vex.json"
+    written = run("cvd", "export", reference, "--format", "openvex", "--output", str(out))
+    assert written.exit_code == 0, written.output
+    assert json.loads(out.read_text())["version"] == 2
+    assert run("cvd", "export", reference, "--format", "nope").exit_code == 2

@@ -41,6 +41,8 @@ PUBLIC_PAGES = [
     "/accounts/signup/",
     "/accounts/password/reset/",
     "/api/v1/docs",
+    "/report/policy/",
+    "/advisories/",
 ]
 
 

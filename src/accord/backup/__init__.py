@@ -7,7 +7,9 @@ writes it on every system Accord runs on, and `tar -tzf` lists it. Its members, 
   `database/accord.pgdump`, `pg_dump --format=custom` of the configured PostgreSQL
   database. Both are one consistent snapshot taken while the site keeps running;
 - `media/...`, every file under MEDIA_ROOT (the uploaded documents);
-- `keys/secret_key` and `keys/audit_key`, the keys in force, unless `--no-keys`;
+- `keys/secret_key` and `keys/audit_key`, the keys in force, and
+  `keys/openpgp/instance-key.asc`, the instance's OpenPGP key if it has one, unless
+  `--no-keys`;
 - `manifest.json`, last: the format, the Accord version, the date, the database vendor,
   the applied migrations, and the size and SHA-256 of every other member.
 

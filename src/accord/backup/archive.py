@@ -30,6 +30,9 @@ KEYS = {
     "secret_key": ("SECRET_KEY", "ACCORD_SECRET_KEY"),
     "audit_key": ("ACCORD_AUDIT_KEY", "ACCORD_AUDIT_KEY"),
 }
+# Files of the data directory archived with the keys when they exist: the instance's
+# OpenPGP key (accord.cvd.signing) is made on first use, so an instance may have none.
+KEY_FILES = ("openpgp/instance-key.asc",)
 MEDIA_PREFIX = "media/"
 KEYS_PREFIX = "keys/"
 CHUNK = 1024 * 1024
@@ -271,7 +274,8 @@ def _compare(manifest: Manifest, found: dict[str, Member]) -> None:
     if manifest.database_member not in found:
         raise BackupError(f"the archive has no {manifest.database_member}: {tampered}")
     keys = {name for name in found if name.startswith(KEYS_PREFIX)}
-    if manifest.keys and keys != {KEYS_PREFIX + name for name in KEYS}:
+    required = {KEYS_PREFIX + name for name in KEYS}
+    if manifest.keys and not required <= keys <= required | {KEYS_PREFIX + n for n in KEY_FILES}:
         raise BackupError(f"the archive's keys are incomplete: {tampered}")
 
 
@@ -333,6 +337,7 @@ def _checked_name(info: tarfile.TarInfo) -> str:
         or name in DATABASE_MEMBERS.values()
         or (name.startswith(MEDIA_PREFIX) and len(parts) > 1)
         or name.removeprefix(KEYS_PREFIX) in KEYS
+        or (name.startswith(KEYS_PREFIX) and name.removeprefix(KEYS_PREFIX) in KEY_FILES)
     )
     if unsafe or not expected or not info.isfile():
         raise BackupError(f"not a valid Accord backup: it holds an unexpected entry {name!r}")

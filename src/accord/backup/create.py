@@ -12,6 +12,7 @@ from accord import __version__
 from accord.backup import postgres
 from accord.backup.archive import (
     DATABASE_MEMBERS,
+    KEY_FILES,
     KEYS,
     KEYS_PREFIX,
     MANIFEST,
@@ -75,6 +76,8 @@ def _write_archive(
         if keys:
             for name, value in _current_keys().items():
                 writer.add_bytes(KEYS_PREFIX + name, value.encode())
+            for name, data in _key_files().items():
+                writer.add_bytes(KEYS_PREFIX + name, data)
         manifest = Manifest(
             accord_version=__version__,
             created=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -135,6 +138,13 @@ def _media_files(root: Path) -> Iterator[tuple[str, Path]]:
             path = Path(folder) / name
             if path.is_file() and not path.is_symlink():
                 yield path.relative_to(root).as_posix(), path
+
+
+def _key_files() -> dict[str, bytes]:
+    from django.conf import settings
+
+    found = {name: Path(settings.DATA_DIR) / name for name in KEY_FILES}
+    return {name: path.read_bytes() for name, path in found.items() if path.is_file()}
 
 
 def _current_keys() -> dict[str, str]:

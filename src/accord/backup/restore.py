@@ -13,6 +13,7 @@ from accord import __version__
 from accord.backup import postgres
 from accord.backup.archive import (
     CHUNK,
+    KEY_FILES,
     KEYS,
     KEYS_PREFIX,
     MANIFEST,
@@ -137,7 +138,8 @@ def _conflicts(manifest: Manifest, target: RestoreTarget) -> list[str]:
     if target.media_root.is_dir() and any(not p.is_dir() for p in target.media_root.rglob("*")):
         found.append(f"uploads in {target.media_root}")
     if manifest.keys:
-        found += [str(target.data_dir / name) for name in KEYS if (target.data_dir / name).exists()]
+        names = [*KEYS, *KEY_FILES]
+        found += [str(target.data_dir / n) for n in names if (target.data_dir / n).exists()]
     return found
 
 

@@ -175,6 +175,8 @@ class Case(models.Model):
     embargo_ends_at = models.DateTimeField(null=True, blank=True)
     embargo_exited_at = models.DateTimeField(null=True, blank=True)
     embargo_exit_reason = models.TextField(blank=True)
+    # The lead's choice: publish the advisory by itself when the embargo ends on its date.
+    publish_at_embargo_end = models.BooleanField(default=False)
 
     objects = rules.CaseQuerySet.as_manager()
 
@@ -773,6 +775,9 @@ class Advisory(models.Model):
     # Format key (cve, csaf, csaf-vex, openvex) -> the document of the current version.
     documents = models.JSONField(default=dict)
     cve_ids = models.JSONField(default=list, help_text="The CVE ids it publishes")
+    # The snapshot of the current version, as plain JSON: what its public page shows, so
+    # the page says what was published, not what the case says since.
+    snapshot = models.JSONField(default=dict)
 
     objects = rules.AdvisoryQuerySet.as_manager()
 

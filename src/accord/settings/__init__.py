@@ -315,6 +315,31 @@ ACCORD_CVD_ATTACHMENT_MAX_BYTES = int(
 )
 ACCORD_CVD_REPORTS_PER_HOUR = int(os.environ.get("ACCORD_CVD_REPORTS_PER_HOUR", "5"))
 
+# CVE Services, for a coalition that is a CNA: where it is and who the instance is there.
+# The credentials come from the environment alone: never the database, never a log line.
+# With ACCORD_CVE_SERVICES_ORG, _USER or _API_KEY unset, nothing is submitted. The CNA's
+# UUID (ACCORD_CVE_CNA_ORG_ID) names it as the assigner in the CVE records it publishes.
+# ACCORD_CVE_SERVICES is what connects (a callable returning a `CveServices`); tests name
+# an in-memory one.
+ACCORD_CVE_SERVICES = "accord.cvd.cve_services.from_settings"
+ACCORD_CVE_SERVICES_URL = (
+    os.environ.get("ACCORD_CVE_SERVICES_URL", "").strip() or "https://cveawg.mitre.org/api/"
+)
+ACCORD_CVE_SERVICES_ORG = os.environ.get("ACCORD_CVE_SERVICES_ORG", "").strip()
+ACCORD_CVE_SERVICES_USER = os.environ.get("ACCORD_CVE_SERVICES_USER", "").strip()
+ACCORD_CVE_SERVICES_API_KEY = os.environ.get("ACCORD_CVE_SERVICES_API_KEY", "").strip()
+ACCORD_CVE_CNA_ORG_ID = os.environ.get("ACCORD_CVE_CNA_ORG_ID", "").strip()
+
+# CVD publication: the node script that runs the BSI CSAF validator's mandatory tests
+# (CSAF 2.0 section 6.1) on each CSAF document; blank: the JSON schema alone. By default,
+# the project's script once `make install` has put the library under tools/csaf-validator.
+_CSAF_VALIDATOR_DIR = REPO_DIR / "tools" / "csaf-validator"
+ACCORD_CSAF_VALIDATOR = os.environ.get("ACCORD_CSAF_VALIDATOR", "").strip() or (
+    str(_CSAF_VALIDATOR_DIR / "validate.mjs")
+    if (_CSAF_VALIDATOR_DIR / "node_modules").is_dir()
+    else ""
+)
+
 # Evidence scans: each domain is scanned again once its latest scan is this old; the
 # scheduler in `accord worker --schedule` (and `accord serve`) looks every few minutes.
 ACCORD_SCAN_INTERVAL_HOURS = float(os.environ.get("ACCORD_SCAN_INTERVAL_HOURS", "24"))

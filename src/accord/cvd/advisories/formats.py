@@ -31,6 +31,8 @@ class Format:
     media_type: str
     build: Callable[[Snapshot], dict[str, Any]]
     validate: Callable[[dict[str, Any]], list[Failure]]
+    # Whether the advisory has this format at all: CVE records only for CVE ids.
+    applies: Callable[[Snapshot], bool] = lambda snapshot: True
 
 
 # The modules that each define `FORMATS: tuple[Format, ...]`, in the order offered.

@@ -29,6 +29,7 @@ class Publisher:
     namespace: str  # The instance's public base URL, `https://accord.example`
     contact_details: str = ""
     cna_org_id: str = ""  # The CNA's UUID at CVE Services, when the coalition is one
+    cna_short_name: str = ""  # The CNA's short name at CVE Services (ACCORD_CVE_SERVICES_ORG)
 
 
 @dataclass(frozen=True)

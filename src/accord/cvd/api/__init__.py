@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from ninja import Router
 
-from accord.cvd.api import cases, delivery, discussion, embargo, reports, statements
+from accord.cvd.api import (
+    cases,
+    delivery,
+    discussion,
+    embargo,
+    publication,
+    reports,
+    statements,
+)
 
 router = Router(tags=["cvd"])
-for part in (reports, cases, embargo, statements, discussion, delivery):
+for part in (reports, cases, embargo, statements, discussion, delivery, publication):
     router.add_router("", part.router)

@@ -4,7 +4,8 @@ Any party to the case but an observer proposes an end, a date and time in UTC; e
 party accepts or rejects each open proposal; the lead adopts one (the embargo is then
 active until it, or stays active with the new date after a revision), withdraws one, or
 ends the embargo early with a reason. The scheduler ends it on its date
-(`end_due_embargoes`). The state moves are `states.EM_MOVES`: a move the current state
+(`end_due_embargoes`), and publishes the advisory then if the lead asked for it
+(`accord.cvd.services.publication`). The state moves are `states.EM_MOVES`: a move the current state
 does not allow is refused with a 409 that lists the allowed ones.
 """
 
@@ -302,4 +303,8 @@ def _end_if_due(pk: int, now: datetime) -> int:
     if case is None or case.embargo_ends_at is None:  # ended meanwhile, by another run
         return 0
     _exit(case, actor=None, reason=SCHEDULED_END, at=case.embargo_ends_at, tag="cvd:embargo:expire")
+    # Publishing builds on the embargo (it may end one): imported here, not above.
+    from accord.cvd.services.publication import publish_at_embargo_end
+
+    publish_at_embargo_end(case)
     return 1

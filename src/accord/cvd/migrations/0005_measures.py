@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_organisation_standing'),
-        ('cvd', '0003_advisories'),
+        ('cvd', '0004_publish'),
     ]
 
     operations = [
