@@ -328,3 +328,17 @@ def test_the_observation_page_names_the_platform_and_only_for_its_organisation(
     assert "from the platform&#x27;s records" in html
     assert "cvd_acknowledgement_missing" in html
     assert client_for(notified.vendor_a_admin).get(url).status_code == 404
+
+
+def test_the_publication_service_brings_the_time_of_publication(
+    cvd_world: World, ready: Case
+) -> None:
+    from accord.cvd.services import publication
+
+    adopt(cvd_world, days=30)
+    publication.publish_advisory(actor=cvd_world.secretariat, case=ready, end_embargo=True)
+    advisory = Advisory.objects.get(case=ready)
+    measure = measure_of(cvd_world.participant_a)
+    assert measure.published_at == advisory.initial_release_at
+    # Ending the embargo before its date to publish is an early exit: it did not hold.
+    assert measure.embargo_held is False
