@@ -129,10 +129,14 @@ class Scheduler:
     def _refresh_commitments_daily(self) -> None:
         # Lapses happen by time passing, without a new observation: re-derive every
         # commitment once a day (idempotent, so a second scheduler does no harm).
+        # So do overdue acknowledgements of CVD cases: the platform's evidence of them
+        # is reported again (its observations re-derive the commitments they verify).
         from accord.commitments.tasks import refresh_all_commitments_task
+        from accord.cvd.tasks import refresh_disclosure_evidence_task
 
         today = self.clock().date()
         if self._refreshed_on != today:
+            refresh_disclosure_evidence_task.enqueue()
             refresh_all_commitments_task.enqueue()
             self._refreshed_on = today
 

@@ -40,6 +40,7 @@ from accord.cvd.models import (
     CaseEvent,
     Coordinator,
     Delivery,
+    DisclosureMeasure,
     EmbargoProposal,
     Participant,
     ParticipantInvitation,
@@ -351,6 +352,8 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     (Permission.CVD_ATTACHMENT_VIEW, "attachment"): reads_attachment,
     (Permission.CVD_TIMELINE_VIEW, "case_event"): reads_event,
     (Permission.CVD_DELIVERY_VIEW, "delivery"): own_or_all,
+    # Vendors never see one another's measures, only the coalition's medians.
+    (Permission.CVD_MEASURE_VIEW, "disclosure_measure"): own_or_all,
     (Permission.CVD_ADVISORY_VIEW, "advisory"): reads_advisory,
     (Permission.CVD_PRODUCT_DECLARE, "organisation"): runs_own,
     (Permission.CVD_PRODUCT_VIEW, "vendor_product"): sees_products,
@@ -376,6 +379,7 @@ MODELS: dict[str, type[Model]] = {
     "attachment": Attachment,
     "case_event": CaseEvent,
     "delivery": Delivery,
+    "disclosure_measure": DisclosureMeasure,
     "participant_invitation": ParticipantInvitation,
     "vendor_product": VendorProduct,
     "advisory": Advisory,
@@ -395,6 +399,7 @@ LISTS: dict[str, Permission] = {
     "attachment": Permission.CVD_ATTACHMENT_VIEW,
     "case_event": Permission.CVD_TIMELINE_VIEW,
     "delivery": Permission.CVD_DELIVERY_VIEW,
+    "disclosure_measure": Permission.CVD_MEASURE_VIEW,
     "participant_invitation": Permission.CVD_CASE_COORDINATE,
     "vendor_product": Permission.CVD_PRODUCT_VIEW,
     "advisory": Permission.CVD_ADVISORY_VIEW,
@@ -671,6 +676,10 @@ def _case_content(
             participant=participant, address="psirt@example.org", source="registered", through=0
         )
         b.add("delivery", delivery, case=facts, party=party)
+        measure = DisclosureMeasure.objects.create(
+            participant=participant, case=case, organisation=participant.organisation
+        )
+        b.add("disclosure_measure", measure, case=facts, party=party)
         if party.organisation is None:
             _invitation(b, participant, facts, accepted=party.user is not None)
     _discussion(b, case, facts, rng.sample(others, 2))

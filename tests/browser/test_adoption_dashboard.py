@@ -58,3 +58,28 @@ def test_the_dashboard_shows_figures_charts_and_filters(
 
     page.goto(f"{live_server.url}/adoption/?sector=space")
     assert "fewer than 5, whose figures are never shown" in page.locator("#problem").inner_text()
+
+
+def test_the_dashboard_shows_the_disclosure_medians(
+    live_server: Any, page: Any, screenshot: Any
+) -> None:
+    from tests.figures.test_disclosure import report
+
+    published_figures()
+    vendors = make_orgs(6, sector="energy", created=START)
+    for n, org in enumerate(vendors):
+        embargo = {"held": 1, "broken": int(n % 3 == 0)}
+        report(org, acknowledgement=n + 1.5, on=START + timedelta(days=200),
+               first_statement=n + 4.0, fix=20.0 + n, embargo=embargo)  # fmt: skip
+    page.goto(f"{live_server.url}/adoption/")
+    section = page.locator("#disclosure-figures")
+    assert section.get_by_role("heading", level=2).inner_text() == (
+        "Coordinated disclosure on the platform"
+    )
+    figure = section.locator("[data-figure=disclosure_acknowledgement] strong")
+    assert figure.inner_text() == "4"  # the median of 1.5 .. 6.5
+    assert section.locator("[data-figure=disclosure_publication] strong").inner_text() == (
+        "withheld"
+    )
+    section.scroll_into_view_if_needed()
+    screenshot("adoption-dashboard-disclosure")

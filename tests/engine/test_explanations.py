@@ -16,6 +16,7 @@ from accord.engine.checks import CHECKS, assess_domain
 from accord.engine.checks.securitytxt import ACCORD_CODES, SECTXT_HTTP_CODES
 from accord.engine.checks.vdp import ELEMENTS
 from accord.engine.explanations import EXPLANATIONS, explain, headline, shared_host_failure
+from accord.engine.registry import PLATFORM_CHECKS
 from accord.engine.types import FETCH_ERROR_CODES, FetchError, FetchOutcome
 
 CHECKS_DIR = Path(checks_package.__file__).parent
@@ -81,6 +82,8 @@ def sectxt_codes() -> set[str]:
 def emittable_codes() -> set[str]:
     own = set().union(*(codes_in_source(p.read_text()) for p in CHECKS_DIR.glob("*.py")))
     dynamic = {code for code, _, _ in ELEMENTS.values()} | set(FETCH_ERROR_CODES)
+    # The platform's own checks declare theirs (the CVD app reports them).
+    dynamic |= {code for check in PLATFORM_CHECKS.values() for code in check.codes}
     return own | dynamic | sectxt_codes() | SECTXT_HTTP_CODES | ACCORD_CODES
 
 

@@ -374,14 +374,16 @@ def test_the_scheduler_rederives_commitments_once_a_day(db: None, settings: Any)
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
     backend = task_backends["default"]
 
-    def refreshes() -> int:
-        return sum(r.task.name == "refresh_all_commitments_task" for r in backend.results)
+    def refreshes(name: str = "refresh_all_commitments_task") -> int:
+        return sum(r.task.name == name for r in backend.results)
 
     now = [datetime(2026, 11, 27, 8, tzinfo=UTC)]
     scheduler = Scheduler(every=60, interval=timedelta(days=1), clock=lambda: now[0])
     scheduler.tick()
     scheduler.tick()
     assert refreshes() == 1
+    # And the CVD evidence that time alone changes (overdue acknowledgements).
+    assert refreshes("refresh_disclosure_evidence_task") == 1
     now[0] += timedelta(days=1)
     scheduler.tick()
     assert refreshes() == 2

@@ -55,6 +55,7 @@ class Permission(enum.StrEnum):
     CVD_ATTACHMENT_VIEW = "cvd:attachment:view"
     CVD_TIMELINE_VIEW = "cvd:timeline:view"
     CVD_DELIVERY_VIEW = "cvd:delivery:view"
+    CVD_MEASURE_VIEW = "cvd:measure:view"
     CVD_PRODUCT_DECLARE = "cvd:product:declare"
     CVD_PRODUCT_VIEW = "cvd:product:view"
     CVD_CONTACT_MANAGE = "cvd:contact:manage"

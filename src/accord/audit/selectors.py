@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from accord.audit.hashing import GENESIS_HASH, event_digest
 from accord.audit.models import ChainHead, Event
@@ -86,3 +89,11 @@ def verify_chain(*, anchor: tuple[int, str] | None = None) -> ChainReport:
         reason = f"the log ends at #{head_seq}, before the recorded head #{anchor[0]} (truncated)"
         return ChainReport(checked, ChainBreak(head_seq + 1, reason))
     return ChainReport(checked, None)
+
+
+def first_event_at(*, tags: Sequence[str], data: Mapping[str, Any]) -> datetime | None:
+    """When the first event of one of `tags` whose data holds each item of `data`
+    occurred; None if there is none. What an app measures from its own history (the
+    CVD app: when a vendor first moved its report state)."""
+    matching = Event.objects.filter(tag__in=tags, **{f"data__{k}": v for k, v in data.items()})
+    return matching.order_by("seq").values_list("occurred_at", flat=True).first()

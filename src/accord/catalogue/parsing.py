@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from accord.engine import limits
-from accord.engine.registry import CHECKS
+from accord.engine.registry import CHECKS, PLATFORM_CHECKS, is_known_check
 
 # The bundled files nest five or six levels and take milliseconds to read.
 CATALOGUE_LIMITS = limits.Limits(max_bytes=8 * 1024 * 1024, max_depth=32, max_seconds=5.0)
@@ -542,8 +542,8 @@ def _parse_verification(fields: _Fields) -> tuple[str, str]:
         return value, ""
     kind, colon, check_id = value.partition(":")
     if kind == "automated" and colon:
-        if check_id not in CHECKS:
-            known = ", ".join(sorted(CHECKS))
+        if not is_known_check(check_id):
+            known = ", ".join(sorted([*CHECKS, *PLATFORM_CHECKS]))
             fields.report("verification", f"unknown check id '{check_id}' (known: {known})")
         return kind, check_id
     if value:

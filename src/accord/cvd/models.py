@@ -7,6 +7,8 @@ querysets. Other apps' models are named here only in foreign keys.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -809,3 +811,60 @@ class AdvisoryRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.advisory_id} v{self.number}"
+
+
+class DisclosureMeasure(models.Model):
+    """How one vendor fared in one case: when the platform first notified it, and when
+    it acknowledged the report (its report state left received), made its first
+    statement, stated a fix, and when the case's advisory was published; and whether
+    the case's embargo held (None: no embargo, or not over yet).
+
+    Derived from the case's records by `services.measures.refresh_measures`, never
+    edited: computing it again from the same records gives the same row.
+    """
+
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="measure"
+    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="measures")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    notified_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    first_statement_at = models.DateTimeField(null=True, blank=True)
+    fixed_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    embargo_held = models.BooleanField(null=True, blank=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    objects = rules.DisclosureMeasureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("case", "participant")
+        indexes = [models.Index(fields=("organisation", "notified_at"))]
+
+    def __str__(self) -> str:
+        return f"measures of participant {self.participant_id} in {self.case_id}"
+
+    def days_to(self, moment: datetime | None) -> float | None:
+        """Days from the notification to `moment`, to a tenth; None if either is unknown."""
+        if self.notified_at is None or moment is None:
+            return None
+        return round(max((moment - self.notified_at).total_seconds(), 0) / 86_400, 1)
+
+    @property
+    def days_to_acknowledgement(self) -> float | None:
+        return self.days_to(self.acknowledged_at)
+
+    @property
+    def days_to_first_statement(self) -> float | None:
+        return self.days_to(self.first_statement_at)
+
+    @property
+    def days_to_fix(self) -> float | None:
+        return self.days_to(self.fixed_at)
+
+    @property
+    def days_to_publication(self) -> float | None:
+        return self.days_to(self.published_at)

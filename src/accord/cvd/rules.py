@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         Case,
         CaseEvent,
         Delivery,
+        DisclosureMeasure,
         EmbargoProposal,
         Participant,
         ParticipantInvitation,
@@ -269,6 +270,15 @@ class DeliveryQuerySet(models.QuerySet["Delivery"]):
         return self.filter(_sees_all(user, "participant__case__") | own)
 
 
+class DisclosureMeasureQuerySet(models.QuerySet["DisclosureMeasure"]):
+    def visible_to(self, user: Viewer) -> DisclosureMeasureQuerySet:
+        """How a vendor fared in a case: for the case's coordinators, and for the vendor
+        itself. Other vendors see only the coalition's medians, published through the
+        evidence the measures feed."""
+        own = Q(participant__in=mine(user).values("pk"), participant__case=F("case"))
+        return self.filter(_sees_all(user, "case__") | own)
+
+
 class ParticipantInvitationQuerySet(models.QuerySet["ParticipantInvitation"]):
     def visible_to(self, user: Viewer) -> ParticipantInvitationQuerySet:
         return self.filter(participant__case__in=_led_ids(user))
@@ -417,6 +427,11 @@ declare(
     Permission.CVD_DELIVERY_VIEW,
     owner=__name__,
     scopes={"cvd.Delivery": DeliveryQuerySet.visible_to},
+)
+declare(
+    Permission.CVD_MEASURE_VIEW,
+    owner=__name__,
+    scopes={"cvd.DisclosureMeasure": DisclosureMeasureQuerySet.visible_to},
 )
 declare(
     Permission.CVD_PRODUCT_DECLARE,

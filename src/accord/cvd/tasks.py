@@ -1,6 +1,7 @@
-"""The CVD app's background task (django.tasks: the same code on every backend): ending
-embargoes on their date. The scheduler (`accord.worker`) queues it when one is due;
-running it twice, or late, ends nothing twice."""
+"""The CVD app's background tasks (django.tasks: the same code on every backend): ending
+embargoes on their date, and reporting the vendors' disclosure evidence daily. The
+scheduler (`accord.worker`) queues them; running either twice, or late, does nothing
+twice."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from accord.cvd import states
 from accord.cvd.models import Case
-from accord.cvd.services import embargo
+from accord.cvd.services import embargo, measures
 
 
 @task
@@ -32,3 +33,12 @@ def schedule_embargo_ends(*, now: datetime) -> bool:
     if due:
         transaction.on_commit(lambda: end_due_embargoes_task.enqueue(now.isoformat()))
     return due
+
+
+@task
+def refresh_disclosure_evidence_task(now: str | None = None) -> int:
+    """Report every vendor organisation's acknowledgement evidence as at `now` (ISO 8601;
+    the present when None): a case becomes overdue with time alone. Returns how many
+    observations were stored."""
+    moment = datetime.fromisoformat(now) if now else timezone.now()
+    return measures.refresh_all_disclosure_evidence(now=moment)

@@ -708,6 +708,29 @@ _explain(
 )
 
 
+# Coordinated cases on the platform (cvd-acknowledgement-time) -----------------------
+# The platform's own observation: the CVD app records these codes
+# (`accord.cvd.services.measures`), no scan does.
+
+_explain(
+    "cvd_acknowledgement_late",
+    "In at least one coordinated case on the platform, the organisation's report state "
+    "left received later than the practice's days after the notification was sent.",
+    "Watch the security contact the platform notifies, and move each new case's report "
+    "state to valid or invalid as soon as it is read; the verdict passes again once no "
+    "late case remains among those notified in the last 365 days.",
+    "ISO/IEC 30111:2019",
+)
+_explain(
+    "cvd_acknowledgement_missing",
+    "A coordinated case on the platform is still in the received state, longer after "
+    "its notification than the practice allows.",
+    "Open the case, read the report and set the organisation's report state to valid "
+    "(or invalid, saying why in the case).",
+    "ISO/IEC 30111:2019",
+)
+
+
 def explain(code: str) -> Explanation:
     """The explanation of `code`; an honest placeholder for a code Accord does not know
     (one stored by an older version, say)."""

@@ -1,7 +1,10 @@
-"""The automated checks the evidence engine runs, by stable id.
+"""The automated checks, by stable id: those the evidence engine runs on domains
+(`CHECKS`), and those the platform itself observes (`PLATFORM_CHECKS`).
 
-The catalogue refers to these as `automated:<check-id>`; `accord catalogue validate`
-refuses any other id.
+The catalogue refers to either as `automated:<check-id>`; `accord catalogue validate`
+refuses any other id. A platform check is never scanned: the app that holds the facts
+(CVD, for the time a vendor takes to acknowledge its cases) records its observations
+through the evidence services, and commitments derive status from them like any other.
 """
 
 from dataclasses import dataclass
@@ -63,3 +66,48 @@ CHECKS: dict[str, CheckDefinition] = {
         ),
     ]
 }
+
+
+@dataclass(frozen=True)
+class PlatformCheckDefinition:
+    """A check the platform observes from its own records, with the limit it applies:
+    `within_days`, the days the catalogue's practice states; and the finding `codes` it
+    may report (each explained in `accord.engine.explanations`)."""
+
+    id: str
+    title: str
+    description: str
+    version: str
+    within_days: int
+    codes: tuple[str, ...]
+
+
+ACKNOWLEDGEMENT_CHECK = "cvd-acknowledgement-time"
+ACKNOWLEDGEMENT_LATE = "cvd_acknowledgement_late"
+ACKNOWLEDGEMENT_MISSING = "cvd_acknowledgement_missing"
+
+PLATFORM_CHECKS: dict[str, PlatformCheckDefinition] = {
+    check.id: check
+    for check in [
+        PlatformCheckDefinition(
+            ACKNOWLEDGEMENT_CHECK,
+            "Coordinated cases are acknowledged in time",
+            "In the platform's coordinated disclosure cases of the last 365 days, the "
+            "vendor acknowledged each notification (its report state left received) within "
+            "7 days.",
+            version="1",
+            within_days=7,
+            codes=(ACKNOWLEDGEMENT_LATE, ACKNOWLEDGEMENT_MISSING),
+        ),
+    ]
+}
+
+
+def check_title(check_id: str) -> str:
+    """The title of a scanned or platform check; the id itself for an unknown one."""
+    check = CHECKS.get(check_id) or PLATFORM_CHECKS.get(check_id)
+    return check.title if check is not None else check_id
+
+
+def is_known_check(check_id: str) -> bool:
+    return check_id in CHECKS or check_id in PLATFORM_CHECKS

@@ -14,14 +14,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accord.engine import registry
 from accord.engine.control import challenge_name, challenge_url
-from accord.engine.registry import CHECKS
 from accord.evidence.rules import DomainQuerySet, ObservationQuerySet
 
 
 def check_title(check_id: str) -> str:
-    check = CHECKS.get(check_id)
-    return check.title if check is not None else check_id
+    return registry.check_title(check_id)
 
 
 def new_challenge_token() -> str:
@@ -208,7 +207,15 @@ class Observation(models.Model):
     then recommendations, then notifications). The fetch behind the result, when the
     check made one, gives `url_chain` (each URL that redirected, then the final one),
     `http_status`, `content_sha256` and the body.
+
+    A `platform` observation comes from the platform's own records rather than a scan
+    (`accord.engine.registry.PLATFORM_CHECKS`): it has no domain and no fetch, and it
+    counts for its organisation as it stands, with no proof of control to give.
     """
+
+    class Source(models.TextChoices):
+        SCAN = "scan", "Scan of a domain"
+        PLATFORM = "platform", "The platform's own records"
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.CASCADE, related_name="observations"
@@ -219,6 +226,7 @@ class Observation(models.Model):
     domain_name = models.CharField(max_length=253, help_text="Kept when the domain is removed")
     check_id = models.CharField(max_length=60)
     check_version = models.CharField(max_length=20)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.SCAN)
     observed_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Verdict.choices)
     codes = models.JSONField(default=list)
@@ -246,6 +254,11 @@ class Observation(models.Model):
                 fields=["domain", "check_id", "-observed_at"], name="evidence_obs_latest_idx"
             ),
             models.Index(fields=["organisation", "-observed_at"], name="evidence_obs_org_idx"),
+            models.Index(
+                fields=["check_id", "organisation", "-observed_at"],
+                condition=Q(source="platform"),
+                name="evidence_obs_platform_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -254,6 +267,15 @@ class Observation(models.Model):
     @property
     def check_title(self) -> str:
         return check_title(self.check_id)
+
+    @property
+    def is_platform(self) -> bool:
+        return self.source == self.Source.PLATFORM
+
+    @property
+    def subject(self) -> str:
+        """What was observed, for people: the domain, or the platform's own records."""
+        return "the platform's records" if self.is_platform else self.domain_name
 
     @property
     def key_codes(self) -> list[str]:

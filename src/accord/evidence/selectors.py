@@ -27,12 +27,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from accord.access import scope_of
+from accord.accounts import selectors as accounts
 from accord.accounts.permissions import Permission, has_perm
 from accord.engine.explanations import headline, shared_host_failure
-from accord.engine.registry import CHECKS
+from accord.engine.registry import CHECKS, PLATFORM_CHECKS
 from accord.evidence.models import (
     COUNTING,
     Control,
@@ -60,13 +61,25 @@ def proof_grace_period() -> timedelta:
 
 def latest_observations(organisation: Organisation) -> QuerySet[Observation]:
     """The current observation of every check on every domain of the organisation that
-    counts (control proven, or demo)."""
+    counts (control proven, or demo), and the latest of each platform check."""
     current = CurrentVerdict.objects.filter(
         domain__organisation=organisation, domain__control__in=COUNTING
     )
-    return Observation.objects.filter(pk__in=current.values("observation_id")).order_by(
-        "domain_name", "check_id"
+    platform = _latest_platform(Observation.objects.filter(organisation=organisation))
+    return Observation.objects.filter(
+        Q(pk__in=current.values("observation_id")) | Q(pk__in=platform)
+    ).order_by("domain_name", "check_id")
+
+
+def _latest_platform(observations: QuerySet[Observation]) -> QuerySet[Observation, int]:
+    # The ids of the newest platform observation per organisation and check.
+    platform = observations.filter(source=Observation.Source.PLATFORM)
+    newer = platform.filter(
+        organisation=OuterRef("organisation"),
+        check_id=OuterRef("check_id"),
+        observed_at__gt=OuterRef("observed_at"),
     )
+    return platform.exclude(Exists(newer)).values_list("pk", flat=True)
 
 
 def practice_evidence(organisation: Organisation, practice: Practice) -> QuerySet[Observation]:
@@ -91,17 +104,61 @@ def check_history(
     domains = list(
         Domain.objects.counting().filter(organisation=organisation).values_list("pk", flat=True)
     )
+    if check_id in PLATFORM_CHECKS:
+        return _platform_history(organisation, check_id, since=since, until=until)
     observations = Observation.objects.filter(
         organisation=organisation, domain_id__in=domains, check_id=check_id, observed_at__lte=until
     )
-    columns = ("domain_id", "observed_at", "status", "pk")
-    rows = list(observations.filter(observed_at__gte=since).values_list(*columns))
+    rows = list(observations.filter(observed_at__gte=since).values_list(*_HISTORY))
     for domain_id in domains:
         before = observations.filter(domain_id=domain_id, observed_at__lt=since)
-        earlier = before.order_by("-observed_at", "-pk").values_list(*columns).first()
+        earlier = before.order_by("-observed_at", "-pk").values_list(*_HISTORY).first()
         if earlier is not None:
             rows.append(earlier)
     return rows
+
+
+_HISTORY = ("domain_id", "observed_at", "status", "pk")
+
+
+def _platform_history(
+    organisation: Organisation, check_id: str, *, since: datetime, until: datetime
+) -> list[tuple[int, datetime, str, int]]:
+    # One series, keyed 0 where a domain's id would be: the platform's own records.
+    observations = Observation.objects.filter(
+        organisation=organisation,
+        source=Observation.Source.PLATFORM,
+        check_id=check_id,
+        observed_at__lte=until,
+    )
+    rows = [
+        (0, observed_at, status, pk)
+        for observed_at, status, pk in observations.filter(observed_at__gte=since).values_list(
+            "observed_at", "status", "pk"
+        )
+    ]
+    earlier = (
+        observations.filter(observed_at__lt=since)
+        .order_by("-observed_at", "-pk")
+        .values_list("observed_at", "status", "pk")
+        .first()
+    )
+    return [*rows, (0, *earlier)] if earlier is not None else rows
+
+
+def platform_results(check_id: str, *, until: datetime) -> dict[int, dict[str, Any]]:
+    """The result (its details hold the figures) of the latest observation of a
+    platform check per organisation, as stood at `until`: what the published coalition
+    figures are made from. Only the organisations the figures count
+    (`accounts.counted_organisations`). Callers publish only aggregates."""
+    observations = Observation.objects.filter(
+        source=Observation.Source.PLATFORM,
+        check_id=check_id,
+        observed_at__lte=until,
+        organisation__in=accounts.counted_organisations(),
+    )
+    latest = Observation.objects.filter(pk__in=_latest_platform(observations))
+    return dict(latest.values_list("organisation_id", "result"))
 
 
 def uncounted_domains(organisation: Organisation) -> list[Domain]:

@@ -5,6 +5,10 @@ The same figures as the dashboard, read through the same selectors
 Every endpoint takes `?date=YYYY-MM-DD` (default: the latest day; any kept day since
 the first snapshot) and one of `?sector=`, `?country=`, `?size_band=`.
 
+`/disclosure` gives the coalition's medians of coordinated disclosure (days from a
+vendor's notification to its acknowledgement, first statement, fix and publication) and
+the share of embargoes that held, from the platform's own records.
+
 A suppressed figure (fewer than 5 organisations behind it) is null with
 `"suppressed": true`; in CSV its cells are empty and its name is in the `suppressed`
 column. A day outside the kept range answers 404, a malformed value or combined
@@ -30,6 +34,7 @@ from accord.figures.selectors import (
 )
 from accord.figures.selectors import (
     Cell,
+    DisclosureFigures,
     Figures,
     Row,
     Segment,
@@ -87,6 +92,24 @@ class AdoptionSummaryOut(FiguresMeta):
     )
     median_days_to_verified: ValueOut
     lapse_rate: ValueOut
+
+
+class DisclosureItemOut(Schema):
+    id: Literal["acknowledgement", "first_statement", "fix", "publication", "embargo_held"]
+    title: str
+    unit: Literal["days", "share"] = Field(
+        description="`days`: the median over vendor organisations of each one's median "
+        "days from notification; `share`: of agreed embargoes, 0 to 1"
+    )
+    value: ValueOut
+
+
+class DisclosureOut(Schema):
+    date: dt.date = Field(description="As the platform's records stood at the end of this day")
+    segment: SegmentOut
+    includes_demo_data: bool
+    method: str = Field(description="Where the definitions are explained")
+    items: list[DisclosureItemOut]
 
 
 class TableOut(FiguresMeta):
@@ -211,6 +234,16 @@ def timeseries(request: HttpRequest, query: Query[TimeseriesQuery]) -> Any:
     return _respond(body, query.format, name)
 
 
+@router.get(
+    "/disclosure",
+    response={200: DisclosureOut, **_ERRORS},
+    **_openapi("Coordinated disclosure: the coalition's medians"),
+)
+def disclosure(request: HttpRequest, query: Query[FiguresQuery]) -> Any:
+    found = figures_of.disclosure_figures(day=query.date, segment=query.segment())
+    return _respond(disclosure_json(found), query.format, f"adoption-disclosure-{found.day}")
+
+
 # --- the JSON form of the figures, shared by the CSV and compared with the dashboard
 
 
@@ -254,6 +287,28 @@ def summary_json(found: Figures) -> dict[str, Any]:
         "overall": row_json(found.overall) if found.overall else None,
         "median_days_to_verified": value_json(found.median_days_to_verified),
         "lapse_rate": value_json(found.lapse_rate),
+    }
+
+
+def disclosure_json(found: DisclosureFigures) -> dict[str, Any]:
+    items = [
+        {"id": key, "title": label, "unit": "days", "value": value_json(value)}
+        for key, label, value in found.rows()
+    ]
+    items.append(
+        {
+            "id": "embargo_held",
+            "title": "Share of agreed embargoes that held",
+            "unit": "share",
+            "value": value_json(found.embargo_held_rate),
+        }
+    )
+    return {
+        "date": found.day.isoformat(),
+        "segment": segment_json(found.segment),
+        "includes_demo_data": found.includes_demo,
+        "method": "/adoption/#method-disclosure",
+        "items": items,
     }
 
 

@@ -8,18 +8,23 @@ a day's figures, one row per point for a time series. Nothing here counts raw re
 from __future__ import annotations
 
 import calendar
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any, Literal
 
 from django.db.models import Max, Min
 from django.db.models.fields.json import KeyTransform
+from django.utils import timezone
 
 from accord import errors
+from accord.accounts import selectors as accounts
 from accord.accounts.countries import country_name
 from accord.catalogue import selectors as catalogue
+from accord.engine.registry import ACKNOWLEDGEMENT_CHECK
+from accord.evidence import selectors as evidence
 from accord.figures.metrics import DIMENSIONS, OVERALL, STATUSES
 from accord.figures.models import DailySnapshot, Dimension, PublishedReport
 from accord.figures.suppression import NOT_COMMITTED, THRESHOLD, PublishedRow, implied_ranges
@@ -542,3 +547,77 @@ def report_years() -> list[int]:
     if span is None:
         return []
     return list(range(span[1].year, span[0].year - 1, -1))
+
+
+# Coordinated disclosure: the coalition's medians ---------------------------------------
+
+DISCLOSURE_MEASURES = (
+    ("acknowledgement", "Median days from notification to acknowledgement"),
+    ("first_statement", "Median days from notification to the vendor's first statement"),
+    ("fix", "Median days from notification to a stated fix"),
+    ("publication", "Median days from notification to the published advisory"),
+)
+
+
+@dataclass(frozen=True)
+class DisclosureFigures:
+    """How the coalition's vendors handle coordinated cases on the platform, as at the end
+    of `day`: per measure the median, over the organisations with a value, of each
+    organisation's own median (days); and the share of agreed embargoes that held. Each
+    is None (withheld) unless at least `THRESHOLD` organisations stand behind it; no
+    count is published beside them, so they single out nobody."""
+
+    day: date
+    segment: Segment
+    medians: dict[str, float | None]
+    embargo_held_rate: float | None
+    includes_demo: bool
+
+    def rows(self) -> list[tuple[str, str, float | None]]:
+        return [(key, label, self.medians[key]) for key, label in DISCLOSURE_MEASURES]
+
+
+def disclosure_figures(
+    *, day: date | None = None, segment: Segment = ALL_ORGANISATIONS
+) -> DisclosureFigures:
+    """The coalition's disclosure medians for `segment` at the end of `day` (default: the
+    latest day with figures), from the platform's evidence of each vendor organisation
+    (`evidence.platform_results`). Raises NoFigures and InvalidFilter as
+    `adoption_figures` does."""
+    day = resolve_day(day)
+    _require_known(segment)
+    zone = timezone.get_current_timezone()
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    results = evidence.platform_results(ACKNOWLEDGEMENT_CHECK, until=end)
+    members = {row[0]: row for row in accounts.member_rows()}  # id, sector, ..., is demo
+    if not segment.is_all:
+        column = 1 + DIMENSIONS.index(segment.dimension)
+        results = {
+            org: result
+            for org, result in results.items()
+            if org in members and members[org][column] == segment.value
+        }
+    demo = any(members[org][4] for org in results if org in members)
+    details = [result.get("details") or {} for result in results.values()]
+    medians = {
+        key: _published_median([(d.get("median_days") or {}).get(key) for d in details])
+        for key, _ in DISCLOSURE_MEASURES
+    }
+    return DisclosureFigures(day, segment, medians, _embargo_rate(details), demo)
+
+
+def _published_median(values: Iterable[float | None]) -> float | None:
+    known = sorted(float(value) for value in values if isinstance(value, int | float))
+    if len(known) < THRESHOLD:
+        return None
+    return round(statistics.median(known), 1)
+
+
+def _embargo_rate(details: list[dict[str, Any]]) -> float | None:
+    embargoes = [d.get("embargo") or {} for d in details]
+    counted = [(e.get("held", 0), e.get("broken", 0)) for e in embargoes]
+    counted = [(held, broken) for held, broken in counted if held + broken > 0]
+    if len(counted) < THRESHOLD:
+        return None
+    held = sum(held for held, _ in counted)
+    return round(held / sum(held + broken for held, broken in counted), 4)

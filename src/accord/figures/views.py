@@ -68,6 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         figures = figures_of.adoption_figures(day=day, segment=segment)
         charted = [row.key for row in (*figures.frameworks, *figures.norms)]
         series = figures_of.adoption_timeseries(segment=segment, end=figures.day, subjects=charted)
+        disclosure = figures_of.disclosure_figures(day=figures.day, segment=segment)
     except InvalidFilter as exc:
         return _problem(request, str(exc), status=exc.http_status)
     except NoFigures as exc:
@@ -75,6 +76,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         **_base_context(figures.day),
         "figures": figures,
+        "disclosure": disclosure,
         "segment": segment,
         "frameworks_chart": _chart_block("frameworks", framework_chart(series)),
         "framework_blocks": _framework_blocks(figures, series),

@@ -43,10 +43,15 @@ def record(
     private_with: Participant | None = None,
 ) -> CaseEvent:
     """Record the audit event of a step in `case`, and its entry in the case's timeline
-    for `audience` (the coordinators and `private_with` alone, for a private one)."""
+    for `audience` (the coordinators and `private_with` alone, for a private one).
+
+    After a step that may change a disclosure measure (`measures.is_measured`), the
+    case's measures are computed again here, in the step's transaction: every such step
+    passes through this one place, so none is forgotten, and a case has a handful of
+    vendors, so it costs a few queries."""
     payload = {"case": case.reference, **(data or {})}
     event = record_event(tag=tag, actor=actor, target=target or case, data=payload)
-    return CaseEvent.objects.create(
+    entry = CaseEvent.objects.create(
         case=case,
         audit_seq=event.seq,
         tag=tag,
@@ -56,6 +61,11 @@ def record(
         private_with=private_with,
         occurred_at=event.occurred_at,
     )
+    from accord.cvd.services import measures  # it uses the services that use this
+
+    if measures.is_measured(tag):
+        measures.refresh_measures(case=case)
+    return entry
 
 
 def next_number(kind: str, year: int) -> int:

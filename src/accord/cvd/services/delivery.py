@@ -34,7 +34,7 @@ from accord.cvd import openpgp
 from accord.cvd.exceptions import StateConflict
 from accord.cvd.models import Case, CaseEvent, Delivery, Participant, Tlp
 from accord.cvd.selectors.timeline import timeline_link
-from accord.cvd.services import contacts
+from accord.cvd.services import contacts, measures
 from accord.cvd.services._common import record, require
 from accord.notifications import services as notifications
 
@@ -155,6 +155,8 @@ def _send(participant_id: int, through: int, contact: contacts.Contact) -> Deliv
             "problem": delivery.problem,
         },
     )
+    # A notice writes no timeline entry (`record`): the first one starts the clock.
+    measures.refresh_measures(case=case)
     return delivery
 
 

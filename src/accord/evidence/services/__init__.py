@@ -2,7 +2,8 @@
 and the observations they store. Every change that matters records an audit event.
 
 The services live in one module per subject (`scans`: registering domains, scanning,
-storing observations; `control`: proving control, checking it again, disputes); this
+storing observations; `control`: proving control, checking it again, disputes; `platform`: what the
+platform observes from its own records); this
 package is their one public face.
 """
 
@@ -17,6 +18,7 @@ from accord.evidence.services.control import (
     recheck_interval,
     schedule_control_checks,
 )
+from accord.evidence.services.platform import record_platform_observation
 from accord.evidence.services.scans import (
     DEFAULT_INTERVAL,
     MANUAL_SCAN_COOLDOWN,
@@ -70,6 +72,7 @@ __all__ = [
     "recheck_domain_control",
     "recheck_interval",
     "record_observation",
+    "record_platform_observation",
     "remove_domain",
     "request_manual_scan",
     "request_scan",

@@ -1,0 +1,287 @@
+"""Disclosure measures: for each case and each vendor in it, the time from notification
+to acknowledgement, to the first statement, to the fix and to publication, and whether
+the embargo held; and the evidence they give of each vendor organisation.
+
+`refresh_measures` computes a case's measures from its records alone (deliveries, the
+audit log of its steps, its embargo, its advisory), so calling it again, or in any
+order with the events, gives the same rows. `record` (services/_common.py) calls it
+after each step that can change a measure, in the step's transaction; the delivery of
+a notice (which writes no timeline entry) and the publication of an advisory call it
+themselves (`record_publication`).
+
+Each refresh then reports, for every vendor organisation of the case, its
+acknowledgement times over the last `WINDOW` as a platform observation of the check
+`cvd-acknowledgement-time` (`accord.evidence.services.record_platform_observation`):
+the commitments to the practice verified by that check derive their status from it, and
+the published figures take the coalition's medians from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from statistics import median
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accord.audit import selectors as audit
+from accord.cvd import states
+from accord.cvd.models import (
+    Advisory,
+    Case,
+    Delivery,
+    DisclosureMeasure,
+    Participant,
+    Statement,
+)
+from accord.cvd.services.embargo import SCHEDULED_END
+from accord.engine.registry import (
+    ACKNOWLEDGEMENT_CHECK,
+    ACKNOWLEDGEMENT_LATE,
+    ACKNOWLEDGEMENT_MISSING,
+    PLATFORM_CHECKS,
+)
+from accord.engine.types import CheckResult, Finding, Status
+from accord.evidence import services as evidence
+
+if TYPE_CHECKING:
+    from accord.accounts.models import Organisation
+    from accord.evidence.models import Observation
+
+# The steps of a case after which a measure may differ (`record` refreshes on these).
+MEASURED_TAGS = frozenset(
+    {
+        "cvd:participant:add",
+        "cvd:participant:remove",
+        "cvd:participant:state",
+        "cvd:statement:set",
+        "cvd:statement:dispute",
+        "cvd:embargo:adopt",
+        "cvd:embargo:end",
+        "cvd:embargo:expire",
+    }
+)
+MEASURED_PREFIXES = ("cvd:advisory:",)  # publishing, revising, withdrawing an advisory
+# The cases an organisation's evidence is judged on: those notified in the last year.
+WINDOW = timedelta(days=365)
+MEASURES = ("acknowledgement", "first_statement", "fix", "publication")
+_STATEMENT_TAGS = ("cvd:statement:set", "cvd:statement:dispute")
+
+
+def is_measured(tag: str) -> bool:
+    return tag in MEASURED_TAGS or tag.startswith(MEASURED_PREFIXES)
+
+
+@transaction.atomic
+def refresh_measures(*, case: Case, now: datetime | None = None) -> list[DisclosureMeasure]:
+    """Compute the measures of every vendor of `case` from its records, store them, and
+    report each vendor organisation's evidence; returns the case's measures.
+
+    Idempotent: a second call with nothing new changes no row and records nothing. A
+    vendor taken out of the case leaves no measure."""
+    now = now or timezone.now()
+    case = Case.objects.get(pk=case.pk)  # as stored: the caller's copy may be older
+    vendors = list(Participant.objects.filter(case=case, role=Participant.Role.VENDOR))
+    DisclosureMeasure.objects.filter(case=case, participant__removed_at__isnull=False).delete()
+    embargo_held = _embargo_held(case)
+    published_at = _published_at(case)
+    measures = [
+        _store(vendor, embargo_held=embargo_held, published_at=published_at, now=now)
+        for vendor in vendors
+        if vendor.removed_at is None
+    ]
+    for organisation_id in sorted({v.organisation_id for v in vendors if v.organisation_id}):
+        report_acknowledgement(organisation_id=organisation_id, now=now)
+    return measures
+
+
+def record_publication(*, case: Case, now: datetime | None = None) -> list[DisclosureMeasure]:
+    """What the publication of the case's advisory calls, once the `Advisory` row is
+    saved: the measures take the time of publication from it (and whether the embargo
+    held). The same as `refresh_measures`, named for the caller."""
+    return refresh_measures(case=case, now=now)
+
+
+def _store(
+    vendor: Participant, *, embargo_held: bool | None, published_at: datetime | None, now: datetime
+) -> DisclosureMeasure:
+    values: dict[str, Any] = {
+        "case_id": vendor.case_id,
+        "organisation_id": vendor.organisation_id,
+        "notified_at": _notified_at(vendor),
+        "acknowledged_at": _acknowledged_at(vendor),
+        "first_statement_at": audit.first_event_at(
+            tags=_STATEMENT_TAGS, data={"participant": vendor.pk}
+        ),
+        "fixed_at": audit.first_event_at(
+            tags=("cvd:statement:set",),
+            data={"participant": vendor.pk, "status": Statement.Status.FIXED},
+        ),
+        "published_at": published_at,
+        "embargo_held": embargo_held,
+    }
+    measure = DisclosureMeasure.objects.filter(participant=vendor).first()
+    if measure is None:
+        return DisclosureMeasure.objects.create(participant=vendor, computed_at=now, **values)
+    if any(getattr(measure, key) != value for key, value in values.items()):
+        for key, value in values.items():
+            setattr(measure, key, value)
+        measure.computed_at = now
+        measure.save()
+    return measure
+
+
+def _notified_at(vendor: Participant) -> datetime | None:
+    # The first notice: each one reaches the inbox of the vendor's people on the
+    # platform, whatever became of the mail. A vendor known only by an address (invited,
+    # no account yet) is told only by a mail that went: not held for want of a key,
+    # not without any contact.
+    notices = Delivery.objects.filter(participant=vendor)
+    if vendor.organisation_id is None and vendor.user_id is None:
+        notices = notices.filter(held=False).exclude(source=Delivery.Source.NONE)
+    return notices.order_by("created_at", "pk").values_list("created_at", flat=True).first()
+
+
+def _acknowledged_at(vendor: Participant) -> datetime | None:
+    # Acknowledged: the report state left `received` (valid or invalid, either is an
+    # answer). Report states never return to `received`, so the first move is the one.
+    if vendor.rm_state == states.RECEIVED:
+        return None
+    first = audit.first_event_at(tags=("cvd:participant:state",), data={"participant": vendor.pk})
+    return first or vendor.rm_changed_at
+
+
+def _published_at(case: Case) -> datetime | None:
+    advisory = Advisory.objects.filter(case=case).first()
+    return advisory.initial_release_at if advisory is not None else None
+
+
+def _embargo_held(case: Case) -> bool | None:
+    """True: the embargo ran to its date (and nothing was published before it); False:
+    it was ended early, or the advisory came out while it stood; None: no embargo was
+    agreed, or it still stands."""
+    published_at = _published_at(case)
+    if case.embargo_state == states.EM_EXITED:
+        if case.embargo_exit_reason != SCHEDULED_END:
+            return False
+        ends = case.embargo_exited_at
+        return not (published_at is not None and ends is not None and published_at < ends)
+    if case.embargo_state in (states.EM_ACTIVE, states.EM_REVISE):
+        return False if published_at is not None else None
+    return None
+
+
+# The evidence of one organisation ------------------------------------------------------
+
+
+def report_acknowledgement(*, organisation_id: int, now: datetime) -> Observation | None:
+    """Record the organisation's acknowledgement times as a platform observation, if
+    they say something new (`record_platform_observation` stores nothing otherwise)."""
+    measures = DisclosureMeasure.objects.filter(
+        organisation_id=organisation_id,
+        participant__removed_at__isnull=True,
+        notified_at__gte=now - WINDOW,
+        notified_at__lte=now,
+    ).select_related("organisation")
+    rows = list(measures)
+    result = acknowledgement_result(rows, now=now)
+    if result is None:
+        return None
+    organisation: Organisation = rows[0].organisation  # type: ignore[assignment]
+    return evidence.record_platform_observation(
+        organisation=organisation, check_id=ACKNOWLEDGEMENT_CHECK, result=result, now=now
+    )
+
+
+def acknowledgement_result(
+    measures: Iterable[DisclosureMeasure], *, now: datetime
+) -> CheckResult | None:
+    """The verdict on one organisation's cases: pass when each case due was acknowledged
+    within the check's days, fail when one was late or is overdue. None while no case
+    is due yet: nothing to judge. Its details hold the organisation's medians (days) and
+    its embargoes, counts only, never a case: what the coalition's figures are made of."""
+    limit = timedelta(days=PLATFORM_CHECKS[ACKNOWLEDGEMENT_CHECK].within_days)
+    rows = [m for m in measures if m.notified_at is not None]
+    due = [m for m in rows if m.acknowledged_at is not None or _waited(m, now) > limit]
+    if not due:
+        return None
+    late = [m for m in due if m.acknowledged_at is not None and _waited(m, now) > limit]
+    missing = [m for m in due if m.acknowledged_at is None]
+    errors = _findings(late, missing, limit)
+    return CheckResult(
+        check_id=ACKNOWLEDGEMENT_CHECK,
+        status=Status.FAIL if errors else Status.PASS,
+        errors=errors,
+        details=_details(rows, due=len(due), late=len(late), missing=len(missing), limit=limit),
+    )
+
+
+def _waited(measure: DisclosureMeasure, now: datetime) -> timedelta:
+    # From the notification to the acknowledgement, or to `now` while there is none.
+    assert measure.notified_at is not None
+    return (measure.acknowledged_at or now) - measure.notified_at
+
+
+def _findings(
+    late: list[DisclosureMeasure], missing: list[DisclosureMeasure], limit: timedelta
+) -> list[Finding]:
+    days = limit.days
+    findings = []
+    if late:
+        findings.append(
+            Finding(
+                ACKNOWLEDGEMENT_LATE,
+                f"{len(late)} case(s) acknowledged later than {days} days after notification.",
+            )
+        )
+    if missing:
+        findings.append(
+            Finding(
+                ACKNOWLEDGEMENT_MISSING,
+                f"{len(missing)} case(s) not acknowledged {days} days after notification.",
+            )
+        )
+    return findings
+
+
+def _details(
+    rows: list[DisclosureMeasure], *, due: int, late: int, missing: int, limit: timedelta
+) -> dict[str, Any]:
+    held = [m.embargo_held for m in rows if m.embargo_held is not None]
+    return {
+        "within_days": limit.days,
+        "window_days": WINDOW.days,
+        "cases": len(rows),
+        "due": due,
+        "late": late,
+        "unacknowledged": missing,
+        "median_days": {
+            "acknowledgement": _median(m.days_to_acknowledgement for m in rows),
+            "first_statement": _median(m.days_to_first_statement for m in rows),
+            "fix": _median(m.days_to_fix for m in rows),
+            "publication": _median(m.days_to_publication for m in rows),
+        },
+        "embargo": {"held": sum(held), "broken": len(held) - sum(held)},
+    }
+
+
+def _median(values: Iterable[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return round(float(median(known)), 1) if known else None
+
+
+def refresh_all_disclosure_evidence(*, now: datetime) -> int:
+    """Report every vendor organisation's evidence again (daily: a case becomes overdue
+    with time alone); returns how many observations were stored."""
+    organisations = (
+        DisclosureMeasure.objects.filter(organisation__isnull=False, notified_at__isnull=False)
+        .values_list("organisation_id", flat=True)
+        .distinct()
+    )
+    stored = 0
+    for organisation_id in sorted(set(organisations)):
+        with transaction.atomic():
+            stored += report_acknowledgement(organisation_id=organisation_id, now=now) is not None
+    return stored
