@@ -15,6 +15,7 @@ from accord import demo
 from accord.accounts.models import User
 from accord.audit.models import Event
 from accord.cvd.models import (
+    Advisory,
     Case,
     CaseEvent,
     Delivery,
@@ -160,3 +161,15 @@ def test_seed_demo_prints_who_signs_in_to_see_the_case(
     assert cvd_demo.REPORTER_EMAIL in (tmp_path / "credentials.txt").read_text()
     again = "\n".join(demo._disclosure())
     assert "is in place already" in again
+
+
+@pytest.mark.django_db
+def test_the_demo_has_one_advisory_out_in_public(people: None) -> None:
+    cvd_demo.seed_cvd(ensure_user=demo._ensure_user)
+    advisory = Advisory.objects.get(case__title=cvd_demo.DISCLOSED_TITLE)
+    assert advisory.tlp == "clear"
+    assert {"csaf", "csaf-vex", "openvex"} <= set(advisory.documents)
+    anyone = Client()
+    listed = anyone.get(reverse("cvd:advisories"))
+    assert advisory.tracking_id in listed.content.decode()
+    assert anyone.get("/.well-known/csaf/white/index.txt").content.decode().count(".json") == 2

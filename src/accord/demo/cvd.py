@@ -37,6 +37,7 @@ from accord.cvd.services import (
     discussion,
     embargo,
     products,
+    publication,
     reports,
     statements,
     vulnerabilities,
@@ -44,6 +45,7 @@ from accord.cvd.services import (
 
 COORDINATOR = "kestrel-security"
 CASE_TITLE = "Remote code execution through the HubOS update service (demo)"
+DISCLOSED_TITLE = "Stored cross-site scripting in the Aurora Cloud console (demo)"
 REPORTER_EMAIL = "reporter@researcher.example"
 LEAD_EMAIL = "admin@kestrel.example"
 VENDOR_EMAIL = "admin@granite.example"
@@ -221,7 +223,45 @@ def _build(ensure_user: EnsureUser, made: list[tuple[str, str]]) -> Case:
     _embargo(case, lead, vendors, admins)
     _discussion(case, lead, vendors, admins, researcher)
     delivery.notify_vendors(actor=lead, case=case)
+    _disclosed(lead, orgs["aurora-cloud"], admins["aurora-cloud"])
     return case
+
+
+def _disclosed(lead: User, aurora: Organisation, aurora_admin: User) -> None:
+    """A case already through to the end: fixed, its advisory public (TLP:CLEAR) on
+    /advisories/ and in the CSAF provider directory."""
+    case = cases.open_case(
+        actor=lead,
+        title=DISCLOSED_TITLE,
+        summary="A project's name is shown unescaped on the console's sharing page.",
+        tlp="clear",
+        organisation=_organisation(COORDINATOR),
+    )
+    vendor = cases.add_participant(
+        actor=lead, case=case, role=Participant.Role.VENDOR, organisation=aurora
+    )
+    vulnerability = vulnerabilities.add_vulnerability(
+        actor=lead,
+        case=case,
+        title="Project names are rendered unescaped on the sharing page",
+        description=(
+            "A project member can name a project `<img src=x onerror=…>`; the script runs "
+            "in the browser of anyone the project is shared with."
+        ),
+        cwe_ids="CWE-79",
+        cvss_vector="CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N",
+        products=[{"purl": "pkg:npm/%40aurora/console", "versions": "vers:npm/<4.12.0"}],
+    )
+    statements.make_statement(
+        actor=aurora_admin,
+        participant=vendor,
+        vulnerability=vulnerability,
+        product=vulnerability.products.get(),
+        status=Statement.Status.FIXED,
+        fixed_version="4.12.0",
+        note="Fixed in the console 4.12.0, deployed to every region.",
+    )
+    publication.publish_advisory(actor=lead, case=case, summary="Initial release.")
 
 
 def _vulnerabilities(
