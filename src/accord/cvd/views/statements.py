@@ -64,12 +64,12 @@ class _VendorSelect(forms.Select):
 
     def __init__(self, options: _VendorOptions) -> None:
         super().__init__()
-        self.options = options
+        self.shared = options
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        options = self.options.html(self.format_value(value))
+        options = self.shared.html(self.format_value(value))
         return format_html(
             '<select name="{}"{}>\n{}\n</select>',
             name,
