@@ -98,26 +98,30 @@ def mine(user: Viewer) -> QuerySet[Participant]:
 
 @dataclass(frozen=True)
 class _Seats:
-    """Where one viewer sits in disclosure: the organisations they act for (a subquery)
-    and the participants they are, as (id, case id, role), read at once.
+    """Where one viewer sits in disclosure: the organisations they act for and the
+    participants they are, each a subquery built once per rule call.
 
-    Made afresh by every rule call (one small query), never kept between calls, so a
-    write (a participant added or removed, a membership ended) counts from the next
-    check on. Building the same nested subqueries five to thirteen times in one check
-    cost more than running it. A queryset a rule returns holds the participants as they
-    were when the rule was called."""
+    Building the viewer's participants and organisations again for every role a rule
+    names (five to thirteen times in one check) cost more than running the check. They
+    stay subqueries, run with the rule's own query: nothing is read ahead or kept
+    between calls, so a rule's queryset always reads the participants as they are when
+    it runs, and a write counts at once."""
 
     organisations: QuerySet[Any] | list[int] = field(default_factory=list)
     secretariat: bool = False
-    participants: list[tuple[int, int, str]] = field(default_factory=list)
+    participants: QuerySet[Participant] | None = None
 
-    def participant_ids(self) -> list[int]:
-        return [pk for pk, _, _ in self.participants]
+    def _mine(self) -> QuerySet[Participant]:
+        return self.participants if self.participants is not None else _participants().none()
 
-    def case_ids(self, *roles: str) -> list[int]:
+    def participant_ids(self) -> QuerySet[Any]:
+        return self._mine().values("pk")
+
+    def case_ids(self, *roles: str) -> QuerySet[Any]:
         """The cases where the viewer is a participant in one of `roles` (in any role
         when none is named)."""
-        return [case for _, case, role in self.participants if not roles or role in roles]
+        mine = self._mine().filter(role__in=roles) if roles else self._mine()
+        return mine.values("case_id")
 
     def leads(self, via: str) -> Q:
         """Objects of the cases the viewer leads; `via` is the lookup from the objects to
@@ -140,8 +144,8 @@ def _seats(user: Viewer) -> _Seats:
     if not active(user):
         return _Seats()
     organisations = _organisations(user)
-    participants = _mine(user, organisations).order_by().values_list("pk", "case_id", "role")
-    return _Seats(organisations, is_secretariat(user), list(participants))
+    participants = _mine(user, organisations).order_by()
+    return _Seats(organisations, is_secretariat(user), participants)
 
 
 def led_cases(user: Viewer) -> QuerySet[Case]:
