@@ -111,6 +111,22 @@ def test_the_lead_sees_each_delivery_with_its_address_source_key_and_state(
     assert 'aria-current="page">Deliveries</a>' in html
 
 
+def test_the_tab_shows_each_notice_pending_before_its_task_runs(
+    cvd_world: World, client_for: Any
+) -> None:
+    client = client_for(cvd_world.secretariat)
+    assert client.post(reverse("cvd:notify", args=[cvd_world.case.reference])).status_code == 302
+    html = client.get(deliveries_url(cvd_world.case)).content.decode()
+    for participant in (cvd_world.participant_a, cvd_world.participant_b):
+        pending = Delivery.objects.get(participant=participant)
+        assert f'data-delivery="{pending.pk}" data-state="pending"' in html
+    assert "2 deliveries" in html
+    assert "Pending: its task has not run yet" in html
+    assert "Not looked up yet" in html
+    assert "No contact</strong>" not in html
+    assert "Unencrypted" not in html
+
+
 def test_unencrypted_held_and_failed_deliveries_say_so(cvd_world: World, client_for: Any) -> None:
     through = 1
     participant = cvd_world.participant_a

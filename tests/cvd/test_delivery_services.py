@@ -124,6 +124,52 @@ def test_a_red_case_without_any_key_anywhere_is_held_too(
     assert held.problem == "Held: TLP:RED mail goes only encrypted. No key to encrypt to."
 
 
+def test_the_deliveries_are_written_pending_with_the_notice_and_filled_by_its_task(
+    cvd_world: World,
+) -> None:
+    SecurityContact.objects.create(organisation=cvd_world.vendor_a, email="cert@acme.example")
+    delivery.notify_vendors(actor=cvd_world.secretariat, case=cvd_world.case)  # no task ran
+    pending = {d.participant_id: d for d in Delivery.objects.all()}
+    assert set(pending) == {cvd_world.participant_a.pk, cvd_world.participant_b.pk}
+    assert {d.source for d in pending.values()} == {Delivery.Source.PENDING}
+    through = latest_event(cvd_world)
+    assert {d.through for d in pending.values()} == {through}
+    sent = delivery.send_notice(participant_id=cvd_world.participant_a.pk, through=through)
+    assert sent is not None
+    assert sent.pk == pending[cvd_world.participant_a.pk].pk  # the same row, filled in
+    assert (sent.address, sent.source) == ("cert@acme.example", "registered")
+    assert delivery.send_notice(participant_id=cvd_world.participant_a.pk, through=through) is None
+    assert Delivery.objects.filter(participant=cvd_world.participant_a).count() == 1
+    assert Message.objects.filter(kind=delivery.NOTICE_KIND).count() == 1
+
+
+def test_a_held_notice_run_again_is_neither_sent_nor_written_twice(cvd_world: World) -> None:
+    make_tlp(cvd_world, "red")
+    SecurityContact.objects.create(organisation=cvd_world.vendor_a, email="cert@acme.example")
+    delivery.notify_vendors(actor=cvd_world.secretariat, case=cvd_world.case)
+    through = latest_event(cvd_world)
+    for _ in range(2):
+        for participant in (cvd_world.participant_a, cvd_world.participant_b):
+            delivery.send_notice(participant_id=participant.pk, through=through)
+    [held] = Delivery.objects.filter(participant=cvd_world.participant_a)
+    [nowhere] = Delivery.objects.filter(participant=cvd_world.participant_b)
+    assert held.held
+    assert nowhere.source == Delivery.Source.NONE  # Bolt has no contact at all
+    assert not Message.objects.filter(kind=delivery.NOTICE_KIND).exists()
+
+
+def test_a_pending_delivery_is_dropped_when_there_is_nothing_to_send(cvd_world: World) -> None:
+    delivery.notify_vendors(actor=cvd_world.secretariat, case=cvd_world.case)
+    through = latest_event(cvd_world)
+    cases.remove_participant(actor=cvd_world.secretariat, participant=cvd_world.participant_a)
+    assert delivery.send_notice(participant_id=cvd_world.participant_a.pk, through=through) is None
+    told = cvd_world.participant_b
+    told.notified_through = through  # a later notice's task ran first
+    told.save(update_fields=["notified_through"])
+    assert delivery.send_notice(participant_id=told.pk, through=through) is None
+    assert not Delivery.objects.exists()
+
+
 def test_a_notice_is_sent_once_however_often_its_task_runs(cvd_world: World) -> None:
     SecurityContact.objects.create(organisation=cvd_world.vendor_a, email="cert@acme.example")
     through = latest_event(cvd_world)

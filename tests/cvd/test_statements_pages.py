@@ -146,6 +146,17 @@ def test_the_lead_records_for_a_vendor(cvd_world: Any, client_for: Any) -> None:
     )
     assert refused.status_code == 422
     assert "Fixed needs the version that fixes it." in text(refused)
+    # Both forms offer every vendor; the refused one keeps the vendor it was sent for.
+    chosen = f'<option value="{w.participant_b.pk}" selected>{w.participant_b.name}</option>'
+    statement_select = text(refused).split('name="participant"')[1].split("</select>")[0]
+    dispute_select = text(refused).split('name="participant"')[2].split("</select>")[0]
+    assert chosen in statement_select
+    assert (
+        f'<option value="{w.participant_a.pk}">{w.participant_a.name}</option>' in statement_select
+    )
+    assert f'<option value="{w.participant_b.pk}">{w.participant_b.name}</option>' in dispute_select
+    assert '<select name="participant" id="statement_participant">' in text(refused)
+    assert '<select name="participant" id="dispute_participant">' in text(refused)
 
 
 def test_the_matrix_page_is_paginated_in_a_fixed_number_of_queries(

@@ -450,6 +450,8 @@ class Delivery(models.Model):
         INVITED = "invited", "Invitation address"
         ACCOUNT = "account", "Account email"
         NONE = "none", "No contact found"
+        # Written with the notice, before its task looks the contact up and sends it.
+        PENDING = "pending", "Not looked up yet"
 
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="deliveries"

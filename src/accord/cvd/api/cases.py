@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 
+from accord.access import Permission, has_perm
 from accord.accounts import selectors as accounts
 from accord.accounts.api import BearerToken, request_token
 from accord.apischema import MAX_ID_LENGTH, refusals
@@ -198,7 +199,7 @@ def _outs(
     user = _user(request)
     known = selectors.reporter_known(user, case)
     mine = {p.pk for p in selectors.own_participants(user, case)}
-    leads = bool(cvd_selectors.roles_in(user, case) & {cvd_selectors.LEAD})
+    leads = has_perm(user, Permission.CVD_CASE_COORDINATE, case)
     return [_participant_out(p, known=known, mine=mine, leads=leads) for p in participants]
 
 
@@ -487,7 +488,7 @@ class SuggestionOut(Schema):
 
 def _lead_case(request: HttpRequest, reference: str) -> Case:
     case = _case(request, reference)
-    if cvd_selectors.LEAD not in cvd_selectors.roles_in(_user(request), case):
+    if not has_perm(_user(request), Permission.CVD_CASE_COORDINATE, case):
         raise NotAllowed("Only the case's coordinator sees this.")
     return case
 

@@ -35,9 +35,9 @@ class DeliveryOut(Schema):
     participant: int = Field(description="The participant's id in the case")
     recipient: str = Field(description="The participant's name")
     address: str = Field(description="Blank: no contact was found")
-    source: str = Field(description="security_txt, registered, invited, account or none")
+    source: str = Field(description="security_txt, registered, invited, account, none or pending")
     fingerprint: str = Field(description="The key it was encrypted to; blank: unencrypted")
-    state: str = Field(description="queued, sent, kept, failed, held, none or unsent")
+    state: str = Field(description="pending, queued, sent, kept, failed, held, none or unsent")
     attempts: int
     last_error: str
     problem: str = Field(description="Why it went unencrypted, was held or could not go")

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 PER_PAGE = 50
 
 # What a delivery without an outbox message is.
-HELD, NO_CONTACT, NOT_QUEUED = "held", "none", "unsent"
+HELD, NO_CONTACT, NOT_QUEUED, PENDING = "held", "none", "unsent", "pending"
 STATE_LABELS = {
+    PENDING: "Pending: its task has not run yet",
     "queued": "Queued",
     "sent": "Sent",
     "kept": "Kept in the outbox",
@@ -53,6 +54,8 @@ class DeliveryRow:
 
 
 def _state_of(delivery: Delivery) -> str:
+    if delivery.source == Delivery.Source.PENDING:
+        return PENDING
     if delivery.held:
         return HELD
     if delivery.source == Delivery.Source.NONE:
@@ -104,9 +107,14 @@ def latest_deliveries(
 ) -> dict[int, DeliveryRow]:
     """The newest delivery of each participant of the case that `user` may see (of
     those in `participant_ids`, when given: one page of them), by participant id: the
-    contact line of each participant on the case page."""
+    contact line of each participant on the case page. A pending notice says nothing yet
+    of the contact: the line keeps the delivery before it."""
     newest: dict[int, Delivery] = {}
-    deliveries = Delivery.objects.visible_to(user).filter(participant__case=case)
+    deliveries = (
+        Delivery.objects.visible_to(user)
+        .filter(participant__case=case)
+        .exclude(source=Delivery.Source.PENDING)
+    )
     if participant_ids is not None:
         deliveries = deliveries.filter(participant__in=list(participant_ids))
     for delivery in deliveries.order_by("participant_id", "-created_at", "-pk"):

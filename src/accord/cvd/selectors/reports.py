@@ -47,6 +47,14 @@ def reports_of(user: Viewer) -> QuerySet[Report]:
     return own.order_by("-received_at", "-id")
 
 
+def own_report(user: Viewer, reference: str) -> Report | None:
+    """The report `reference` if `user` sent it while signed in (the reporter's own
+    follow-up page); None whether or not it exists."""
+    if not reference or len(reference) > MAX_REFERENCE:
+        return None
+    return reports_of(user).filter(reference=reference).first()
+
+
 def report_for(user: Viewer, reference: str) -> Report | None:
     """The report `reference` if `user` may read it; None whether or not it exists."""
     if not reference or len(reference) > MAX_REFERENCE:

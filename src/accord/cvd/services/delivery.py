@@ -6,7 +6,10 @@ vendor is reached (`services.contacts`), then, in one transaction, writes one me
 of the timeline entries the vendor may read that came after the last one it was told
 of (`Participant.notified_through`), with its own tracking id, and a link to each entry.
 The message goes out through the notification service (SMTP or the outbox, with
-retries), and every `Delivery` says where it went and how.
+retries), and every `Delivery` says where it went and how. "Notify vendors" writes each
+vendor's delivery at once, pending, in its own transaction, so the deliveries tab shows
+the notices as soon as the timeline does; the task fills that row in (or drops it when
+there is nothing to tell), and a task run again finds the row settled and sends nothing.
 
 Encryption: to the key the contact's source names. Without a usable key, the message
 goes unencrypted and the delivery says why, except on a TLP:RED or TLP:AMBER+STRICT
@@ -25,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 
 from accord.access import Permission, has_perm
 from accord.accounts import selectors as accounts
@@ -77,6 +80,10 @@ def notify_vendors(*, actor: User, case: Case) -> int:
         audience=CaseEvent.Audience.COORDINATORS,
         data={"vendors": len(vendors)},
     )
+    Delivery.objects.bulk_create(
+        Delivery(participant_id=vendor, source=Delivery.Source.PENDING, through=event.pk)
+        for vendor in vendors
+    )
     transaction.on_commit(functools.partial(_enqueue, vendors, event.pk), robust=True)
     return len(vendors)
 
@@ -107,9 +114,17 @@ def send_notice(
     Not one transaction: the contact's key is fetched first, with none open."""
     participant = _participant(participant_id)
     if participant is None or participant.notified_through >= through:
+        _pending(participant_id, through).delete()
         return None
     contact = contacts.resolve_contact(participant, now=now)
     return _send(participant_id, through, contact)
+
+
+def _pending(participant_id: int, through: int) -> QuerySet[Delivery]:
+    """The delivery "Notify vendors" wrote for this notice, while its task has not run."""
+    return Delivery.objects.filter(
+        participant=participant_id, through=through, source=Delivery.Source.PENDING
+    )
 
 
 def _participant(participant_id: int) -> Participant | None:
@@ -127,7 +142,13 @@ def _send(participant_id: int, through: int, contact: contacts.Contact) -> Deliv
         .filter(pk=participant_id, removed_at__isnull=True)
         .first()
     )
-    if participant is None or participant.notified_through >= through:
+    settled = Delivery.objects.filter(participant=participant_id, through=through).exclude(
+        source=Delivery.Source.PENDING
+    )
+    if participant is None or participant.notified_through >= through or settled.exists():
+        # Gone, told already, or this notice was held or found no contact on a run
+        # before: nothing more is sent or written.
+        _pending(participant_id, through).delete()
         return None
     case = Case.objects.get(pk=participant.case_id)
     events = list(
@@ -139,6 +160,7 @@ def _send(participant_id: int, through: int, contact: contacts.Contact) -> Deliv
     if not events:
         # Nothing it may read happened: it is told of nothing, and that is settled.
         _told_through(participant, through)
+        _pending(participant_id, through).delete()
         return None
     delivery = _deliver(case, participant, events, contact, through)
     _tell_people(case, participant, events)
@@ -172,12 +194,13 @@ def _deliver(
     contact: contacts.Contact,
     through: int,
 ) -> Delivery:
-    delivery = Delivery(
-        participant=participant,
-        address=contact.address,
-        source=contact.source,
-        problem=contact.problem,
-        through=through,
+    delivery = _pending(participant.pk, through).select_for_update().first() or Delivery(
+        participant=participant, through=through
+    )
+    delivery.address, delivery.source, delivery.problem = (
+        contact.address,
+        contact.source,
+        contact.problem,
     )
     if contact.source == Delivery.Source.NONE:
         delivery.save()

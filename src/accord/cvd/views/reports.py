@@ -102,8 +102,8 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_report(request: HttpRequest, reference: str) -> HttpResponse:
-    report = selectors.report_for(request.user, reference)
-    if report is None or report.reporter_id != request.user.pk:
+    report = selectors.own_report(request.user, reference)
+    if report is None:
         raise Http404("No such report.")
     if request.method == "POST":
         form = MessageForm(request.POST)
