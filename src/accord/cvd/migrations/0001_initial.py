@@ -7,460 +7,1216 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0005_organisation_standing'),
-        ('notifications', '0002_delivery_schedule_and_told_once'),
+        ("accounts", "0005_organisation_standing"),
+        ("notifications", "0002_delivery_schedule_and_told_once"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AffectedProduct',
+            name="AffectedProduct",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purl', models.CharField(blank=True, max_length=500)),
-                ('cpe', models.CharField(blank=True, max_length=500)),
-                ('versions', models.CharField(blank=True, help_text='vers:<scheme>/<range>', max_length=500)),
-                ('purl_type', models.CharField(blank=True, max_length=40)),
-                ('purl_namespace', models.CharField(blank=True, max_length=200)),
-                ('purl_name', models.CharField(blank=True, max_length=200)),
-                ('cpe_vendor', models.CharField(blank=True, max_length=200)),
-                ('cpe_product', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("purl", models.CharField(blank=True, max_length=500)),
+                ("cpe", models.CharField(blank=True, max_length=500)),
+                (
+                    "versions",
+                    models.CharField(blank=True, help_text="vers:<scheme>/<range>", max_length=500),
+                ),
+                ("purl_type", models.CharField(blank=True, max_length=40)),
+                ("purl_namespace", models.CharField(blank=True, max_length=200)),
+                ("purl_name", models.CharField(blank=True, max_length=200)),
+                ("cpe_vendor", models.CharField(blank=True, max_length=200)),
+                ("cpe_product", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'ordering': ('vulnerability', 'id'),
+                "ordering": ("vulnerability", "id"),
             },
         ),
         migrations.CreateModel(
-            name='ContactKey',
+            name="ContactKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uri', models.CharField(max_length=500, unique=True)),
-                ('fingerprint', models.CharField(blank=True, max_length=64)),
-                ('openpgp_key', models.TextField(blank=True)),
-                ('problem', models.CharField(blank=True, help_text='Why no key could be used', max_length=300)),
-                ('fetched_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uri", models.CharField(max_length=500, unique=True)),
+                ("fingerprint", models.CharField(blank=True, max_length=64)),
+                ("openpgp_key", models.TextField(blank=True)),
+                (
+                    "problem",
+                    models.CharField(
+                        blank=True, help_text="Why no key could be used", max_length=300
+                    ),
+                ),
+                ("fetched_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('year', models.PositiveSmallIntegerField()),
-                ('number', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.TextField(blank=True)),
-                ('tlp', models.CharField(choices=[('clear', 'TLP:CLEAR'), ('green', 'TLP:GREEN'), ('amber', 'TLP:AMBER'), ('amber+strict', 'TLP:AMBER+STRICT'), ('red', 'TLP:RED')], default='amber', max_length=12)),
-                ('opened_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('embargo_state', models.CharField(choices=[('none', 'None'), ('proposed', 'Proposed'), ('active', 'Active'), ('revise', 'Active, revision proposed'), ('exited', 'Exited')], default='none', max_length=10)),
-                ('embargo_ends_at', models.DateTimeField(blank=True, null=True)),
-                ('embargo_exited_at', models.DateTimeField(blank=True, null=True)),
-                ('embargo_exit_reason', models.TextField(blank=True)),
-                ('coordinator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organisation')),
-                ('opened_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                ("year", models.PositiveSmallIntegerField()),
+                ("number", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                ("summary", models.TextField(blank=True)),
+                (
+                    "tlp",
+                    models.CharField(
+                        choices=[
+                            ("clear", "TLP:CLEAR"),
+                            ("green", "TLP:GREEN"),
+                            ("amber", "TLP:AMBER"),
+                            ("amber+strict", "TLP:AMBER+STRICT"),
+                            ("red", "TLP:RED"),
+                        ],
+                        default="amber",
+                        max_length=12,
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "embargo_state",
+                    models.CharField(
+                        choices=[
+                            ("none", "None"),
+                            ("proposed", "Proposed"),
+                            ("active", "Active"),
+                            ("revise", "Active, revision proposed"),
+                            ("exited", "Exited"),
+                        ],
+                        default="none",
+                        max_length=10,
+                    ),
+                ),
+                ("embargo_ends_at", models.DateTimeField(blank=True, null=True)),
+                ("embargo_exited_at", models.DateTimeField(blank=True, null=True)),
+                ("embargo_exit_reason", models.TextField(blank=True)),
+                (
+                    "coordinator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "opened_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-opened_at', '-id'),
+                "ordering": ("-opened_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='Coordinator',
+            name="Coordinator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('granted_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('granted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Counter',
+            name="Counter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=10)),
-                ('year', models.PositiveSmallIntegerField()),
-                ('last', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=10)),
+                ("year", models.PositiveSmallIntegerField()),
+                ("last", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('kind', 'year'), name='cvd_counter_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "year"), name="cvd_counter_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('table_id', models.CharField(help_text='ssvc:Coordinator Triage:1.0.0', max_length=120)),
-                ('table_version', models.CharField(max_length=20)),
-                ('library_version', models.CharField(max_length=40)),
-                ('inputs', models.JSONField(default=dict, help_text='decision point id -> value key')),
-                ('outcome', models.CharField(help_text="The outcome value's key", max_length=40)),
-                ('outcome_name', models.CharField(max_length=80)),
-                ('decided_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "table_id",
+                    models.CharField(help_text="ssvc:Coordinator Triage:1.0.0", max_length=120),
+                ),
+                ("table_version", models.CharField(max_length=20)),
+                ("library_version", models.CharField(max_length=40)),
+                (
+                    "inputs",
+                    models.JSONField(default=dict, help_text="decision point id -> value key"),
+                ),
+                ("outcome", models.CharField(help_text="The outcome value's key", max_length=40)),
+                ("outcome_name", models.CharField(max_length=80)),
+                ("decided_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='EmbargoProposal',
+            name="EmbargoProposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ends_at', models.DateTimeField()),
-                ('state', models.CharField(choices=[('open', 'Open'), ('adopted', 'Adopted'), ('withdrawn', 'Withdrawn'), ('superseded', 'Superseded')], default='open', max_length=10)),
-                ('proposed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='embargo_proposals', to='cvd.case')),
-                ('proposed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ends_at", models.DateTimeField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("adopted", "Adopted"),
+                            ("withdrawn", "Withdrawn"),
+                            ("superseded", "Superseded"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("proposed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="embargo_proposals",
+                        to="cvd.case",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-proposed_at', '-id'),
+                "ordering": ("-proposed_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='Participant',
+            name="Participant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('coordinator', 'Coordinator'), ('vendor', 'Vendor'), ('reporter', 'Reporter'), ('other_coordinator', 'Other coordinator'), ('observer', 'Observer')], max_length=20)),
-                ('name', models.CharField(help_text='Shown on the case', max_length=200)),
-                ('email', models.EmailField(blank=True, help_text='Where an invited party is reached', max_length=254)),
-                ('rm_state', models.CharField(choices=[('received', 'Received'), ('invalid', 'Invalid'), ('valid', 'Valid'), ('accepted', 'Accepted'), ('deferred', 'Deferred'), ('closed', 'Closed')], default='received', max_length=10)),
-                ('rm_changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('tracking_id', models.CharField(blank=True, max_length=100)),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('notified_through', models.PositiveBigIntegerField(default=0)),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('added_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='cvd.case')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organisation')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("coordinator", "Coordinator"),
+                            ("vendor", "Vendor"),
+                            ("reporter", "Reporter"),
+                            ("other_coordinator", "Other coordinator"),
+                            ("observer", "Observer"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(help_text="Shown on the case", max_length=200)),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, help_text="Where an invited party is reached", max_length=254
+                    ),
+                ),
+                (
+                    "rm_state",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("invalid", "Invalid"),
+                            ("valid", "Valid"),
+                            ("accepted", "Accepted"),
+                            ("deferred", "Deferred"),
+                            ("closed", "Closed"),
+                        ],
+                        default="received",
+                        max_length=10,
+                    ),
+                ),
+                ("rm_changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("tracking_id", models.CharField(blank=True, max_length=100)),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("notified_through", models.PositiveBigIntegerField(default=0)),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participants",
+                        to="cvd.case",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('case', 'role', 'name', 'id'),
+                "ordering": ("case", "role", "name", "id"),
             },
         ),
         migrations.CreateModel(
-            name='EmbargoResponse',
+            name="EmbargoResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('answer', models.CharField(choices=[('accept', 'Accepted'), ('reject', 'Rejected')], max_length=6)),
-                ('comment', models.TextField(blank=True)),
-                ('answered_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('answered_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='cvd.embargoproposal')),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cvd.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "answer",
+                    models.CharField(
+                        choices=[("accept", "Accepted"), ("reject", "Rejected")], max_length=6
+                    ),
+                ),
+                ("comment", models.TextField(blank=True)),
+                ("answered_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="cvd.embargoproposal",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cvd.participant",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='embargoproposal',
-            name='proposed_by_participant',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cvd.participant'),
+            model_name="embargoproposal",
+            name="proposed_by_participant",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="cvd.participant",
+            ),
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.EmailField(max_length=254)),
-                ('source', models.CharField(choices=[('security_txt', 'security.txt (verified)'), ('registered', 'Registered in Accord'), ('invited', 'Invitation address'), ('account', 'Account email')], max_length=20)),
-                ('fingerprint', models.CharField(blank=True, help_text='Encrypted to this key', max_length=64)),
-                ('through', models.PositiveBigIntegerField(help_text='The newest timeline entry it told of')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('message', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='notifications.message')),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='cvd.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.EmailField(max_length=254)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("security_txt", "security.txt (verified)"),
+                            ("registered", "Registered in Accord"),
+                            ("invited", "Invitation address"),
+                            ("account", "Account email"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "fingerprint",
+                    models.CharField(blank=True, help_text="Encrypted to this key", max_length=64),
+                ),
+                (
+                    "through",
+                    models.PositiveBigIntegerField(
+                        help_text="The newest timeline entry it told of"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="notifications.message",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="cvd.participant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('audit_seq', models.PositiveBigIntegerField()),
-                ('tag', models.CharField(max_length=100)),
-                ('summary', models.CharField(max_length=500)),
-                ('audience', models.CharField(choices=[('case', 'Everyone in the case'), ('coordinators', 'Coordinators'), ('private', 'Coordinators and one participant')], default='case', max_length=12)),
-                ('occurred_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='cvd.case')),
-                ('private_with', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cvd.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("audit_seq", models.PositiveBigIntegerField()),
+                ("tag", models.CharField(max_length=100)),
+                ("summary", models.CharField(max_length=500)),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("case", "Everyone in the case"),
+                            ("coordinators", "Coordinators"),
+                            ("private", "Coordinators and one participant"),
+                        ],
+                        default="case",
+                        max_length=12,
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="cvd.case",
+                    ),
+                ),
+                (
+                    "private_with",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cvd.participant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-id',),
+                "ordering": ("-id",),
             },
         ),
         migrations.CreateModel(
-            name='ParticipantInvitation',
+            name="ParticipantInvitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('key', models.CharField(max_length=16, unique=True)),
-                ('digest', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('invited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='cvd.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                ("key", models.CharField(max_length=16, unique=True)),
+                ("digest", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="cvd.participant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-id'),
+                "ordering": ("-created_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('edited_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('author_participant', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cvd.participant')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replies', to='cvd.post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("edited_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "author_participant",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cvd.participant",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="replies",
+                        to="cvd.post",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('created_at', 'id'),
+                "ordering": ("created_at", "id"),
             },
         ),
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(help_text='R-YYYY-NNNN', max_length=20, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField()),
-                ('product', models.CharField(blank=True, help_text='As the reporter names it', max_length=200)),
-                ('reporter_name', models.CharField(blank=True, max_length=200)),
-                ('reporter_email', models.EmailField(blank=True, max_length=254)),
-                ('identity_disclosed', models.BooleanField(default=False)),
-                ('state', models.CharField(choices=[('received', 'Received, awaiting triage'), ('tracked', 'Tracked'), ('rejected', 'Rejected'), ('coordinated', 'Coordinated in a case')], default='received', max_length=12)),
-                ('reason', models.TextField(blank=True, help_text='Why it was rejected')),
-                ('triaged_at', models.DateTimeField(blank=True, null=True)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('submitted_from', models.GenericIPAddressField(blank=True, null=True)),
-                ('followup_key', models.CharField(blank=True, max_length=16, null=True, unique=True)),
-                ('followup_digest', models.CharField(blank=True, max_length=64)),
-                ('followup_revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('coordinator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organisation')),
-                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('triage', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cvd.decision')),
-                ('triaged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reference",
+                    models.CharField(help_text="R-YYYY-NNNN", max_length=20, unique=True),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField()),
+                (
+                    "product",
+                    models.CharField(
+                        blank=True, help_text="As the reporter names it", max_length=200
+                    ),
+                ),
+                ("reporter_name", models.CharField(blank=True, max_length=200)),
+                ("reporter_email", models.EmailField(blank=True, max_length=254)),
+                ("identity_disclosed", models.BooleanField(default=False)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received, awaiting triage"),
+                            ("tracked", "Tracked"),
+                            ("rejected", "Rejected"),
+                            ("coordinated", "Coordinated in a case"),
+                        ],
+                        default="received",
+                        max_length=12,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, help_text="Why it was rejected")),
+                ("triaged_at", models.DateTimeField(blank=True, null=True)),
+                ("received_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("submitted_from", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "followup_key",
+                    models.CharField(blank=True, max_length=16, null=True, unique=True),
+                ),
+                ("followup_digest", models.CharField(blank=True, max_length=64)),
+                ("followup_revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "coordinator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "triage",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cvd.decision",
+                    ),
+                ),
+                (
+                    "triaged_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-received_at', '-id'),
+                "ordering": ("-received_at", "-id"),
             },
         ),
         migrations.AddField(
-            model_name='case',
-            name='report',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='cvd.report'),
+            model_name="case",
+            name="report",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="cases",
+                to="cvd.report",
+            ),
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('filename', models.CharField(max_length=200)),
-                ('content_type', models.CharField(max_length=100)),
-                ('size', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('content', models.BinaryField()),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('post', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='cvd.post')),
-                ('report', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='cvd.report')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("filename", models.CharField(max_length=200)),
+                ("content_type", models.CharField(max_length=100)),
+                ("size", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("content", models.BinaryField()),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="cvd.post",
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="cvd.report",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('uploaded_at', 'id'),
+                "ordering": ("uploaded_at", "id"),
             },
         ),
         migrations.CreateModel(
-            name='SecurityContact',
+            name="SecurityContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('openpgp_key', models.TextField(blank=True, help_text='ASCII-armoured public key')),
-                ('fingerprint', models.CharField(blank=True, max_length=64)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organisation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
-                ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "openpgp_key",
+                    models.TextField(blank=True, help_text="ASCII-armoured public key"),
+                ),
+                ("fingerprint", models.CharField(blank=True, max_length=64)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organisation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Thread',
+            name="Thread",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('include_observers', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('last_post_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='threads', to='cvd.case')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('private_with', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cvd.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("include_observers", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("last_post_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="threads",
+                        to="cvd.case",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "private_with",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cvd.participant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-last_post_at', '-id'),
+                "ordering": ("-last_post_at", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='ReadMarker',
+            name="ReadMarker",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('read_through', models.DateTimeField()),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('thread', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cvd.thread')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("read_through", models.DateTimeField()),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "thread",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cvd.thread",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='post',
-            name='thread',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='cvd.thread'),
+            model_name="post",
+            name="thread",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="posts", to="cvd.thread"
+            ),
         ),
         migrations.CreateModel(
-            name='VendorProduct',
+            name="VendorProduct",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purl_type', models.CharField(blank=True, max_length=40)),
-                ('purl_namespace', models.CharField(blank=True, max_length=200)),
-                ('purl_name', models.CharField(blank=True, max_length=200)),
-                ('cpe_vendor', models.CharField(blank=True, max_length=200)),
-                ('cpe_product', models.CharField(blank=True, max_length=200)),
-                ('declared_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('declared_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("purl_type", models.CharField(blank=True, max_length=40)),
+                ("purl_namespace", models.CharField(blank=True, max_length=200)),
+                ("purl_name", models.CharField(blank=True, max_length=200)),
+                ("cpe_vendor", models.CharField(blank=True, max_length=200)),
+                ("cpe_product", models.CharField(blank=True, max_length=200)),
+                ("declared_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "declared_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('organisation', 'purl_type', 'purl_namespace', 'purl_name', 'cpe_vendor'),
+                "ordering": (
+                    "organisation",
+                    "purl_type",
+                    "purl_namespace",
+                    "purl_name",
+                    "cpe_vendor",
+                ),
             },
         ),
         migrations.CreateModel(
-            name='Vulnerability',
+            name="Vulnerability",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(help_text='V1, V2, ... within the case')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('cwe_ids', models.JSONField(default=list, help_text='CWE numbers, e.g. [79, 89]')),
-                ('cvss_vector', models.CharField(blank=True, max_length=300)),
-                ('cvss_version', models.CharField(blank=True, help_text='3.1 or 4.0', max_length=3)),
-                ('cvss_score', models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True)),
-                ('cvss_severity', models.CharField(blank=True, max_length=10)),
-                ('cve_id', models.CharField(blank=True, max_length=20)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vulnerabilities', to='cvd.case')),
-                ('ssvc', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cvd.decision')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveSmallIntegerField(help_text="V1, V2, ... within the case"),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("cwe_ids", models.JSONField(default=list, help_text="CWE numbers, e.g. [79, 89]")),
+                ("cvss_vector", models.CharField(blank=True, max_length=300)),
+                (
+                    "cvss_version",
+                    models.CharField(blank=True, help_text="3.1 or 4.0", max_length=3),
+                ),
+                (
+                    "cvss_score",
+                    models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True),
+                ),
+                ("cvss_severity", models.CharField(blank=True, max_length=10)),
+                ("cve_id", models.CharField(blank=True, max_length=20)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vulnerabilities",
+                        to="cvd.case",
+                    ),
+                ),
+                (
+                    "ssvc",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cvd.decision",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('case', 'number'),
+                "ordering": ("case", "number"),
             },
         ),
         migrations.CreateModel(
-            name='Statement',
+            name="Statement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('affected', 'Affected'), ('not_affected', 'Not affected'), ('fixed', 'Fixed'), ('under_investigation', 'Under investigation'), ('unknown', 'Unknown')], default='unknown', max_length=20)),
-                ('justification', models.CharField(blank=True, choices=[('component_not_present', 'Component not present'), ('vulnerable_code_not_present', 'Vulnerable code not present'), ('vulnerable_code_not_in_execute_path', 'Vulnerable code not in execute path'), ('vulnerable_code_cannot_be_controlled_by_adversary', 'Vulnerable code cannot be controlled by adversary'), ('inline_mitigations_already_exist', 'Inline mitigations already exist')], max_length=60)),
-                ('fixed_version', models.CharField(blank=True, max_length=100)),
-                ('note', models.TextField(blank=True)),
-                ('disputed', models.BooleanField(default=False)),
-                ('dispute_reason', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='statements', to='cvd.participant')),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='statements', to='cvd.affectedproduct')),
-                ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('vulnerability', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='statements', to='cvd.vulnerability')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("affected", "Affected"),
+                            ("not_affected", "Not affected"),
+                            ("fixed", "Fixed"),
+                            ("under_investigation", "Under investigation"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "justification",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("component_not_present", "Component not present"),
+                            ("vulnerable_code_not_present", "Vulnerable code not present"),
+                            (
+                                "vulnerable_code_not_in_execute_path",
+                                "Vulnerable code not in execute path",
+                            ),
+                            (
+                                "vulnerable_code_cannot_be_controlled_by_adversary",
+                                "Vulnerable code cannot be controlled by adversary",
+                            ),
+                            (
+                                "inline_mitigations_already_exist",
+                                "Inline mitigations already exist",
+                            ),
+                        ],
+                        max_length=60,
+                    ),
+                ),
+                ("fixed_version", models.CharField(blank=True, max_length=100)),
+                ("note", models.TextField(blank=True)),
+                ("disputed", models.BooleanField(default=False)),
+                ("dispute_reason", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "participant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="statements",
+                        to="cvd.participant",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="statements",
+                        to="cvd.affectedproduct",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "vulnerability",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="statements",
+                        to="cvd.vulnerability",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('vulnerability', 'participant', 'product'),
+                "ordering": ("vulnerability", "participant", "product"),
             },
         ),
         migrations.AddField(
-            model_name='affectedproduct',
-            name='vulnerability',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='products', to='cvd.vulnerability'),
+            model_name="affectedproduct",
+            name="vulnerability",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="products",
+                to="cvd.vulnerability",
+            ),
         ),
         migrations.AddIndex(
-            model_name='participant',
-            index=models.Index(fields=['case', 'role'], name='cvd_partici_case_id_4cb79d_idx'),
+            model_name="participant",
+            index=models.Index(fields=["case", "role"], name="cvd_partici_case_id_4cb79d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.UniqueConstraint(condition=models.Q(('organisation__isnull', False)), fields=('case', 'organisation', 'role'), name='cvd_participant_organisation_once'),
+            model_name="participant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("organisation__isnull", False)),
+                fields=("case", "organisation", "role"),
+                name="cvd_participant_organisation_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.CheckConstraint(condition=models.Q(('organisation__isnull', False), ('user__isnull', False), models.Q(('email', ''), _negated=True), _connector='OR'), name='cvd_participant_is_someone'),
+            model_name="participant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("organisation__isnull", False),
+                    ("user__isnull", False),
+                    models.Q(("email", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="cvd_participant_is_someone",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='embargoresponse',
-            constraint=models.UniqueConstraint(fields=('proposal', 'participant'), name='cvd_embargo_answer_once'),
+            model_name="embargoresponse",
+            constraint=models.UniqueConstraint(
+                fields=("proposal", "participant"), name="cvd_embargo_answer_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='caseevent',
-            index=models.Index(fields=['case', 'id'], name='cvd_caseeve_case_id_866fc7_idx'),
+            model_name="caseevent",
+            index=models.Index(fields=["case", "id"], name="cvd_caseeve_case_id_866fc7_idx"),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['state', 'received_at'], name='cvd_report_state_86ad41_idx'),
+            model_name="report",
+            index=models.Index(fields=["state", "received_at"], name="cvd_report_state_86ad41_idx"),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['reporter_email', 'received_at'], name='cvd_report_reporte_92dc3d_idx'),
+            model_name="report",
+            index=models.Index(
+                fields=["reporter_email", "received_at"], name="cvd_report_reporte_92dc3d_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['submitted_from', 'received_at'], name='cvd_report_submitt_67459e_idx'),
+            model_name="report",
+            index=models.Index(
+                fields=["submitted_from", "received_at"], name="cvd_report_submitt_67459e_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['embargo_state', 'embargo_ends_at'], name='cvd_case_embargo_a92069_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["embargo_state", "embargo_ends_at"], name="cvd_case_embargo_a92069_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.UniqueConstraint(fields=('year', 'number'), name='cvd_case_number_once'),
+            model_name="case",
+            constraint=models.UniqueConstraint(
+                fields=("year", "number"), name="cvd_case_number_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='attachment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('post__isnull', True), ('report__isnull', False)), models.Q(('post__isnull', False), ('report__isnull', True)), _connector='OR'), name='cvd_attachment_of_report_or_post'),
+            model_name="attachment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("post__isnull", True), ("report__isnull", False)),
+                    models.Q(("post__isnull", False), ("report__isnull", True)),
+                    _connector="OR",
+                ),
+                name="cvd_attachment_of_report_or_post",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='readmarker',
-            constraint=models.UniqueConstraint(fields=('user', 'thread'), name='cvd_read_marker_once'),
+            model_name="readmarker",
+            constraint=models.UniqueConstraint(
+                fields=("user", "thread"), name="cvd_read_marker_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['thread', 'created_at'], name='cvd_post_thread__515245_idx'),
+            model_name="post",
+            index=models.Index(fields=["thread", "created_at"], name="cvd_post_thread__515245_idx"),
         ),
         migrations.AddIndex(
-            model_name='vendorproduct',
-            index=models.Index(fields=['purl_type', 'purl_namespace'], name='cvd_vendorp_purl_ty_2c4e77_idx'),
+            model_name="vendorproduct",
+            index=models.Index(
+                fields=["purl_type", "purl_namespace"], name="cvd_vendorp_purl_ty_2c4e77_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='vendorproduct',
-            index=models.Index(fields=['cpe_vendor'], name='cvd_vendorp_cpe_ven_30b4a3_idx'),
+            model_name="vendorproduct",
+            index=models.Index(fields=["cpe_vendor"], name="cvd_vendorp_cpe_ven_30b4a3_idx"),
         ),
         migrations.AddConstraint(
-            model_name='vendorproduct',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('purl_type', ''), _negated=True), models.Q(('cpe_vendor', ''), _negated=True), _connector='OR'), name='cvd_vendor_product_by_purl_or_cpe'),
+            model_name="vendorproduct",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("purl_type", ""), _negated=True),
+                    models.Q(("cpe_vendor", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="cvd_vendor_product_by_purl_or_cpe",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='vulnerability',
-            constraint=models.UniqueConstraint(fields=('case', 'number'), name='cvd_vulnerability_number_once'),
+            model_name="vulnerability",
+            constraint=models.UniqueConstraint(
+                fields=("case", "number"), name="cvd_vulnerability_number_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.UniqueConstraint(condition=models.Q(('product__isnull', False)), fields=('participant', 'vulnerability', 'product'), name='cvd_statement_per_product_once'),
+            model_name="statement",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("product__isnull", False)),
+                fields=("participant", "vulnerability", "product"),
+                name="cvd_statement_per_product_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.UniqueConstraint(condition=models.Q(('product__isnull', True)), fields=('participant', 'vulnerability'), name='cvd_statement_per_vulnerability_once'),
+            model_name="statement",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("product__isnull", True)),
+                fields=("participant", "vulnerability"),
+                name="cvd_statement_per_vulnerability_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'not_affected'), _negated=True), models.Q(('justification', ''), _negated=True), _connector='OR'), name='cvd_not_affected_is_justified'),
+            model_name="statement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "not_affected"), _negated=True),
+                    models.Q(("justification", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="cvd_not_affected_is_justified",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='affectedproduct',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('purl', ''), _negated=True), models.Q(('cpe', ''), _negated=True), _connector='OR'), name='cvd_product_named_by_purl_or_cpe'),
+            model_name="affectedproduct",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("purl", ""), _negated=True),
+                    models.Q(("cpe", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="cvd_product_named_by_purl_or_cpe",
+            ),
         ),
     ]

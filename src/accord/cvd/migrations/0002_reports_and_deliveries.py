@@ -7,45 +7,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cvd', '0001_initial'),
+        ("cvd", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='held',
+            model_name="delivery",
+            name="held",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='problem',
+            model_name="delivery",
+            name="problem",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='address',
-            field=models.EmailField(blank=True, help_text='Blank: no contact was found', max_length=254),
+            model_name="delivery",
+            name="address",
+            field=models.EmailField(
+                blank=True, help_text="Blank: no contact was found", max_length=254
+            ),
         ),
         migrations.AlterField(
-            model_name='delivery',
-            name='source',
-            field=models.CharField(choices=[('security_txt', 'security.txt (verified)'), ('registered', 'Registered in Accord'), ('invited', 'Invitation address'), ('account', 'Account email'), ('none', 'No contact found')], max_length=20),
+            model_name="delivery",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("security_txt", "security.txt (verified)"),
+                    ("registered", "Registered in Accord"),
+                    ("invited", "Invitation address"),
+                    ("account", "Account email"),
+                    ("none", "No contact found"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='ReportMessage',
+            name="ReportMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_reporter', models.BooleanField()),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='cvd.report')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("from_reporter", models.BooleanField()),
+                ("body", models.TextField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="cvd.report",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('created_at', 'id'),
+                "ordering": ("created_at", "id"),
             },
         ),
     ]

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cvd', '0003_advisories'),
+        ("cvd", "0003_advisories"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='advisory',
-            name='snapshot',
+            model_name="advisory",
+            name="snapshot",
             field=models.JSONField(default=dict),
         ),
         migrations.AddField(
-            model_name='case',
-            name='publish_at_embargo_end',
+            model_name="case",
+            name="publish_at_embargo_end",
             field=models.BooleanField(default=False),
         ),
     ]

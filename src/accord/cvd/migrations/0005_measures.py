@@ -6,31 +6,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_organisation_standing'),
-        ('cvd', '0004_publish'),
+        ("accounts", "0005_organisation_standing"),
+        ("cvd", "0004_publish"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DisclosureMeasure',
+            name="DisclosureMeasure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('notified_at', models.DateTimeField(blank=True, null=True)),
-                ('acknowledged_at', models.DateTimeField(blank=True, null=True)),
-                ('first_statement_at', models.DateTimeField(blank=True, null=True)),
-                ('fixed_at', models.DateTimeField(blank=True, null=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('embargo_held', models.BooleanField(blank=True, null=True)),
-                ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='measures', to='cvd.case')),
-                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.organisation')),
-                ('participant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='measure', to='cvd.participant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("notified_at", models.DateTimeField(blank=True, null=True)),
+                ("acknowledged_at", models.DateTimeField(blank=True, null=True)),
+                ("first_statement_at", models.DateTimeField(blank=True, null=True)),
+                ("fixed_at", models.DateTimeField(blank=True, null=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("embargo_held", models.BooleanField(blank=True, null=True)),
+                ("computed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measures",
+                        to="cvd.case",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.organisation",
+                    ),
+                ),
+                (
+                    "participant",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="measure",
+                        to="cvd.participant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('case', 'participant'),
-                'indexes': [models.Index(fields=['organisation', 'notified_at'], name='cvd_disclos_organis_d4285b_idx')],
+                "ordering": ("case", "participant"),
+                "indexes": [
+                    models.Index(
+                        fields=["organisation", "notified_at"],
+                        name="cvd_disclos_organis_d4285b_idx",
+                    )
+                ],
             },
         ),
     ]
