@@ -316,8 +316,9 @@ class DisclosureMeasureQuerySet(models.QuerySet["DisclosureMeasure"]):
         """How a vendor fared in a case: for the case's coordinators, and for the vendor
         itself. Other vendors see only the coalition's medians, published through the
         evidence the measures feed."""
-        own = Q(participant__in=mine(user).values("pk"), participant__case=F("case"))
-        return self.filter(_sees_all(user, "case__") | own)
+        seats = _seats(user)
+        own = Q(participant__in=seats.participant_ids(), participant__case=F("case"))
+        return self.filter(seats.sees_all("case__") | own)
 
 
 class ParticipantInvitationQuerySet(models.QuerySet["ParticipantInvitation"]):
