@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner
+from django.urls import reverse
 from django.utils import timezone
 
 from accord.audit.models import Event
@@ -379,3 +380,23 @@ def test_the_cli_refuses_in_one_line(cvd_world: Any, settings: Any) -> None:
     hidden = run("cvd", "submit-cve", reference, "--as", "someone@other.example")
     assert hidden.exit_code == 1
     assert "that someone@other.example may see" in hidden.output
+
+
+def test_the_lead_submits_from_the_publication_tab(
+    cvd_world: Any, client_for: Any, fake_cve: FakeCveServices
+) -> None:
+    fake_cve.ids.update({"CVE-2026-0001": "RESERVED", "CVE-2026-0002": "PUBLISHED"})
+    advisory_for(cvd_world)
+    page_url = reverse("cvd:publication", args=[cvd_world.case.reference])
+    submit_url = reverse("cvd:advisory_submit_cve", args=[cvd_world.case.reference])
+    lead = client_for(cvd_world.secretariat)
+    assert "Submit to CVE Services" in lead.get(page_url).content.decode()
+    done = lead.post(submit_url, follow=True)
+    assert "CVE Services: CVE-2026-0001 published, CVE-2026-0002 updated." in done.content.decode()
+    fake_cve.refuse = "Parameters were invalid"
+    refused = lead.post(submit_url, follow=True)
+    assert "Parameters were invalid" in refused.content.decode()
+    vendor = client_for(cvd_world.vendor_a_admin)
+    assert "Submit to CVE Services" not in vendor.get(page_url).content.decode()
+    assert vendor.post(submit_url).status_code in (403, 404)
+    assert set(fake_cve.sent) == {"CVE-2026-0001", "CVE-2026-0002"}

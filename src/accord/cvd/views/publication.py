@@ -22,9 +22,17 @@ from django.views.decorators.http import require_POST
 from accord.access import Permission, has_perm
 from accord.cvd.advisories import formats
 from accord.cvd.advisories.build import pretty
-from accord.cvd.exceptions import DocumentsInvalid, InvalidField, NotReady, StateConflict
+from accord.cvd.exceptions import (
+    CveServicesNotConfigured,
+    CveServicesRefused,
+    DocumentsInvalid,
+    InvalidField,
+    NotReady,
+    StateConflict,
+)
 from accord.cvd.models import Advisory, Case
 from accord.cvd.selectors import publication as selectors
+from accord.cvd.services import cve as cve_services
 from accord.cvd.services import publication as services
 from accord.cvd.views import actor, case_or_404, case_page
 
@@ -138,6 +146,25 @@ def publish(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def submit_cve(request: HttpRequest, reference: str) -> HttpResponse:
+    """The lead sends the advisory's CVE records to CVE Services (a coalition that is a
+    CNA); what CVE Services says, done or refused, is shown as it said it."""
+    case = case_or_404(request, reference)
+    advisory = selectors.advisory_of(request.user, case)
+    if advisory is None:
+        raise Http404("No advisory is published.")
+    try:
+        done = cve_services.submit_cve_records(actor=actor(request), advisory=advisory)
+    except (CveServicesNotConfigured, CveServicesRefused, StateConflict) as exc:
+        messages.error(request, str(exc))
+        return _to_page(case)
+    summary = ", ".join(f"{cve_id} {action}" for cve_id, action in done.items())
+    messages.success(request, f"CVE Services: {summary}.")
+    return _to_page(case)
+
+
+@login_required
+@require_POST
 def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     case = case_or_404(request, reference)
     form = WithdrawForm(request.POST)
@@ -211,6 +238,7 @@ urlpatterns: list[URLPattern] = [
     path("cvd/<str:reference>/publication/", publication, name="publication"),
     path("cvd/<str:reference>/publication/publish/", publish, name="advisory_publish"),
     path("cvd/<str:reference>/publication/withdraw/", withdraw, name="advisory_withdraw"),
+    path("cvd/<str:reference>/publication/cve/", submit_cve, name="advisory_submit_cve"),
     path("cvd/<str:reference>/publication/schedule/", schedule, name="advisory_schedule"),
     path("cvd/<str:reference>/advisory/<str:key>.json", download, name="advisory_download"),
     path(
