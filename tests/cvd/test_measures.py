@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from accord.commitments import services as commitments
@@ -342,3 +343,18 @@ def test_the_publication_service_brings_the_time_of_publication(
     assert measure.published_at == advisory.initial_release_at
     # Ending the embargo before its date to publish is an early exit: it did not hold.
     assert measure.embargo_held is False
+
+
+def test_the_publication_tab_shows_each_viewer_the_measures_it_may_see(
+    cvd_world: Any, client_for: Any
+) -> None:
+    delivery.notify_vendors(actor=cvd_world.secretariat, case=cvd_world.case)
+    for participant in (cvd_world.participant_a, cvd_world.participant_b):
+        delivery.send_notice(participant_id=participant.pk, through=0)
+    page_url = reverse("cvd:publication", args=[cvd_world.case.reference])
+    lead = client_for(cvd_world.secretariat).get(page_url).content.decode()
+    assert "Disclosure measures" in lead
+    assert lead.count('<tr data-participant="') == 2
+    own = client_for(cvd_world.vendor_a_admin).get(page_url).content.decode()
+    assert own.count('<tr data-participant="') == 1
+    assert f'<tr data-participant="{cvd_world.participant_a.pk}">' in own

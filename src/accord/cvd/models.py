@@ -870,3 +870,13 @@ class DisclosureMeasure(models.Model):
     @property
     def days_to_publication(self) -> float | None:
         return self.days_to(self.published_at)
+
+    @property
+    def all_days(self) -> tuple[float | None, ...]:
+        """Days to acknowledgement, first statement, fix and publication, in order."""
+        return (
+            self.days_to_acknowledgement,
+            self.days_to_first_statement,
+            self.days_to_fix,
+            self.days_to_publication,
+        )

@@ -31,6 +31,7 @@ from accord.cvd.exceptions import (
     StateConflict,
 )
 from accord.cvd.models import Advisory, Case
+from accord.cvd.selectors import measures
 from accord.cvd.selectors import publication as selectors
 from accord.cvd.services import cve as cve_services
 from accord.cvd.services import publication as services
@@ -91,6 +92,7 @@ def _render(
         advisory=advisory,
         downloads=labelled(advisory.documents) if advisory else [],
         revisions=revision_rows(selectors.revisions_of(advisory)) if advisory else [],
+        measures=measures.case_measures(request.user, case),
     )
     if context["leads"]:
         documents, failures = services.preview_advisory(actor=actor(request), case=case)
