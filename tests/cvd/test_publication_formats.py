@@ -57,7 +57,7 @@ def rich_case(world: Any, *, tlp: str, title: str) -> Case:
         cases.add_participant(actor=lead, case=case, role="vendor", organisation=org)
         for org in (w.vendor_a, w.vendor_b, thor)
     ]
-    plan = [
+    plan: list[tuple[dict[str, Any], list[dict[str, str]]]] = [
         (
             {
                 "title": "Cross-site scripting in the «Übersicht» page",
