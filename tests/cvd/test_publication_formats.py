@@ -210,3 +210,33 @@ def _full_names(csaf: dict[str, Any]) -> list[dict[str, Any]]:
     walk(csaf["product_tree"].get("branches", []))
     found.extend(csaf["product_tree"].get("full_product_names", []))
     return found
+
+
+def test_a_vendor_stating_on_its_own_product_is_its_vendor(cvd_world: Any) -> None:
+    """Bolt says "not affected" of the whole vulnerability; Acme says its router is
+    affected. The router is Acme's, so the CSAF advisory gives Acme's status for it,
+    whichever vendor's name sorts first."""
+    w = cvd_world
+    lead = w.secretariat
+    vulnerability = w.case.vulnerabilities.get(number=1)
+    router = products.add_affected_product(
+        actor=lead, vulnerability=vulnerability, purl="pkg:npm/router", versions="vers:npm/<2.0"
+    )
+    bolt, _ = Organisation.objects.get_or_create(slug="aaa", defaults={"name": "Aaa First"})
+    first = cases.add_participant(actor=lead, case=w.case, role="vendor", organisation=bolt)
+    for vendor in (first, w.participant_b):
+        statements.make_statement(
+            actor=lead, participant=vendor, vulnerability=vulnerability,
+            status="not_affected", justification="component_not_present",
+        )  # fmt: skip
+    statements.make_statement(
+        actor=lead, participant=w.participant_a, vulnerability=vulnerability, product=router,
+        status="affected", note="Update to 2.0.",
+    )  # fmt: skip
+    w.case.refresh_from_db()
+    advisory = publication.publish_advisory(actor=lead, case=w.case)
+    csaf = advisory.documents["csaf"]
+    [entry] = csaf["vulnerabilities"]
+    assert entry["product_status"] == {"known_affected": ["P1"]}
+    vendors = [b["name"] for b in csaf["product_tree"]["branches"]]
+    assert vendors == ["Acme Routers"]
