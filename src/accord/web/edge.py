@@ -87,7 +87,7 @@ def check_request(request: HttpRequest) -> None:
         check_form(request)
     elif is_json(request.content_type) or request.path_info.startswith(API_PREFIX):
         # The API parses every body as JSON, whatever its content type says.
-        check_json(read_body(request))
+        check_json(read_body(request), api=request.path_info.startswith(API_PREFIX))
 
 
 def check_form(request: HttpRequest) -> None:
@@ -139,14 +139,18 @@ def has_lone_surrogate(value: str) -> bool:
     return False
 
 
-def check_json(body: bytes) -> None:
-    """Parse the body as the route will, and refuse what no route could store."""
+def check_json(body: bytes, *, api: bool = False) -> None:
+    """Parse the body as the route will, and refuse what no route could store. An API
+    body is a JSON object: every route's body is one (a list or a number would otherwise
+    reach a route whose fields all have defaults as if it were empty)."""
     if not body.strip():
         return
     try:
         document = limits.parse_json(body, BODY_LIMITS)
     except limits.ParseRefused as refused:
         raise Unreadable(f"The body is not JSON the API takes: {refused.message}.") from None
+    if api and not isinstance(document, dict):
+        raise Invalid("The body must be a JSON object.", field="body")
     for path, value in _walk(document):
         _check_json_value(path, value)
 

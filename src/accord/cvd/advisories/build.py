@@ -90,12 +90,14 @@ def _product_keys(rows: list[AffectedProduct]) -> dict[int, str]:
 
 
 def _vendor_of(row: AffectedProduct, statements: list[Statement]) -> str:
-    """The vendor whose statement covers the product, else the purl's or CPE's."""
+    """The vendor whose statement names the product, else the first whose statement on
+    the whole vulnerability covers it, else the purl's or CPE's. A vendor that states on
+    this product is its vendor, not one that said something of all products."""
     for statement in statements:
-        covers = statement.product_id == row.pk or (
-            statement.product_id is None and statement.vulnerability_id == row.vulnerability_id
-        )
-        if covers:
+        if statement.product_id == row.pk:
+            return statement.participant.name
+    for statement in statements:
+        if statement.product_id is None and statement.vulnerability_id == row.vulnerability_id:
             return statement.participant.name
     return row.purl_namespace or row.cpe_vendor
 
