@@ -203,3 +203,31 @@ def test_saving_the_same_ssvc_inputs_again_keeps_the_decision(cvd_world: Any) ->
     )
     assert changed.ssvc != first.ssvc
     assert Decision.objects.count() == 2
+
+
+def test_a_cve_id_assigned_elsewhere_is_given_once_per_case(cvd_world: Any) -> None:
+    lead = cvd_world.secretariat
+    v2 = vulnerabilities.add_vulnerability(
+        actor=lead, case=cvd_world.case, title="Second", cve_id=" cve-2026-12345 "
+    )
+    assert v2.cve_id == "CVE-2026-12345"
+    with pytest.raises(InvalidField, match="already names V2") as taken:
+        vulnerabilities.edit_vulnerability(
+            actor=lead, vulnerability=cvd_world.vulnerability, cve_id="CVE-2026-12345"
+        )
+    assert taken.value.field == "cve_id"
+    for wrong in ("CVE-26-1", "CVE-2026-123", "2026-12345", "CVE-2026-1234\x00"):
+        with pytest.raises(InvalidField, match="is not a CVE id"):
+            vulnerabilities.edit_vulnerability(
+                actor=lead, vulnerability=cvd_world.vulnerability, cve_id=wrong
+            )
+    cvd_world.vulnerability.refresh_from_db()
+    assert cvd_world.vulnerability.cve_id == ""
+    again = vulnerabilities.edit_vulnerability(
+        actor=lead, vulnerability=v2, cve_id="CVE-2026-12345"
+    )
+    assert again.cve_id == "CVE-2026-12345"
+    cleared = vulnerabilities.edit_vulnerability(actor=lead, vulnerability=v2, cve_id="")
+    assert cleared.cve_id == ""
+    event = CaseEvent.objects.filter(tag="cvd:vulnerability:add").latest("pk")
+    assert event.summary.startswith("V2 added")

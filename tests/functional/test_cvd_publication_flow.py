@@ -167,13 +167,13 @@ def test_a_report_becomes_a_published_advisory_through_the_pages(
                 "description": "Anyone on the network can replace the firmware.",
                 "cwe_ids": "CWE-306",
                 "cvss_vector": V31,
+                "cve_id": CVE_ID,
             },
         )
     )
     vulnerability = Vulnerability.objects.get(case=case)
     assert (vulnerability.number, str(vulnerability.cvss_score)) == (1, "9.8")
-    # No page sets a CVE id yet (it comes from CVE Services' reservation): set it here.
-    Vulnerability.objects.filter(pk=vulnerability.pk).update(cve_id=CVE_ID)
+    assert vulnerability.cve_id == CVE_ID
     ok(
         lead.post(
             f"{cvd}/vulnerabilities/1/products/",

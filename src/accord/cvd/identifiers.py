@@ -28,6 +28,21 @@ MAX_IDENTIFIER = 500
 MAX_CWE = 1_000_000
 
 
+# The CVE JSON 5 schema's pattern for a CVE id.
+CVE_ID = re.compile(r"CVE-[0-9]{4}-[0-9]{4,19}")
+
+
+def parse_cve_id(value: str) -> str:
+    """A CVE id as the CVE List writes it (`CVE-2026-12345`), or "" for none."""
+    cve_id = value.strip().upper()
+    if cve_id and not CVE_ID.fullmatch(cve_id):
+        raise InvalidField(
+            f"{value.strip()[:40]!r} is not a CVE id: CVE-YYYY-NNNN, four or more digits.",
+            field="cve_id",
+        )
+    return cve_id
+
+
 def parse_cwe_ids(value: str | list[str] | list[int]) -> list[int]:
     """CWE ids from `CWE-79, 89` (or a list of such), as positive ints, in order, once each."""
     items = re.split(r"[\s,;]+", value) if isinstance(value, str) else [str(v) for v in value]

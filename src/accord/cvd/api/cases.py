@@ -329,6 +329,7 @@ class VulnerabilityOut(Schema):
     cvss_version: str
     cvss_score: float | None
     cvss_severity: str
+    cve_id: str
     ssvc: DecisionOut | None
     products: list[ProductOut]
 
@@ -358,6 +359,7 @@ class VulnerabilityIn(Schema):
     description: str = Field("", max_length=vulnerability_services.MAX_DESCRIPTION)
     cwe_ids: list[CweId] = Field(default_factory=list, max_length=20, examples=[["CWE-79"]])
     cvss_vector: str = Field("", max_length=500)
+    cve_id: str = Field("", max_length=30, examples=["CVE-2026-12345"])
     ssvc: SsvcIn | None = None
     products: list[ProductIn] = Field(default_factory=list, max_length=50)
 
@@ -367,6 +369,7 @@ class VulnerabilityPatch(Schema):
     description: str | None = Field(None, max_length=vulnerability_services.MAX_DESCRIPTION)
     cwe_ids: list[CweId] | None = Field(None, max_length=20)
     cvss_vector: str | None = Field(None, max_length=500)
+    cve_id: str | None = Field(None, max_length=30, description="Empty: no CVE id")
     ssvc: SsvcIn | None = Field(None, description="Absent: unchanged; kind empty: removed")
 
 
@@ -399,6 +402,7 @@ def add_vulnerability(request: HttpRequest, reference: Reference, body: Vulnerab
         description=body.description,
         cwe_ids=[str(c) for c in body.cwe_ids],
         cvss_vector=body.cvss_vector,
+        cve_id=body.cve_id,
         ssvc_kind=body.ssvc.kind if body.ssvc else "",
         ssvc_inputs=dict(body.ssvc.inputs) if body.ssvc else None,
         products=[p.dict() for p in body.products],
@@ -430,6 +434,7 @@ def edit_vulnerability(
         description=body.description,
         cwe_ids=[str(c) for c in body.cwe_ids] if body.cwe_ids is not None else None,
         cvss_vector=body.cvss_vector,
+        cve_id=body.cve_id,
         ssvc_kind=body.ssvc.kind if body.ssvc else None,
         ssvc_inputs=dict(body.ssvc.inputs) if body.ssvc else None,
     )

@@ -98,6 +98,7 @@ def add_vulnerability(
     ssvc_kind: str = "",
     ssvc_inputs: dict[str, str] | None = None,
     products: list[dict[str, str]] | None = None,
+    cve_id: str = "",
 ) -> Vulnerability:
     """The lead adds a vulnerability to the case, numbered after the last one, with the
     `products` it affects (each `purl` or `cpe`, and `versions`; all-blank ones are
@@ -108,6 +109,7 @@ def add_vulnerability(
         title=_title(title),
         description=_description(description),
         cwe_ids=identifiers.parse_cwe_ids(cwe_ids),
+        cve_id=_cve_id(case, cve_id),
     )
     _apply_cvss(vulnerability, cvss_vector)
     vulnerability.ssvc = _decision(actor, ssvc_kind, ssvc_inputs or {})
@@ -140,6 +142,7 @@ def edit_vulnerability(
     cvss_vector: str | None = None,
     ssvc_kind: str | None = None,
     ssvc_inputs: dict[str, str] | None = None,
+    cve_id: str | None = None,
 ) -> Vulnerability:
     """The lead changes what is given (None: unchanged). `ssvc_kind` "" drops the SSVC
     decision; a kind takes a new one, the earlier decision kept in the audit trail."""
@@ -154,6 +157,8 @@ def edit_vulnerability(
         locked.cwe_ids = identifiers.parse_cwe_ids(cwe_ids)
     if cvss_vector is not None:
         _apply_cvss(locked, cvss_vector)
+    if cve_id is not None:
+        locked.cve_id = _cve_id(case, cve_id, besides=locked)
     if ssvc_kind is not None:
         locked.ssvc = _decision(actor, ssvc_kind, ssvc_inputs or {}, locked.ssvc)
     locked.save()
@@ -190,10 +195,24 @@ def remove_vulnerability(*, actor: User, vulnerability: Vulnerability) -> None:
     vulnerability.delete()
 
 
+def _cve_id(case: Case, value: str, *, besides: Vulnerability | None = None) -> str:
+    """The CVE id the lead gives (one assigned elsewhere; a CNA reserves its own through
+    `services.cve`): well formed, and naming one vulnerability of the case only."""
+    cve_id = identifiers.parse_cve_id(value)
+    others = Vulnerability.objects.filter(case=case, cve_id=cve_id)
+    if besides is not None:
+        others = others.exclude(pk=besides.pk)
+    taken = others.first() if cve_id else None
+    if taken is not None:
+        raise InvalidField(f"{cve_id} already names V{taken.number}.", field="cve_id")
+    return cve_id
+
+
 def _described(vulnerability: Vulnerability) -> dict[str, object]:
     return {
         "vulnerability": vulnerability.pk,
         "number": vulnerability.number,
+        "cve_id": vulnerability.cve_id,
         "cwe_ids": vulnerability.cwe_ids,
         "cvss_vector": vulnerability.cvss_vector,
         "cvss_score": str(vulnerability.cvss_score) if vulnerability.cvss_score else None,

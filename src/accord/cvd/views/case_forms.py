@@ -126,6 +126,12 @@ class VulnerabilityForm(forms.Form):
         label="CVSS vector",
         help_text="CVSS:3.1/… or CVSS:4.0/…",
     )
+    cve_id = forms.CharField(
+        required=False,
+        max_length=30,
+        label="CVE id",
+        help_text="CVE-2026-12345, if one is assigned",
+    )
     ssvc_kind = forms.ChoiceField(
         required=False,
         label="SSVC decision",
@@ -156,6 +162,7 @@ class VulnerabilityForm(forms.Form):
             "description": vulnerability.description,
             "cwe_ids": ", ".join(f"CWE-{n}" for n in vulnerability.cwe_ids),
             "cvss_vector": vulnerability.cvss_vector,
+            "cve_id": vulnerability.cve_id,
         }
         decision = vulnerability.ssvc
         if decision is not None:

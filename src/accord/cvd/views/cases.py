@@ -350,6 +350,7 @@ def vulnerability_add(request: HttpRequest, reference: str) -> HttpResponse:
                 description=data["description"],
                 cwe_ids=data["cwe_ids"],
                 cvss_vector=data["cvss_vector"],
+                cve_id=data["cve_id"],
                 ssvc_kind=data["ssvc_kind"],
                 ssvc_inputs=form.ssvc_inputs(),
                 products=[{k: data[k] for k in ("purl", "cpe", "versions")}],
@@ -403,6 +404,7 @@ def vulnerability_edit(request: HttpRequest, reference: str, number: int) -> Htt
                 description=data["description"],
                 cwe_ids=data["cwe_ids"],
                 cvss_vector=data["cvss_vector"],
+                cve_id=data["cve_id"],
                 ssvc_kind=data["ssvc_kind"],
                 ssvc_inputs=form.ssvc_inputs(),
             )
