@@ -14,14 +14,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from accord.cvd.advisories.csaf import (
-    engine_version,
-    one_status_per_product,
-    timestamp,
-    vulnerability_id,
-)
+from accord.cvd.advisories.csaf import engine_version, timestamp, vulnerability_id
 from accord.cvd.advisories.formats import Failure, Format
 from accord.cvd.advisories.snapshot import Product, ProductStatus, Snapshot, Vulnerability
+from accord.cvd.advisories.statuses import one_status_per_product
 
 CONTEXT = "https://openvex.dev/ns/v0.2.0"
 SCHEMA = "schemas/openvex_json_schema.json"
