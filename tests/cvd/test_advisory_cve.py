@@ -196,9 +196,12 @@ def test_a_cpe_gives_vendor_product_and_cpes() -> None:
     assert router["vendor"] == "acme"
     assert router["product"] == "router firmware"
     assert router["cpes"] == ["cpe:2.3:o:acme:router_firmware:*:*:*:*:*:*:*:*"]
+    # No one has stated on it: its range is in question, not affected (CSAF: under
+    # investigation, which CVE has no word for).
     assert router["versions"] == [
-        {"version": "2.0", "versionType": "custom", "lessThanOrEqual": "2.7", "status": "affected"}
+        {"version": "2.0", "versionType": "custom", "lessThanOrEqual": "2.7", "status": "unknown"}
     ]
+    assert router["defaultStatus"] == "unknown"
 
 
 def test_many_products_make_many_entries() -> None:
@@ -315,13 +318,26 @@ def test_a_statement_without_a_range_covers_every_version(status: str, default: 
     assert affected["affected"][0]["defaultStatus"] == default
 
 
-def test_two_vendors_on_one_product_are_two_entries() -> None:
+def test_two_vendors_on_one_product_are_one_entry_the_own_vendors() -> None:
+    # Widget's vendor is WIDGET.vendor; another vendor's later blanket statement on the
+    # vulnerability does not make a second, conflicting entry for it (as in CSAF).
     statuses = (
-        ProductStatus("P1", "Acme", "affected"),
-        ProductStatus("P1", "Reseller", "not_affected"),
+        ProductStatus("P1", WIDGET.vendor, "affected", updated_at=FIRST),
+        ProductStatus("P1", "Reseller", "not_affected", updated_at=LATER),
     )
     cna = cna_of(snapshot(vulnerability(statuses=statuses)))
-    assert [a["versions"][0]["status"] for a in cna["affected"]] == ["affected", "unaffected"]
+    (entry,) = cna["affected"]
+    assert entry["vendor"] == WIDGET.vendor
+    assert [v["status"] for v in entry["versions"]] == ["affected"]
+
+
+def test_of_two_other_vendors_the_latest_speaks() -> None:
+    statuses = (
+        ProductStatus("P3", "Reseller", "not_affected", updated_at=LATER),
+        ProductStatus("P3", "Other", "affected", updated_at=FIRST),
+    )
+    cna = cna_of(snapshot(vulnerability(product_keys=("P3",), statuses=statuses)))
+    assert [a["defaultStatus"] for a in cna["affected"]] == ["unaffected"]
 
 
 def test_cvss_31_metrics_are_computed_in_full() -> None:

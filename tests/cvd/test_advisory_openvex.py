@@ -52,9 +52,17 @@ def test_without_an_advisory_url_the_id_is_under_the_namespace() -> None:
 def test_every_status() -> None:
     doc = openvex.build(samples.snapshot())
     by_product = {s["products"][0]["@id"]: s for s in statements_for(doc, "CVE-2026-12345")}
+    # Fixed in 1.4.2: the range stays affected, and 1.4.2 is fixed (as CSAF says it).
     widget = by_product["pkg:npm/widget-server"]
-    assert widget["status"] == "fixed"
-    assert widget["status_notes"] == "Fixed in version 1.4.2. Siehe Änderungsprotokoll."
+    assert widget["status"] == "affected"
+    assert widget["action_statement"] == "Update to 1.4.2 or later. Siehe Änderungsprotokoll."
+    assert widget["status_notes"] == (
+        "Affected versions: vers:npm/>=1.0.0|<1.4.2; other versions are not affected."
+    )
+    upgraded = by_product["pkg:npm/widget-server@1.4.2"]
+    assert upgraded["status"] == "fixed"
+    assert upgraded["products"][0]["identifiers"] == {"purl": "pkg:npm/widget-server@1.4.2"}
+    assert upgraded["status_notes"] == "Fixed in version 1.4.2. Siehe Änderungsprotokoll."
     gadget = by_product["cpe:2.3:a:acme:gadget:*:*:*:*:*:*:*:*"]
     assert gadget["status"] == "not_affected"
     assert gadget["justification"] == "vulnerable_code_not_in_execute_path"
@@ -70,7 +78,7 @@ def test_every_status() -> None:
     assert appliance["status"] == "fixed"
     assert "status_notes" not in appliance
     # unknown is no OpenVEX status: P5 is left out.
-    assert len(by_product) == 5
+    assert len(by_product) == 6
 
 
 def test_affected_without_a_note_still_has_an_action_statement() -> None:
@@ -137,12 +145,14 @@ def test_broken_document_fails_with_paths() -> None:
     affected = next(s for s in doc["statements"] if s["status"] == "affected")
     index = doc["statements"].index(affected)
     del affected["action_statement"]
-    doc["statements"][0]["status"] = "exploitable"
+    last = len(doc["statements"]) - 1
+    assert last != index
+    doc["statements"][last]["status"] = "exploitable"
     failures = openvex.validate(doc)
     found = {(f.path, f.message) for f in failures}
     assert ("$", "'author' is a required property") in found
     assert (f"$.statements[{index}]", "'action_statement' is a required property") in found
-    assert any(p == "$.statements[0].status" and "exploitable" in m for p, m in found)
+    assert any(p == f"$.statements[{last}].status" and "exploitable" in m for p, m in found)
     assert {f.format for f in failures} == {"openvex"}
 
 
@@ -166,3 +176,80 @@ def test_every_format_is_registered() -> None:
     assert {"csaf", "csaf-vex", "openvex"} <= set(found)
     assert found["openvex"].media_type == "application/json"
     assert found["csaf-vex"].label == "CSAF 2.0 VEX"
+
+
+# -- version ranges --------------------------------------------------------------------
+
+
+def ranged(status: ProductStatus, **product: Any) -> list[dict[str, Any]]:
+    import dataclasses
+
+    widget = dataclasses.replace(samples.WIDGET, **product)
+    flaw = Vulnerability(1, "Flaw", "A flaw.", product_keys=("P1",), statuses=(status,))
+    doc = openvex.build(samples.snapshot(vulnerabilities=(flaw,), products=(widget,)))
+    assert openvex.validate(doc) == []
+    statements: list[dict[str, Any]] = doc["statements"]
+    return statements
+
+
+def test_affected_on_a_range_names_the_range() -> None:
+    (statement,) = ranged(ProductStatus("P1", samples.ACME, "affected"))
+    assert statement["products"][0]["@id"] == "pkg:npm/widget-server"
+    assert statement["status_notes"] == (
+        "Affected versions: vers:npm/>=1.0.0|<1.4.2; other versions are not affected."
+    )
+
+
+def test_not_affected_on_a_range_is_not_said_of_every_version() -> None:
+    said = ProductStatus("P1", samples.ACME, "not_affected", justification="component_not_present")
+    (statement,) = ranged(said)
+    # The versionless purl would clear every version of the package.
+    assert statement["products"] == [
+        {"@id": "https://accord.example/advisories/ACC-2026-0007#product-P1"}
+    ]
+    assert statement["status_notes"] == (
+        "This statement is about pkg:npm/widget-server, versions vers:npm/>=1.0.0|<1.4.2 only."
+    )
+
+
+def test_not_affected_without_a_range_is_every_version() -> None:
+    said = ProductStatus("P1", samples.ACME, "not_affected", justification="component_not_present")
+    (statement,) = ranged(said, versions="")
+    assert statement["products"][0]["@id"] == "pkg:npm/widget-server"
+    assert "status_notes" not in statement
+
+
+def test_fixed_without_a_range_is_affected_before_the_fix() -> None:
+    said = ProductStatus("P1", samples.ACME, "fixed", fixed_version="2.0.0")
+    affected, fixed = ranged(said, versions="")
+    assert (affected["status"], affected["products"][0]["@id"]) == (
+        "affected",
+        "pkg:npm/widget-server",
+    )
+    assert affected["status_notes"] == (
+        "Affected versions: the versions before 2.0.0; other versions are not affected."
+    )
+    assert affected["action_statement"] == "Update to 2.0.0 or later."
+    assert (fixed["status"], fixed["products"][0]["@id"]) == (
+        "fixed",
+        "pkg:npm/widget-server@2.0.0",
+    )
+
+
+def test_a_fixed_version_without_a_purl_is_named_under_the_advisory() -> None:
+    said = ProductStatus("P1", samples.ACME, "fixed", fixed_version="2.0 beta")
+    _, fixed = ranged(said, purl="")
+    assert fixed["products"] == [
+        {"@id": "https://accord.example/advisories/ACC-2026-0007#product-P1@2.0%20beta"}
+    ]
+
+
+def test_an_unanswered_range_names_the_range() -> None:
+    flaw = Vulnerability(1, "Flaw", "A flaw.", product_keys=("P1",))
+    doc = openvex.build(samples.snapshot(vulnerabilities=(flaw,), products=(samples.WIDGET,)))
+    (statement,) = doc["statements"]
+    assert statement["status"] == "under_investigation"
+    assert statement["status_notes"] == (
+        f"{openvex.NO_STATEMENT_YET} This statement is about the versions "
+        "vers:npm/>=1.0.0|<1.4.2 only."
+    )

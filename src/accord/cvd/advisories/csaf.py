@@ -33,6 +33,7 @@ from typing import Any
 from accord.cvd.advisories import csaf_validator
 from accord.cvd.advisories.formats import Failure, Format
 from accord.cvd.advisories.snapshot import Product, ProductStatus, Snapshot, Vulnerability
+from accord.cvd.advisories.statuses import one_status_per_product
 
 CSAF_VERSION = "2.0"
 TLP_URL = "https://www.first.org/tlp/"
@@ -498,32 +499,6 @@ def _weakness(v: Vulnerability, notes: list[dict[str, str]]) -> dict[str, Any]:
         listed = ", ".join(f"CWE-{i}" for i in v.cwe_ids)
         notes.append({"category": "other", "title": "Weaknesses (CWE)", "text": listed})
     return {"cwe": {"id": f"CWE-{named[0]}", "name": names[named[0]]}} if named else {}
-
-
-def one_status_per_product(snapshot: Snapshot, v: Vulnerability) -> list[ProductStatus]:
-    """A product has one status per vulnerability (6.1.6): its own vendor's statement if
-    there is one, else the latest; `unknown` is left out."""
-    known = {p.key for p in snapshot.products}
-    chosen: dict[str, ProductStatus] = {}
-    for st in v.statuses:
-        if st.status == "unknown" or st.product_key not in known:
-            continue
-        current = chosen.get(st.product_key)
-        if current is None or _preferred(snapshot.product(st.product_key), st, current):
-            chosen[st.product_key] = st
-    return [chosen[key] for key in sorted(chosen)]
-
-
-def _preferred(product: Product, new: ProductStatus, old: ProductStatus) -> bool:
-    new_own, old_own = new.vendor == product.vendor, old.vendor == product.vendor
-    if new_own != old_own:
-        return new_own
-    epoch = datetime.min.replace(tzinfo=UTC)
-    return _aware(new.updated_at or epoch) >= _aware(old.updated_at or epoch)
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _action_statement(st: ProductStatus) -> dict[str, Any]:

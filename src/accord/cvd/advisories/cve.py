@@ -30,6 +30,7 @@ from univers.version_range import VersionRange
 from accord.cvd.advisories.csaf import cwe_names
 from accord.cvd.advisories.formats import Failure, Format
 from accord.cvd.advisories.snapshot import Product, ProductStatus, Snapshot, Vulnerability
+from accord.cvd.advisories.statuses import one_status_per_product
 
 KEY = "cve"
 DATA_VERSION = "5.1"
@@ -289,16 +290,14 @@ def _cvss4(vector: str) -> dict[str, Any]:
 
 
 def _affected(snapshot: Snapshot, vulnerability: Vulnerability) -> list[dict[str, Any]]:
-    """One entry per product and vendor statement on it (one per product it has none)."""
-    found: list[dict[str, Any]] = []
-    for key in vulnerability.product_keys:
-        product = snapshot.product(key)
-        statuses: list[ProductStatus | None] = [
-            s for s in vulnerability.statuses if s.product_key == key
-        ]
-        for status in statuses or [None]:
-            found.append(_product(product) | _versions(product, status))
-    return found
+    """One entry per product, under the one statement that speaks for it (the same one
+    CSAF and OpenVEX take: its own vendor's first); `unknown` for a product no one has
+    stated on, since CVE has no "under investigation" default."""
+    chosen = {st.product_key: st for st in one_status_per_product(snapshot, vulnerability)}
+    return [
+        _product(snapshot.product(key)) | _versions(snapshot.product(key), chosen.get(key))
+        for key in vulnerability.product_keys
+    ]
 
 
 def _purl(product: Product) -> PackageURL | None:
@@ -351,7 +350,7 @@ def _versions(product: Product, status: ProductStatus | None) -> dict[str, Any]:
     The range says which versions the statement is about; outside it nothing is claimed
     of a not-affected or unknown product, while an affected one is unaffected outside
     its range. Without a range, the statement covers every version."""
-    said = status.status if status is not None else "affected"
+    said = status.status if status is not None else "unknown"
     ranges = _ranges(product)
     fixed = status.fixed_version.strip() if status is not None else ""
     if said == "fixed" and fixed:
