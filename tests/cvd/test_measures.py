@@ -146,6 +146,58 @@ def test_statements_and_the_fix_are_measured(notified: World) -> None:
     assert measure_of(notified.participant_b).first_statement_at is None
 
 
+def test_the_leads_move_for_a_vendor_is_no_acknowledgement(notified: World) -> None:
+    # The lead may move a vendor's report state for it; only the vendor's own answer
+    # counts, or a coordinator could make a vendor's evidence pass.
+    acknowledge(notified, notified.participant_a, notified.secretariat)
+    assert measure_of(notified.participant_a).acknowledged_at is None
+    assert all(o.status != "pass" for o in platform_observations(notified.vendor_a))
+    cases.set_report_state(
+        actor=notified.vendor_a_admin, participant=notified.participant_a, state="accepted"
+    )
+    assert measure_of(notified.participant_a).acknowledged_at is not None
+    assert platform_observations(notified.vendor_a)[-1].status == "pass"
+
+
+def test_a_vendor_admins_move_is_an_acknowledgement(notified: World) -> None:
+    acknowledge(notified, notified.participant_a, notified.vendor_a_admin)
+    assert measure_of(notified.participant_a).acknowledged_at is not None
+
+
+def test_an_invited_vendors_own_user_acknowledges(cvd_world: World, make_user: Any) -> None:
+    person = make_user("alone@solo.example")
+    vendor = cases.add_participant(
+        actor=cvd_world.secretariat, case=cvd_world.case, role="vendor", user=person
+    )
+    Delivery.objects.create(participant=vendor, source="account", through=0)
+    acknowledge(cvd_world, vendor, cvd_world.secretariat)
+    assert measure_of(vendor).acknowledged_at is None
+    cases.set_report_state(actor=person, participant=vendor, state="accepted")
+    assert measure_of(vendor).acknowledged_at is not None
+
+
+def test_statements_the_lead_records_for_a_vendor_are_not_the_vendors(notified: World) -> None:
+    statements.make_statement(
+        actor=notified.secretariat,
+        participant=notified.participant_a,
+        vulnerability=notified.vulnerability,
+        status="fixed",
+        fixed_version="2.0.1",
+    )
+    a = measure_of(notified.participant_a)
+    assert (a.first_statement_at, a.fixed_at) == (None, None)
+    statements.make_statement(
+        actor=notified.vendor_a_admin,
+        participant=notified.participant_a,
+        vulnerability=notified.vulnerability,
+        status="fixed",
+        fixed_version="2.0.2",
+    )
+    a = measure_of(notified.participant_a)
+    assert a.first_statement_at is not None
+    assert a.fixed_at == a.first_statement_at
+
+
 def publish(case: Case, *, at: datetime) -> Advisory:
     return Advisory.objects.create(
         case=case,

@@ -24,13 +24,16 @@ from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accord.accounts import selectors as accounts
 from accord.audit import selectors as audit
 from accord.cvd import states
 from accord.cvd.models import (
     Advisory,
     Case,
+    CaseEvent,
     Delivery,
     DisclosureMeasure,
     Participant,
@@ -112,13 +115,8 @@ def _store(
         "organisation_id": vendor.organisation_id,
         "notified_at": _notified_at(vendor),
         "acknowledged_at": _acknowledged_at(vendor),
-        "first_statement_at": audit.first_event_at(
-            tags=_STATEMENT_TAGS, data={"participant": vendor.pk}
-        ),
-        "fixed_at": audit.first_event_at(
-            tags=("cvd:statement:set",),
-            data={"participant": vendor.pk, "status": Statement.Status.FIXED},
-        ),
+        "first_statement_at": _first_statement_at(vendor),
+        "fixed_at": _fixed_at(vendor),
         "published_at": published_at,
         "embargo_held": embargo_held,
     }
@@ -144,13 +142,47 @@ def _notified_at(vendor: Participant) -> datetime | None:
     return notices.order_by("created_at", "pk").values_list("created_at", flat=True).first()
 
 
+def _own_steps(vendor: Participant, tags: Iterable[str]) -> QuerySet[CaseEvent]:
+    """The vendor's case's steps of `tags` taken by someone acting for the vendor: a
+    member of its organisation, or its own user (a vendor invited in person). The lead
+    may move a vendor's report state or state for it; that is not the vendor's answer,
+    and counting it would let a coordinator make a vendor's evidence pass."""
+    own = Q(actor_id=vendor.user_id) if vendor.user_id else Q(pk__in=[])
+    if vendor.organisation_id:
+        own |= Q(actor_id__in=accounts.member_ids_of(vendor.organisation_id))
+    return CaseEvent.objects.filter(case_id=vendor.case_id, tag__in=tuple(tags)).filter(own)
+
+
 def _acknowledged_at(vendor: Participant) -> datetime | None:
-    # Acknowledged: the report state left `received` (valid or invalid, either is an
-    # answer). Report states never return to `received`, so the first move is the one.
+    # Acknowledged: the vendor itself moved its report state out of `received` (valid or
+    # invalid, either is an answer). Report states never return to `received`, so the
+    # vendor's first move is the one.
     if vendor.rm_state == states.RECEIVED:
         return None
-    first = audit.first_event_at(tags=("cvd:participant:state",), data={"participant": vendor.pk})
-    return first or vendor.rm_changed_at
+    seqs = _own_steps(vendor, ("cvd:participant:state",)).order_by().values("audit_seq")
+    return audit.first_event_at(
+        tags=("cvd:participant:state",), data={"participant": vendor.pk}, seqs=seqs
+    )
+
+
+def _first_statement_at(vendor: Participant) -> datetime | None:
+    # A statement's timeline entry is private to its vendor: `private_with` names it.
+    steps = _own_steps(vendor, _STATEMENT_TAGS).filter(private_with=vendor)
+    return steps.order_by("occurred_at", "pk").values_list("occurred_at", flat=True).first()
+
+
+def _fixed_at(vendor: Participant) -> datetime | None:
+    seqs = (
+        _own_steps(vendor, ("cvd:statement:set",))
+        .filter(private_with=vendor)
+        .order_by()
+        .values("audit_seq")
+    )
+    return audit.first_event_at(
+        tags=("cvd:statement:set",),
+        data={"participant": vendor.pk, "status": Statement.Status.FIXED},
+        seqs=seqs,
+    )
 
 
 def _published_at(case: Case) -> datetime | None:
