@@ -198,6 +198,79 @@ def test_statements_the_lead_records_for_a_vendor_are_not_the_vendors(notified: 
     assert a.fixed_at == a.first_statement_at
 
 
+# What a step costs: a vendor's own step computes its measure alone -----------------
+
+
+def more_vendors(world: World, make_user: Any, count: int) -> None:
+    from accord.accounts.models import Membership, Organisation
+
+    for n in range(count):
+        org = Organisation.objects.create(name=f"Vendor {n}", slug=f"vendor-{n}")
+        Membership.objects.create(
+            user=make_user(f"psirt@v{n}.example"), organisation=org, role="org_admin"
+        )
+        cases.add_participant(
+            actor=world.secretariat, case=world.case, role="vendor", organisation=org
+        )
+
+
+def stored(monkeypatch: Any) -> list[int]:
+    """The vendors whose measure is computed from now on, one entry each time."""
+    seen: list[int] = []
+    original = measures._store
+
+    def spy(vendor: Participant, **kwargs: Any) -> DisclosureMeasure:
+        seen.append(vendor.pk)
+        return original(vendor, **kwargs)
+
+    monkeypatch.setattr(measures, "_store", spy)
+    return seen
+
+
+def test_each_notice_computes_its_own_vendors_measure(
+    cvd_world: World,
+    make_user: Any,
+    settings: Any,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.TASKS = IMMEDIATE
+    more_vendors(cvd_world, make_user, 4)
+    seen = stored(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        told = delivery.notify_vendors(actor=cvd_world.secretariat, case=cvd_world.case)
+    assert told == 6
+    assert len(seen) == 6  # once each, not every vendor at every notice
+    assert len(set(seen)) == 6
+
+
+def test_a_vendors_step_costs_the_same_however_many_vendors(
+    notified: World, make_user: Any, monkeypatch: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def state_change(participant: Participant, state: str, user: Any) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            cases.set_report_state(actor=user, participant=participant, state=state)
+        return len(queries)
+
+    few = state_change(notified.participant_a, "valid", notified.vendor_a_admin)
+    more_vendors(notified, make_user, 5)
+    Delivery.objects.bulk_create(
+        Delivery(participant=p, source="account", through=0)
+        for p in Participant.objects.filter(case=notified.case, role="vendor")
+    )
+    seen = stored(monkeypatch)
+    many = state_change(notified.participant_b, "valid", notified.vendor_b_member)
+    assert seen == [notified.participant_b.pk]
+    assert many == few
+    # A case-wide step still computes every vendor's.
+    seen.clear()
+    adopt(notified, days=30)
+    assert len(seen) == 7
+
+
 def publish(case: Case, *, at: datetime) -> Advisory:
     return Advisory.objects.create(
         case=case,

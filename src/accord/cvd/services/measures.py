@@ -77,27 +77,58 @@ def is_measured(tag: str) -> bool:
     return tag in MEASURED_TAGS or tag.startswith(MEASURED_PREFIXES)
 
 
+# The steps that concern one vendor alone (their data name it, `participant`): after
+# them only that vendor's measure is computed again. The others (embargo, advisory)
+# concern every vendor of the case.
+PARTICIPANT_TAGS = frozenset(
+    {
+        "cvd:participant:add",
+        "cvd:participant:remove",
+        "cvd:participant:state",
+        "cvd:statement:set",
+        "cvd:statement:dispute",
+    }
+)
+
+
 @transaction.atomic
-def refresh_measures(*, case: Case, now: datetime | None = None) -> list[DisclosureMeasure]:
-    """Compute the measures of every vendor of `case` from its records, store them, and
-    report each vendor organisation's evidence; returns the case's measures.
+def refresh_measures(
+    *, case: Case, participant: Participant | int | None = None, now: datetime | None = None
+) -> list[DisclosureMeasure]:
+    """Compute the measures of every vendor of `case` (of `participant` alone, when a
+    step concerns only it) from its records, store them, and report those vendors'
+    organisations' evidence; returns the measures computed.
 
     Idempotent: a second call with nothing new changes no row and records nothing. A
     vendor taken out of the case leaves no measure."""
     now = now or timezone.now()
     case = Case.objects.get(pk=case.pk)  # as stored: the caller's copy may be older
-    vendors = list(Participant.objects.filter(case=case, role=Participant.Role.VENDOR))
-    DisclosureMeasure.objects.filter(case=case, participant__removed_at__isnull=False).delete()
-    embargo_held = _embargo_held(case)
+    vendors = Participant.objects.filter(case=case, role=Participant.Role.VENDOR)
+    gone = DisclosureMeasure.objects.filter(case=case, participant__removed_at__isnull=False)
+    if participant is not None:
+        one = participant if isinstance(participant, int) else participant.pk
+        vendors, gone = vendors.filter(pk=one), gone.filter(participant_id=one)
+    chosen = list(vendors)
+    if not chosen:
+        return []
+    gone.delete()
     published_at = _published_at(case)
+    embargo_held = _embargo_held(case, published_at)
     measures = [
         _store(vendor, embargo_held=embargo_held, published_at=published_at, now=now)
-        for vendor in vendors
+        for vendor in chosen
         if vendor.removed_at is None
     ]
-    for organisation_id in sorted({v.organisation_id for v in vendors if v.organisation_id}):
+    for organisation_id in sorted({v.organisation_id for v in chosen if v.organisation_id}):
         report_acknowledgement(organisation_id=organisation_id, now=now)
     return measures
+
+
+def refresh_after(*, case: Case, tag: str, data: dict[str, Any]) -> None:
+    """What `record` calls after a measured step: the one vendor it concerns, or the
+    whole case."""
+    participant = data.get("participant") if tag in PARTICIPANT_TAGS else None
+    refresh_measures(case=case, participant=participant if isinstance(participant, int) else None)
 
 
 def record_publication(*, case: Case, now: datetime | None = None) -> list[DisclosureMeasure]:
@@ -190,11 +221,10 @@ def _published_at(case: Case) -> datetime | None:
     return advisory.initial_release_at if advisory is not None else None
 
 
-def _embargo_held(case: Case) -> bool | None:
+def _embargo_held(case: Case, published_at: datetime | None) -> bool | None:
     """True: the embargo ran to its date (and nothing was published before it); False:
     it was ended early, or the advisory came out while it stood; None: no embargo was
     agreed, or it still stands."""
-    published_at = _published_at(case)
     if case.embargo_state == states.EM_EXITED:
         if case.embargo_exit_reason != SCHEDULED_END:
             return False
