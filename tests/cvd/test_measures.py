@@ -284,7 +284,7 @@ def publish(case: Case, *, at: datetime) -> Advisory:
 
 def test_publication_is_taken_from_the_advisory(notified: World) -> None:
     publish(notified.case, at=timezone.now())
-    measures.record_publication(case=notified.case)
+    measures.refresh_measures(case=notified.case)
     assert measure_of(notified.participant_b).days_to_publication == pytest.approx(10, abs=0.1)
     assert measure_of(notified.participant_a).days_to_publication == pytest.approx(1, abs=0.1)
 
@@ -322,7 +322,7 @@ def test_an_embargo_run_to_its_date_held(notified: World) -> None:
 def test_publishing_while_the_embargo_stands_breaks_it(notified: World) -> None:
     adopt(notified, days=30)
     publish(notified.case, at=timezone.now())
-    measures.record_publication(case=notified.case)
+    measures.refresh_measures(case=notified.case)
     assert measure_of(notified.participant_a).embargo_held is False
 
 

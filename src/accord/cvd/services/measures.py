@@ -3,13 +3,19 @@ to acknowledgement, to the first statement, to the fix and to publication, and w
 the embargo held; and the evidence they give of each vendor organisation.
 
 `refresh_measures` computes a case's measures from its records alone (deliveries, the
-audit log of its steps, its embargo, its advisory), so calling it again, or in any
-order with the events, gives the same rows. `record` (services/_common.py) calls it
-after each step that can change a measure, in the step's transaction; the delivery of
-a notice (which writes no timeline entry) and the publication of an advisory call it
-themselves (`record_publication`).
+timeline and audit events of the vendors' own steps, its embargo, its advisory), so
+calling it again, or in any order with the events, gives the same rows. `record`
+(services/_common.py) calls it after each step that can change a measure, in the step's
+transaction: for the one vendor a step concerns (its report state, its statement), for
+every vendor after a case-wide one (the embargo; publishing, revising or withdrawing the
+advisory, which pass through `record` like any step). The delivery of a notice, which
+writes no timeline entry, calls it itself for the vendor told.
 
-Each refresh then reports, for every vendor organisation of the case, its
+Only the vendor's own steps count: those of a member of its organisation, or of its
+own user for a vendor invited in person. The lead may move a vendor's report state or
+state for it, but that is no answer from the vendor.
+
+Each refresh then reports, for each vendor organisation it computed, its
 acknowledgement times over the last `WINDOW` as a platform observation of the check
 `cvd-acknowledgement-time` (`accord.evidence.services.record_platform_observation`):
 the commitments to the practice verified by that check derive their status from it, and
@@ -129,13 +135,6 @@ def refresh_after(*, case: Case, tag: str, data: dict[str, Any]) -> None:
     whole case."""
     participant = data.get("participant") if tag in PARTICIPANT_TAGS else None
     refresh_measures(case=case, participant=participant if isinstance(participant, int) else None)
-
-
-def record_publication(*, case: Case, now: datetime | None = None) -> list[DisclosureMeasure]:
-    """What the publication of the case's advisory calls, once the `Advisory` row is
-    saved: the measures take the time of publication from it (and whether the embargo
-    held). The same as `refresh_measures`, named for the caller."""
-    return refresh_measures(case=case, now=now)
 
 
 def _store(
