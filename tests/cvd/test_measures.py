@@ -146,6 +146,131 @@ def test_statements_and_the_fix_are_measured(notified: World) -> None:
     assert measure_of(notified.participant_b).first_statement_at is None
 
 
+def test_the_leads_move_for_a_vendor_is_no_acknowledgement(notified: World) -> None:
+    # The lead may move a vendor's report state for it; only the vendor's own answer
+    # counts, or a coordinator could make a vendor's evidence pass.
+    acknowledge(notified, notified.participant_a, notified.secretariat)
+    assert measure_of(notified.participant_a).acknowledged_at is None
+    assert all(o.status != "pass" for o in platform_observations(notified.vendor_a))
+    cases.set_report_state(
+        actor=notified.vendor_a_admin, participant=notified.participant_a, state="accepted"
+    )
+    assert measure_of(notified.participant_a).acknowledged_at is not None
+    assert platform_observations(notified.vendor_a)[-1].status == "pass"
+
+
+def test_a_vendor_admins_move_is_an_acknowledgement(notified: World) -> None:
+    acknowledge(notified, notified.participant_a, notified.vendor_a_admin)
+    assert measure_of(notified.participant_a).acknowledged_at is not None
+
+
+def test_an_invited_vendors_own_user_acknowledges(cvd_world: World, make_user: Any) -> None:
+    person = make_user("alone@solo.example")
+    vendor = cases.add_participant(
+        actor=cvd_world.secretariat, case=cvd_world.case, role="vendor", user=person
+    )
+    Delivery.objects.create(participant=vendor, source="account", through=0)
+    acknowledge(cvd_world, vendor, cvd_world.secretariat)
+    assert measure_of(vendor).acknowledged_at is None
+    cases.set_report_state(actor=person, participant=vendor, state="accepted")
+    assert measure_of(vendor).acknowledged_at is not None
+
+
+def test_statements_the_lead_records_for_a_vendor_are_not_the_vendors(notified: World) -> None:
+    statements.make_statement(
+        actor=notified.secretariat,
+        participant=notified.participant_a,
+        vulnerability=notified.vulnerability,
+        status="fixed",
+        fixed_version="2.0.1",
+    )
+    a = measure_of(notified.participant_a)
+    assert (a.first_statement_at, a.fixed_at) == (None, None)
+    statements.make_statement(
+        actor=notified.vendor_a_admin,
+        participant=notified.participant_a,
+        vulnerability=notified.vulnerability,
+        status="fixed",
+        fixed_version="2.0.2",
+    )
+    a = measure_of(notified.participant_a)
+    assert a.first_statement_at is not None
+    assert a.fixed_at == a.first_statement_at
+
+
+# What a step costs: a vendor's own step computes its measure alone -----------------
+
+
+def more_vendors(world: World, make_user: Any, count: int) -> None:
+    from accord.accounts.models import Membership, Organisation
+
+    for n in range(count):
+        org = Organisation.objects.create(name=f"Vendor {n}", slug=f"vendor-{n}")
+        Membership.objects.create(
+            user=make_user(f"psirt@v{n}.example"), organisation=org, role="org_admin"
+        )
+        cases.add_participant(
+            actor=world.secretariat, case=world.case, role="vendor", organisation=org
+        )
+
+
+def stored(monkeypatch: Any) -> list[int]:
+    """The vendors whose measure is computed from now on, one entry each time."""
+    seen: list[int] = []
+    original = measures._store
+
+    def spy(vendor: Participant, **kwargs: Any) -> DisclosureMeasure:
+        seen.append(vendor.pk)
+        return original(vendor, **kwargs)
+
+    monkeypatch.setattr(measures, "_store", spy)
+    return seen
+
+
+def test_each_notice_computes_its_own_vendors_measure(
+    cvd_world: World,
+    make_user: Any,
+    settings: Any,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.TASKS = IMMEDIATE
+    more_vendors(cvd_world, make_user, 4)
+    seen = stored(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        told = delivery.notify_vendors(actor=cvd_world.secretariat, case=cvd_world.case)
+    assert told == 6
+    assert len(seen) == 6  # once each, not every vendor at every notice
+    assert len(set(seen)) == 6
+
+
+def test_a_vendors_step_costs_the_same_however_many_vendors(
+    notified: World, make_user: Any, monkeypatch: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def state_change(participant: Participant, state: str, user: Any) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            cases.set_report_state(actor=user, participant=participant, state=state)
+        return len(queries)
+
+    few = state_change(notified.participant_a, "valid", notified.vendor_a_admin)
+    more_vendors(notified, make_user, 5)
+    Delivery.objects.bulk_create(
+        Delivery(participant=p, source="account", through=0)
+        for p in Participant.objects.filter(case=notified.case, role="vendor")
+    )
+    seen = stored(monkeypatch)
+    many = state_change(notified.participant_b, "valid", notified.vendor_b_member)
+    assert seen == [notified.participant_b.pk]
+    assert many == few
+    # A case-wide step still computes every vendor's.
+    seen.clear()
+    adopt(notified, days=30)
+    assert len(seen) == 7
+
+
 def publish(case: Case, *, at: datetime) -> Advisory:
     return Advisory.objects.create(
         case=case,
@@ -159,7 +284,7 @@ def publish(case: Case, *, at: datetime) -> Advisory:
 
 def test_publication_is_taken_from_the_advisory(notified: World) -> None:
     publish(notified.case, at=timezone.now())
-    measures.record_publication(case=notified.case)
+    measures.refresh_measures(case=notified.case)
     assert measure_of(notified.participant_b).days_to_publication == pytest.approx(10, abs=0.1)
     assert measure_of(notified.participant_a).days_to_publication == pytest.approx(1, abs=0.1)
 
@@ -197,7 +322,7 @@ def test_an_embargo_run_to_its_date_held(notified: World) -> None:
 def test_publishing_while_the_embargo_stands_breaks_it(notified: World) -> None:
     adopt(notified, days=30)
     publish(notified.case, at=timezone.now())
-    measures.record_publication(case=notified.case)
+    measures.refresh_measures(case=notified.case)
     assert measure_of(notified.participant_a).embargo_held is False
 
 

@@ -95,6 +95,12 @@ def members_of(organisation: Organisation) -> QuerySet[User]:
     )
 
 
+def member_ids_of(organisation_id: int) -> QuerySet[Any]:
+    """The ids of the organisation's members, whatever their role or standing, as a
+    subquery: who acted for it (what the CVD measures count as the vendor's own step)."""
+    return Membership.objects.filter(organisation_id=organisation_id).values("user_id")
+
+
 def get_organisation_for(user: Any, slug: str) -> Organisation | None:
     """The organisation with `slug` if the user may see it; None whether or not it exists."""
     # `visible_to` is exactly the ORGANISATION_VIEW rule, as one query.

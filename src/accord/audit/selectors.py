@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db.models import QuerySet
+
 from accord.audit.hashing import GENESIS_HASH, event_digest
 from accord.audit.models import ChainHead, Event
 
@@ -91,9 +93,15 @@ def verify_chain(*, anchor: tuple[int, str] | None = None) -> ChainReport:
     return ChainReport(checked, None)
 
 
-def first_event_at(*, tags: Sequence[str], data: Mapping[str, Any]) -> datetime | None:
+def first_event_at(
+    *, tags: Sequence[str], data: Mapping[str, Any], seqs: QuerySet[Any] | None = None
+) -> datetime | None:
     """When the first event of one of `tags` whose data holds each item of `data`
     occurred; None if there is none. What an app measures from its own history (the
-    CVD app: when a vendor first moved its report state)."""
+    CVD app: when a vendor first moved its report state). `seqs` (a subquery of event
+    numbers the app keeps beside its own records) narrows the search to those events:
+    read through the unique `seq`, not by scanning every event of the tags."""
     matching = Event.objects.filter(tag__in=tags, **{f"data__{k}": v for k, v in data.items()})
+    if seqs is not None:
+        matching = matching.filter(seq__in=seqs)
     return matching.order_by("seq").values_list("occurred_at", flat=True).first()

@@ -46,9 +46,10 @@ def record(
     for `audience` (the coordinators and `private_with` alone, for a private one).
 
     After a step that may change a disclosure measure (`measures.is_measured`), the
-    case's measures are computed again here, in the step's transaction: every such step
-    passes through this one place, so none is forgotten, and a case has a handful of
-    vendors, so it costs a few queries."""
+    measures are computed again here, in the step's transaction: every such step passes
+    through this one place, so none is forgotten. A step that concerns one vendor (its
+    statement, its state) computes that vendor's measure alone; a case-wide one (the
+    embargo, the advisory) every vendor's."""
     payload = {"case": case.reference, **(data or {})}
     event = record_event(tag=tag, actor=actor, target=target or case, data=payload)
     entry = CaseEvent.objects.create(
@@ -64,7 +65,7 @@ def record(
     from accord.cvd.services import measures  # it uses the services that use this
 
     if measures.is_measured(tag):
-        measures.refresh_measures(case=case)
+        measures.refresh_after(case=case, tag=tag, data=payload)
     return entry
 
 

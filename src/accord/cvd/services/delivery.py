@@ -177,8 +177,9 @@ def _send(participant_id: int, through: int, contact: contacts.Contact) -> Deliv
             "problem": delivery.problem,
         },
     )
-    # A notice writes no timeline entry (`record`): the first one starts the clock.
-    measures.refresh_measures(case=case)
+    # A notice writes no timeline entry (`record`): the first one starts the clock of
+    # this vendor alone.
+    measures.refresh_measures(case=case, participant=participant)
     return delivery
 
 

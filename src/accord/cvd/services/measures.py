@@ -3,13 +3,19 @@ to acknowledgement, to the first statement, to the fix and to publication, and w
 the embargo held; and the evidence they give of each vendor organisation.
 
 `refresh_measures` computes a case's measures from its records alone (deliveries, the
-audit log of its steps, its embargo, its advisory), so calling it again, or in any
-order with the events, gives the same rows. `record` (services/_common.py) calls it
-after each step that can change a measure, in the step's transaction; the delivery of
-a notice (which writes no timeline entry) and the publication of an advisory call it
-themselves (`record_publication`).
+timeline and audit events of the vendors' own steps, its embargo, its advisory), so
+calling it again, or in any order with the events, gives the same rows. `record`
+(services/_common.py) calls it after each step that can change a measure, in the step's
+transaction: for the one vendor a step concerns (its report state, its statement), for
+every vendor after a case-wide one (the embargo; publishing, revising or withdrawing the
+advisory, which pass through `record` like any step). The delivery of a notice, which
+writes no timeline entry, calls it itself for the vendor told.
 
-Each refresh then reports, for every vendor organisation of the case, its
+Only the vendor's own steps count: those of a member of its organisation, or of its
+own user for a vendor invited in person. The lead may move a vendor's report state or
+state for it, but that is no answer from the vendor.
+
+Each refresh then reports, for each vendor organisation it computed, its
 acknowledgement times over the last `WINDOW` as a platform observation of the check
 `cvd-acknowledgement-time` (`accord.evidence.services.record_platform_observation`):
 the commitments to the practice verified by that check derive their status from it, and
@@ -24,13 +30,16 @@ from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accord.accounts import selectors as accounts
 from accord.audit import selectors as audit
 from accord.cvd import states
 from accord.cvd.models import (
     Advisory,
     Case,
+    CaseEvent,
     Delivery,
     DisclosureMeasure,
     Participant,
@@ -74,34 +83,58 @@ def is_measured(tag: str) -> bool:
     return tag in MEASURED_TAGS or tag.startswith(MEASURED_PREFIXES)
 
 
+# The steps that concern one vendor alone (their data name it, `participant`): after
+# them only that vendor's measure is computed again. The others (embargo, advisory)
+# concern every vendor of the case.
+PARTICIPANT_TAGS = frozenset(
+    {
+        "cvd:participant:add",
+        "cvd:participant:remove",
+        "cvd:participant:state",
+        "cvd:statement:set",
+        "cvd:statement:dispute",
+    }
+)
+
+
 @transaction.atomic
-def refresh_measures(*, case: Case, now: datetime | None = None) -> list[DisclosureMeasure]:
-    """Compute the measures of every vendor of `case` from its records, store them, and
-    report each vendor organisation's evidence; returns the case's measures.
+def refresh_measures(
+    *, case: Case, participant: Participant | int | None = None, now: datetime | None = None
+) -> list[DisclosureMeasure]:
+    """Compute the measures of every vendor of `case` (of `participant` alone, when a
+    step concerns only it) from its records, store them, and report those vendors'
+    organisations' evidence; returns the measures computed.
 
     Idempotent: a second call with nothing new changes no row and records nothing. A
     vendor taken out of the case leaves no measure."""
     now = now or timezone.now()
     case = Case.objects.get(pk=case.pk)  # as stored: the caller's copy may be older
-    vendors = list(Participant.objects.filter(case=case, role=Participant.Role.VENDOR))
-    DisclosureMeasure.objects.filter(case=case, participant__removed_at__isnull=False).delete()
-    embargo_held = _embargo_held(case)
+    vendors = Participant.objects.filter(case=case, role=Participant.Role.VENDOR)
+    gone = DisclosureMeasure.objects.filter(case=case, participant__removed_at__isnull=False)
+    if participant is not None:
+        one = participant if isinstance(participant, int) else participant.pk
+        vendors, gone = vendors.filter(pk=one), gone.filter(participant_id=one)
+    chosen = list(vendors)
+    if not chosen:
+        return []
+    gone.delete()
     published_at = _published_at(case)
+    embargo_held = _embargo_held(case, published_at)
     measures = [
         _store(vendor, embargo_held=embargo_held, published_at=published_at, now=now)
-        for vendor in vendors
+        for vendor in chosen
         if vendor.removed_at is None
     ]
-    for organisation_id in sorted({v.organisation_id for v in vendors if v.organisation_id}):
+    for organisation_id in sorted({v.organisation_id for v in chosen if v.organisation_id}):
         report_acknowledgement(organisation_id=organisation_id, now=now)
     return measures
 
 
-def record_publication(*, case: Case, now: datetime | None = None) -> list[DisclosureMeasure]:
-    """What the publication of the case's advisory calls, once the `Advisory` row is
-    saved: the measures take the time of publication from it (and whether the embargo
-    held). The same as `refresh_measures`, named for the caller."""
-    return refresh_measures(case=case, now=now)
+def refresh_after(*, case: Case, tag: str, data: dict[str, Any]) -> None:
+    """What `record` calls after a measured step: the one vendor it concerns, or the
+    whole case."""
+    participant = data.get("participant") if tag in PARTICIPANT_TAGS else None
+    refresh_measures(case=case, participant=participant if isinstance(participant, int) else None)
 
 
 def _store(
@@ -112,13 +145,8 @@ def _store(
         "organisation_id": vendor.organisation_id,
         "notified_at": _notified_at(vendor),
         "acknowledged_at": _acknowledged_at(vendor),
-        "first_statement_at": audit.first_event_at(
-            tags=_STATEMENT_TAGS, data={"participant": vendor.pk}
-        ),
-        "fixed_at": audit.first_event_at(
-            tags=("cvd:statement:set",),
-            data={"participant": vendor.pk, "status": Statement.Status.FIXED},
-        ),
+        "first_statement_at": _first_statement_at(vendor),
+        "fixed_at": _fixed_at(vendor),
         "published_at": published_at,
         "embargo_held": embargo_held,
     }
@@ -144,13 +172,47 @@ def _notified_at(vendor: Participant) -> datetime | None:
     return notices.order_by("created_at", "pk").values_list("created_at", flat=True).first()
 
 
+def _own_steps(vendor: Participant, tags: Iterable[str]) -> QuerySet[CaseEvent]:
+    """The vendor's case's steps of `tags` taken by someone acting for the vendor: a
+    member of its organisation, or its own user (a vendor invited in person). The lead
+    may move a vendor's report state or state for it; that is not the vendor's answer,
+    and counting it would let a coordinator make a vendor's evidence pass."""
+    own = Q(actor_id=vendor.user_id) if vendor.user_id else Q(pk__in=[])
+    if vendor.organisation_id:
+        own |= Q(actor_id__in=accounts.member_ids_of(vendor.organisation_id))
+    return CaseEvent.objects.filter(case_id=vendor.case_id, tag__in=tuple(tags)).filter(own)
+
+
 def _acknowledged_at(vendor: Participant) -> datetime | None:
-    # Acknowledged: the report state left `received` (valid or invalid, either is an
-    # answer). Report states never return to `received`, so the first move is the one.
+    # Acknowledged: the vendor itself moved its report state out of `received` (valid or
+    # invalid, either is an answer). Report states never return to `received`, so the
+    # vendor's first move is the one.
     if vendor.rm_state == states.RECEIVED:
         return None
-    first = audit.first_event_at(tags=("cvd:participant:state",), data={"participant": vendor.pk})
-    return first or vendor.rm_changed_at
+    seqs = _own_steps(vendor, ("cvd:participant:state",)).order_by().values("audit_seq")
+    return audit.first_event_at(
+        tags=("cvd:participant:state",), data={"participant": vendor.pk}, seqs=seqs
+    )
+
+
+def _first_statement_at(vendor: Participant) -> datetime | None:
+    # A statement's timeline entry is private to its vendor: `private_with` names it.
+    steps = _own_steps(vendor, _STATEMENT_TAGS).filter(private_with=vendor)
+    return steps.order_by("occurred_at", "pk").values_list("occurred_at", flat=True).first()
+
+
+def _fixed_at(vendor: Participant) -> datetime | None:
+    seqs = (
+        _own_steps(vendor, ("cvd:statement:set",))
+        .filter(private_with=vendor)
+        .order_by()
+        .values("audit_seq")
+    )
+    return audit.first_event_at(
+        tags=("cvd:statement:set",),
+        data={"participant": vendor.pk, "status": Statement.Status.FIXED},
+        seqs=seqs,
+    )
 
 
 def _published_at(case: Case) -> datetime | None:
@@ -158,11 +220,10 @@ def _published_at(case: Case) -> datetime | None:
     return advisory.initial_release_at if advisory is not None else None
 
 
-def _embargo_held(case: Case) -> bool | None:
+def _embargo_held(case: Case, published_at: datetime | None) -> bool | None:
     """True: the embargo ran to its date (and nothing was published before it); False:
     it was ended early, or the advisory came out while it stood; None: no embargo was
     agreed, or it still stands."""
-    published_at = _published_at(case)
     if case.embargo_state == states.EM_EXITED:
         if case.embargo_exit_reason != SCHEDULED_END:
             return False
