@@ -38,7 +38,7 @@ from accord.cvd.models import Attachment, Case, Decision, Report, ReportMessage,
 from accord.cvd.selectors import reports as selectors
 from accord.cvd.selectors.coordinators import coordinator_with_slug
 from accord.cvd.services import cases
-from accord.cvd.services._common import next_number, require
+from accord.cvd.services._common import next_number, refuse_controls, require
 from accord.notifications import services as notifications
 
 if TYPE_CHECKING:
@@ -77,6 +77,7 @@ def _text(value: str, *, field: str, limit: int, required: bool, what: str) -> s
     cleaned = value.strip()
     if "\x00" in cleaned:
         raise InvalidField(f"The {what} cannot hold a NUL character.", field=field)
+    refuse_controls(cleaned, field=field, multiline=field in ("description", "body", "reason"))
     if required and not cleaned:
         raise InvalidField(f"Give the {what}.", field=field)
     if len(cleaned) > limit:
