@@ -262,3 +262,13 @@ def test_hostile_input_is_a_4xx(client: Client, field: str, value: str, status: 
     response = client.post("/report/", {**FORM, field: value})
     assert response.status_code == status
     assert not Report.objects.exists()
+
+
+def test_public_credit_is_its_own_choice_on_the_form(client: Client) -> None:
+    page = client.get("/report/").text
+    assert "The vendors may see my name and email address" in page
+    assert "Credit me by name in the published advisory" in page
+    client.post("/report/", {**FORM, "identity_disclosed": "on"})
+    client.post("/report/", {**FORM, "credit_publicly": "on"})
+    choices = Report.objects.order_by("pk").values_list("identity_disclosed", "credit_publicly")
+    assert list(choices) == [(True, False), (False, True)]

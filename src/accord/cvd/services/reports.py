@@ -148,6 +148,7 @@ def submit_report(
     reporter_name: str = "",
     reporter_email: str = "",
     identity_disclosed: bool = False,
+    credit_publicly: bool = False,
     files: Sequence[File] = (),
     ip: str | None = None,
 ) -> Submission:
@@ -155,6 +156,8 @@ def submit_report(
 
     A signed-in reporter is named by their account; anyone else may give a name and an
     email, and gets a private follow-up link (emailed too, if they gave an address).
+    `identity_disclosed` lets the case's vendors see who reported; `credit_publicly`,
+    a separate choice, lets the published advisory credit the reporter by name.
     Refused (`RateLimited`, 429) once this address or reporter sent the hour's allowance.
     """
     require(actor, Permission.CVD_REPORT_SUBMIT, None, "Reports cannot be sent here.")
@@ -192,6 +195,7 @@ def submit_report(
         reporter_name=name,
         reporter_email=email,
         identity_disclosed=identity_disclosed,
+        credit_publicly=credit_publicly,
         received_at=now,
         submitted_from=ip,
         followup_key=capability.key if capability else None,
@@ -208,6 +212,7 @@ def submit_report(
             "coordinator": report.coordinator.slug if report.coordinator else None,
             "attachments": len(checked),
             "identity_disclosed": identity_disclosed,
+            "credit_publicly": credit_publicly,
         },
     )
     if capability is not None and email:
