@@ -301,6 +301,35 @@ def post_message(*, actor: Viewer, report: Report, body: str) -> ReportMessage:
     return message
 
 
+def _credit(report: Report, credit: bool, actor: Any) -> Report:
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.credit_publicly != credit:
+        report.credit_publicly = credit
+        report.save(update_fields=["credit_publicly"])
+        record_event(
+            tag="cvd:report:credit",
+            actor=actor,
+            target=report,
+            data={"reference": report.reference, "credit_publicly": credit},
+        )
+    return report
+
+
+@transaction.atomic
+def set_public_credit_by_token(*, token: str, credit: bool) -> Report:
+    """The reporter without an account changes, through the link, whether the published
+    advisory credits them by name (from its next publication on)."""
+    return _credit(_by_token(token), credit, None)
+
+
+@transaction.atomic
+def set_public_credit(*, actor: Viewer, report: Report, credit: bool) -> Report:
+    """The signed-in reporter changes whether the published advisory credits them."""
+    if not active(actor) or report.reporter_id != getattr(actor, "pk", None):
+        raise NotFound("No such report.")
+    return _credit(report, credit, actor)
+
+
 def _tell_reporter(report: Report) -> None:
     path = (
         reverse("cvd:my_report", args=[report.reference])
