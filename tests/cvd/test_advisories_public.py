@@ -117,6 +117,18 @@ def test_the_list_is_newest_first_a_page_at_a_time(
     assert Client().get(reverse("cvd:advisories"), {"page": "x\x00"}).status_code in (200, 400)
 
 
+def test_a_legacy_title_with_a_control_character_does_not_break_the_feed(
+    cvd_world: Any, ready: Case
+) -> None:
+    advisory = _clear(cvd_world, ready)
+    Advisory.objects.filter(pk=advisory.pk).update(title="Bad\x01 title", summary="S\x1fum")
+    response = Client().get(reverse("cvd:advisories_feed"))
+    assert response.status_code == 200
+    (entry,) = ElementTree.fromstring(response.content).findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == f"{advisory.tracking_id}: Bad title"
+    assert entry.find(f"{ATOM}summary").text == "Sum"
+
+
 def test_the_atom_feed_is_valid(cvd_world: Any, ready: Case) -> None:
     advisory = _clear(cvd_world, ready)
     response = Client().get(reverse("cvd:advisories_feed"))

@@ -169,6 +169,12 @@ def test_the_reporter_is_named_only_to_those_who_may_know(cvd_world: Any, client
     assert "rita@example.org" not in vendor
     Report.objects.filter(pk=report.pk).update(identity_disclosed=True)
     assert "Rita Reporter" in page(client_for(w.vendor_a_admin), url)
+    assert "is not credited by name in the published advisory" in page(
+        client_for(w.secretariat), url
+    )
+    Report.objects.filter(pk=report.pk).update(credit_publicly=True)
+    assert "asked to be credited by name" in page(client_for(w.secretariat), url)
+    assert "credited by name" not in page(client_for(w.vendor_a_admin), url)
 
 
 def test_a_vendor_sets_its_own_tracking_id_and_state(cvd_world: Any, client_for: Any) -> None:

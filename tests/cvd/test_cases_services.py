@@ -11,7 +11,7 @@ from accord.cvd import selectors
 from accord.cvd.exceptions import InvalidField, NotAllowed, NotFound, StateConflict
 from accord.cvd.models import CaseEvent, Participant
 from accord.cvd.selectors import cases as case_selectors
-from accord.cvd.services import cases
+from accord.cvd.services import cases, statements, vulnerabilities
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +127,49 @@ def test_the_lead_closes_and_reopens_a_case(cvd_world: Any) -> None:
         cases.reopen_case(actor=w.secretariat, case=reopened)
     tags = list(w.case.events.order_by("id").values_list("tag", flat=True))
     assert tags[-2:] == ["cvd:case:close", "cvd:case:reopen"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda w: cases.edit_case(actor=w.secretariat, case=w.case, title="Bad\x01"), "title"),
+        (lambda w: cases.edit_case(actor=w.secretariat, case=w.case, summary="a\x1bb"), "summary"),
+        (lambda w: cases.edit_case(actor=w.secretariat, case=w.case, title="A\nB"), "title"),
+        (
+            lambda w: vulnerabilities.add_vulnerability(
+                actor=w.secretariat, case=w.case, title="Flaw\x01"
+            ),
+            "title",
+        ),
+        (
+            lambda w: vulnerabilities.edit_vulnerability(
+                actor=w.secretariat, vulnerability=w.vulnerability, description="x\x08"
+            ),
+            "description",
+        ),
+        (
+            lambda w: statements.make_statement(
+                actor=w.vendor_a_admin,
+                participant=w.participant_a,
+                vulnerability=w.vulnerability,
+                status="affected",
+                note="s\x0ce",
+            ),
+            "note",
+        ),
+    ],
+)
+def test_control_characters_are_refused_by_their_field(
+    cvd_world: Any, change: Any, field: str
+) -> None:
+    """XML cannot carry C0 control characters: one stored would break the published
+    advisories and the public feed."""
+    with pytest.raises(InvalidField, match="control characters") as refused:
+        change(cvd_world)
+    assert refused.value.field == field
+
+
+def test_multi_line_text_keeps_its_tabs_and_line_breaks(cvd_world: Any) -> None:
+    w = cvd_world
+    edited = cases.edit_case(actor=w.secretariat, case=w.case, summary="One\r\n\tTwo")
+    assert edited.summary == "One\r\n\tTwo"

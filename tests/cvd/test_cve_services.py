@@ -400,3 +400,22 @@ def test_the_lead_submits_from_the_publication_tab(
     assert "Submit to CVE Services" not in vendor.get(page_url).content.decode()
     assert vendor.post(submit_url).status_code in (403, 404)
     assert set(fake_cve.sent) == {"CVE-2026-0001", "CVE-2026-0002"}
+
+
+def test_a_non_clear_advisory_is_not_sent_to_the_public_cve_list(
+    cvd_world: Any, client_for: Any, fake_cve: FakeCveServices
+) -> None:
+    fake_cve.ids.update({"CVE-2026-0001": "RESERVED", "CVE-2026-0002": "RESERVED"})
+    advisory = advisory_for(cvd_world)
+    Advisory.objects.filter(pk=advisory.pk).update(tlp="green")
+    advisory.refresh_from_db()
+    with pytest.raises(StateConflict, match="CVE records are public: lower the case's TLP"):
+        submit_cve_records(actor=cvd_world.secretariat, advisory=advisory)
+    assert fake_cve.sent == {}
+    page_url = reverse("cvd:publication", args=[cvd_world.case.reference])
+    lead = client_for(cvd_world.secretariat)
+    assert "Submit to CVE Services" not in lead.get(page_url).content.decode()
+    submit_url = reverse("cvd:advisory_submit_cve", args=[cvd_world.case.reference])
+    refused = lead.post(submit_url, follow=True)
+    assert "lower the case" in refused.content.decode()
+    assert fake_cve.sent == {}

@@ -253,3 +253,32 @@ def test_missing_format_modules_refuse_the_publication(
     monkeypatch.setattr(formats, "all_formats", missing)
     with pytest.raises(DocumentsInvalid, match="not installed"):
         publication.publish_advisory(actor=cvd_world.secretariat, case=ready)
+
+
+@pytest.mark.parametrize(
+    ("disclosed", "credit", "name", "credited"),
+    [
+        (True, False, "Rita Reporter", ()),  # the vendors may know: the public may not
+        (False, True, "Rita Reporter", ("Rita Reporter",)),
+        (True, True, "", ()),  # no name: not credited as "Reporter"
+    ],
+)
+def test_the_reporter_is_credited_in_public_only_by_their_own_choice(
+    cvd_world: Any, disclosed: bool, credit: bool, name: str, credited: tuple[str, ...]
+) -> None:
+    from accord.cvd.models import Report
+
+    report = Report.objects.create(
+        reference="R-2026-0001",
+        title="t",
+        description="d",
+        reporter_name=name,
+        reporter_email="rita@example.org",
+        identity_disclosed=disclosed,
+        credit_publicly=credit,
+    )
+    case = cases.open_case(actor=cvd_world.secretariat, title="From a report", report=report)
+    snapshot = snapshot_of(case, version=1, revisions=(Revision(1, timezone.now(), "First"),))
+    assert snapshot.acknowledgments == credited
+    (discoverer,) = [i for i in snapshot.involvements if i.party == "discoverer"]
+    assert discoverer.name == (credited[0] if credited else "")

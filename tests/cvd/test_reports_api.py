@@ -161,3 +161,13 @@ def test_others_do_not_see_a_report(api: Any, cvd_world: Any, client: Client) ->
     assert vendor.get(URL).json() == []
     assert client.get(URL).status_code == 401
     assert client.get(f"{URL}/follow-up/nope").status_code == 404
+
+
+def test_public_credit_is_asked_apart_from_the_vendors_seeing_the_reporter(
+    client: Client,
+) -> None:
+    body = {**REPORT, "reporter_name": "Rita", "identity_disclosed": True}
+    assert post(client, URL, body).status_code == 201
+    assert post(client, URL, {**REPORT, "credit_publicly": True}).status_code == 201
+    choices = Report.objects.order_by("pk").values_list("identity_disclosed", "credit_publicly")
+    assert list(choices) == [(True, False), (False, True)]

@@ -262,3 +262,40 @@ def test_hostile_input_is_a_4xx(client: Client, field: str, value: str, status: 
     response = client.post("/report/", {**FORM, field: value})
     assert response.status_code == status
     assert not Report.objects.exists()
+
+
+def test_public_credit_is_its_own_choice_on_the_form(client: Client) -> None:
+    page = client.get("/report/").text
+    assert "The vendors may see my name and email address" in page
+    assert "Credit me by name in the published advisory" in page
+    client.post("/report/", {**FORM, "identity_disclosed": "on"})
+    client.post("/report/", {**FORM, "credit_publicly": "on"})
+    choices = Report.objects.order_by("pk").values_list("identity_disclosed", "credit_publicly")
+    assert list(choices) == [(True, False), (False, True)]
+
+
+def test_the_reporter_changes_their_public_credit_later(
+    client: Client, client_for: Any, make_user: Any
+) -> None:
+    path = followup_path(client.post("/report/", FORM))
+    report = Report.objects.get()
+    assert 'name="credit_publicly"' in client.get(path).text
+    assert client.post(f"{path}credit/", {"credit_publicly": "on"}).status_code == 302
+    report.refresh_from_db()
+    assert report.credit_publicly
+    assert client.post(f"{path}credit/", {}).status_code == 302
+    report.refresh_from_db()
+    assert not report.credit_publicly
+    assert client.post(
+        "/report/follow-up/wrong/credit/", {"credit_publicly": "on"}
+    ).status_code == (404)
+    user = make_user("finder@example.org")
+    own = client_for(user)
+    own.post("/report/", FORM)
+    mine = Report.objects.get(reporter=user)
+    url = f"/report/mine/{mine.reference}/credit/"
+    stranger = client_for(make_user("x@example.org"))
+    assert stranger.post(url, {"credit_publicly": "on"}).status_code == 404
+    assert own.post(url, {"credit_publicly": "on"}).status_code == 302
+    mine.refresh_from_db()
+    assert mine.credit_publicly

@@ -53,6 +53,11 @@ class ReportForm(forms.Form):
     identity_disclosed = forms.BooleanField(
         required=False, label="The vendors may see my name and email address"
     )
+    credit_publicly = forms.BooleanField(
+        required=False,
+        label="Credit me by name in the published advisory",
+        help_text="The advisory is public once published. Without your name, no one is credited.",
+    )
     attachments = MultipleFileField(
         required=False,
         label="Attachments",

@@ -87,6 +87,8 @@ class Report(models.Model):
     reporter_email = models.EmailField(blank=True)
     # The reporter's choice: may the vendors learn who reported?
     identity_disclosed = models.BooleanField(default=False)
+    # A separate choice: may the published advisory (public) credit them by name?
+    credit_publicly = models.BooleanField(default=False)
     state = models.CharField(max_length=12, choices=State.choices, default=State.RECEIVED)
     reason = models.TextField(blank=True, help_text="Why it was rejected")
     triage = models.OneToOneField(

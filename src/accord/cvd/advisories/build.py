@@ -172,14 +172,16 @@ def _vulnerabilities(
     return tuple(found)
 
 
-def _reporter_named(case: Case) -> bool:
-    return bool(case.report and case.report.identity_disclosed)
-
-
-def _reporter_name(case: Case, participant: Participant) -> str:
-    if case.report and case.report.reporter_name:
-        return case.report.reporter_name
-    return participant.name
+def _credited_name(case: Case, participant: Participant) -> str:
+    """The reporter's real name, when they chose to be credited by name in public
+    (`credit_publicly`: letting the vendors see who reported is another choice); else
+    blank. A reporter without a name (the participant's "Reporter") is not credited."""
+    report = case.report
+    if report is None or not report.credit_publicly:
+        return ""
+    if report.reporter_name.strip():
+        return report.reporter_name.strip()
+    return participant.user.full_name.strip() if participant.user is not None else ""
 
 
 def _involvements(
@@ -191,7 +193,7 @@ def _involvements(
         if party.role == rules.COORDINATOR:
             found.append(Involvement("coordinator", "completed", party.name, party.rm_changed_at))
         elif party.role == rules.REPORTER:
-            name = _reporter_name(case, party) if _reporter_named(case) else ""
+            name = _credited_name(case, party)
             found.append(Involvement("discoverer", "completed", name, party.added_at))
     for vendor in vendors:
         status = "disputed" if vendor.pk in disputing else RM_INVOLVEMENT[vendor.rm_state]
@@ -200,10 +202,9 @@ def _involvements(
 
 
 def _acknowledgments(case: Case) -> tuple[str, ...]:
-    if not _reporter_named(case):
-        return ()
     reporters = case.participants.filter(role=rules.REPORTER, removed_at__isnull=True)
-    return tuple(dict.fromkeys(_reporter_name(case, p) for p in reporters if p.name or p.email))
+    names = (_credited_name(case, p) for p in reporters)
+    return tuple(dict.fromkeys(name for name in names if name))
 
 
 def snapshot_of(

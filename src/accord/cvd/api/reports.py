@@ -56,6 +56,9 @@ class ReportIn(Schema):
     reporter_name: str = Field("", max_length=services.MAX_NAME, description="Without a token")
     reporter_email: str = Field("", max_length=services.MAX_EMAIL, description="Without a token")
     identity_disclosed: bool = Field(False, description="May the vendors see who reported?")
+    credit_publicly: bool = Field(
+        False, description="May the published (public) advisory credit the reporter by name?"
+    )
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=attachments.MAX_COUNT)
 
 
@@ -94,6 +97,7 @@ class ReportOut(Schema):
     reporter_name: str
     reporter_email: str
     identity_disclosed: bool
+    credit_publicly: bool
     received_at: datetime
     triage: DecisionOut | None
     attachments: list[AttachmentOut]
@@ -171,6 +175,7 @@ def _report_out(report: Report) -> dict[str, Any]:
         "reporter_name": report.reporter_name,
         "reporter_email": report.reporter_email,
         "identity_disclosed": report.identity_disclosed,
+        "credit_publicly": report.credit_publicly,
         "triage": report.triage,
         "attachments": list(selectors.attachments_of(report)),
     }
@@ -226,6 +231,7 @@ def submit(request: HttpRequest, body: ReportIn) -> Any:
         reporter_name=body.reporter_name,
         reporter_email=body.reporter_email,
         identity_disclosed=body.identity_disclosed,
+        credit_publicly=body.credit_publicly,
         files=_decoded(body.attachments),
         ip=client_ip(request.META),
     )

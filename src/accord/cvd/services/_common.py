@@ -3,19 +3,36 @@ written beside each audit event of a case."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 from accord.access import Permission, has_perm
 from accord.audit.services import record_event
-from accord.cvd.exceptions import NotAllowed, NotFound
+from accord.cvd.exceptions import InvalidField, NotAllowed, NotFound
 from accord.cvd.models import Case, CaseEvent, Counter, Participant
 
 if TYPE_CHECKING:
     from accord.access import Viewer
 
 MAX_SUMMARY = 500
+
+_CONTROLS = re.compile(r"[\x00-\x1f]")
+_CONTROLS_BUT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def refuse_controls(value: str, *, field: str, multiline: bool) -> str:
+    """`value`, unless it holds a C0 control character (XML cannot carry them: one in a
+    title would break the advisories and their feed); multi-line text may hold tabs
+    and line breaks."""
+    if (_CONTROLS_BUT_LINES if multiline else _CONTROLS).search(value):
+        allowed = " (tabs and line breaks are fine)" if multiline else ""
+        raise InvalidField(
+            f"The {field.replace('_', ' ')} cannot hold control characters{allowed}.",
+            field=field,
+        )
+    return value
 
 
 def require(actor: Viewer, permission: Permission, obj: models.Model | None, message: str) -> None:

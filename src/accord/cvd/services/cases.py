@@ -19,7 +19,13 @@ from accord.cvd.exceptions import InvalidField, NotAllowed, StateConflict
 from accord.cvd.models import Case, Participant, Report, Tlp
 from accord.cvd.selectors.coordinators import is_coordinator
 from accord.cvd.services import delivery
-from accord.cvd.services._common import next_number, record, require, require_visible
+from accord.cvd.services._common import (
+    next_number,
+    record,
+    refuse_controls,
+    require,
+    require_visible,
+)
 
 if TYPE_CHECKING:
     from accord.accounts.models import Organisation, User
@@ -29,7 +35,7 @@ MAX_SUMMARY = 20_000
 
 
 def _text(value: str, *, field: str, limit: int, required: bool) -> str:
-    cleaned = value.strip()
+    cleaned = refuse_controls(value.strip(), field=field, multiline=field != "title")
     if required and not cleaned:
         raise InvalidField(f"Give the case a {field}.", field=field)
     if len(cleaned) > limit:

@@ -33,6 +33,20 @@ def _require_lead(actor: User, case: Case) -> None:
     require(actor, Permission.CVD_CASE_COORDINATE, case, "Only the case's coordinator does this.")
 
 
+def submittable(advisory: Advisory | None) -> bool:
+    """May the advisory's CVE records go to the CVE List: it has CVE ids and is TLP:CLEAR
+    (the CVE List is public)."""
+    return bool(advisory and advisory.cve_ids and advisory.tlp == "clear")
+
+
+def _require_clear(advisory: Advisory) -> None:
+    if advisory.tlp != "clear":
+        raise StateConflict(
+            f"{advisory.tracking_id} is TLP:{advisory.tlp.upper()}, and CVE records are "
+            "public: lower the case's TLP to CLEAR and publish again."
+        )
+
+
 def _records(advisory: Advisory) -> dict[str, dict[str, Any]]:
     """The advisory's CVE records, each one built with the CNA's own org id."""
     records = (advisory.documents.get("cve") or {}).get("records") or {}
@@ -74,6 +88,7 @@ def submit_cve_records(*, actor: User, advisory: Advisory) -> dict[str, str]:
     CVE Services refuses one."""
     case = advisory.case
     _require_lead(actor, case)
+    _require_clear(advisory)
     records = _records(advisory)
     services = cve_services.connect()
     done: dict[str, str] = {}

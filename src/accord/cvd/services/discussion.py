@@ -24,7 +24,7 @@ from accord.access import Permission, has_perm
 from accord.cvd import rules
 from accord.cvd.exceptions import InvalidField, NotAllowed, NotFound, StateConflict
 from accord.cvd.models import Case, CaseEvent, Participant, Post, ReadMarker, Thread
-from accord.cvd.services._common import record, require, require_visible
+from accord.cvd.services._common import record, refuse_controls, require, require_visible
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -51,7 +51,7 @@ def _text(value: str, *, field: str, limit: int, what: str) -> str:
         raise InvalidField(f"The {what} is at most {limit:,} characters.", field=field)
     if "\x00" in cleaned:
         raise InvalidField(f"The {what} cannot hold NUL characters.", field=field)
-    return cleaned
+    return refuse_controls(cleaned, field=field, multiline=field != "title")
 
 
 def _open(case: Case) -> None:

@@ -39,7 +39,13 @@ from accord.cvd.hooks import ADVISORY_RELEASED, AdvisoryReleased
 from accord.cvd.models import Advisory, AdvisoryRevision, Case
 from accord.cvd.selectors.publication import missing_for_publication
 from accord.cvd.services import embargo
-from accord.cvd.services._common import MAX_SUMMARY, record, require, require_visible
+from accord.cvd.services._common import (
+    MAX_SUMMARY,
+    record,
+    refuse_controls,
+    require,
+    require_visible,
+)
 from accord.notifications import services as notifications
 
 if TYPE_CHECKING:
@@ -54,7 +60,7 @@ ACTIONS = {"published": "published", "updated": "updated", "withdrawn": "withdra
 
 
 def _text(value: str, *, field: str, limit: int) -> str:
-    text = " ".join(value.split())
+    text = " ".join(refuse_controls(value, field=field, multiline=True).split())
     if len(text) > limit:
         raise InvalidField(f"At most {limit:,} characters.", field=field)
     return text

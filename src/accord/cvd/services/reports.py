@@ -38,7 +38,7 @@ from accord.cvd.models import Attachment, Case, Decision, Report, ReportMessage,
 from accord.cvd.selectors import reports as selectors
 from accord.cvd.selectors.coordinators import coordinator_with_slug
 from accord.cvd.services import cases
-from accord.cvd.services._common import next_number, require
+from accord.cvd.services._common import next_number, refuse_controls, require
 from accord.notifications import services as notifications
 
 if TYPE_CHECKING:
@@ -77,6 +77,7 @@ def _text(value: str, *, field: str, limit: int, required: bool, what: str) -> s
     cleaned = value.strip()
     if "\x00" in cleaned:
         raise InvalidField(f"The {what} cannot hold a NUL character.", field=field)
+    refuse_controls(cleaned, field=field, multiline=field in ("description", "body", "reason"))
     if required and not cleaned:
         raise InvalidField(f"Give the {what}.", field=field)
     if len(cleaned) > limit:
@@ -147,6 +148,7 @@ def submit_report(
     reporter_name: str = "",
     reporter_email: str = "",
     identity_disclosed: bool = False,
+    credit_publicly: bool = False,
     files: Sequence[File] = (),
     ip: str | None = None,
 ) -> Submission:
@@ -154,6 +156,8 @@ def submit_report(
 
     A signed-in reporter is named by their account; anyone else may give a name and an
     email, and gets a private follow-up link (emailed too, if they gave an address).
+    `identity_disclosed` lets the case's vendors see who reported; `credit_publicly`,
+    a separate choice, lets the published advisory credit the reporter by name.
     Refused (`RateLimited`, 429) once this address or reporter sent the hour's allowance.
     """
     require(actor, Permission.CVD_REPORT_SUBMIT, None, "Reports cannot be sent here.")
@@ -191,6 +195,7 @@ def submit_report(
         reporter_name=name,
         reporter_email=email,
         identity_disclosed=identity_disclosed,
+        credit_publicly=credit_publicly,
         received_at=now,
         submitted_from=ip,
         followup_key=capability.key if capability else None,
@@ -207,6 +212,7 @@ def submit_report(
             "coordinator": report.coordinator.slug if report.coordinator else None,
             "attachments": len(checked),
             "identity_disclosed": identity_disclosed,
+            "credit_publicly": credit_publicly,
         },
     )
     if capability is not None and email:
@@ -293,6 +299,35 @@ def post_message(*, actor: Viewer, report: Report, body: str) -> ReportMessage:
     if not from_reporter and report.reporter_email:
         _tell_reporter(report)
     return message
+
+
+def _credit(report: Report, credit: bool, actor: Any) -> Report:
+    report = Report.objects.select_for_update().get(pk=report.pk)
+    if report.credit_publicly != credit:
+        report.credit_publicly = credit
+        report.save(update_fields=["credit_publicly"])
+        record_event(
+            tag="cvd:report:credit",
+            actor=actor,
+            target=report,
+            data={"reference": report.reference, "credit_publicly": credit},
+        )
+    return report
+
+
+@transaction.atomic
+def set_public_credit_by_token(*, token: str, credit: bool) -> Report:
+    """The reporter without an account changes, through the link, whether the published
+    advisory credits them by name (from its next publication on)."""
+    return _credit(_by_token(token), credit, None)
+
+
+@transaction.atomic
+def set_public_credit(*, actor: Viewer, report: Report, credit: bool) -> Report:
+    """The signed-in reporter changes whether the published advisory credits them."""
+    if not active(actor) or report.reporter_id != getattr(actor, "pk", None):
+        raise NotFound("No such report.")
+    return _credit(report, credit, actor)
 
 
 def _tell_reporter(report: Report) -> None:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accord.access import Permission
 from accord.cvd.exceptions import InvalidField, StateConflict
 from accord.cvd.models import AffectedProduct, Participant, Statement, Vulnerability
-from accord.cvd.services._common import record, require, require_visible
+from accord.cvd.services._common import record, refuse_controls, require, require_visible
 
 if TYPE_CHECKING:
     from accord.accounts.models import User
@@ -51,7 +51,7 @@ def _target(
 
 
 def _text(value: str, *, field: str, limit: int) -> str:
-    cleaned = value.strip()
+    cleaned = refuse_controls(value.strip(), field=field, multiline=field != "fixed_version")
     if len(cleaned) > limit:
         raise InvalidField(
             f"The {field.replace('_', ' ')} is at most {limit:,} characters.", field=field

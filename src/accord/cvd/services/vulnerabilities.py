@@ -14,7 +14,7 @@ from accord.access import Permission
 from accord.cvd import identifiers, ssvc
 from accord.cvd.exceptions import InvalidField, StateConflict
 from accord.cvd.models import Case, Decision, Statement, Vulnerability
-from accord.cvd.services._common import record, require, require_visible
+from accord.cvd.services._common import record, refuse_controls, require, require_visible
 from accord.cvd.services.products import add_affected_product
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def _require_lead(actor: User, case: Case) -> None:
 
 
 def _title(value: str) -> str:
-    title = value.strip()
+    title = refuse_controls(value.strip(), field="title", multiline=False)
     if not title:
         raise InvalidField("Give the vulnerability a title.", field="title")
     if len(title) > MAX_TITLE:
@@ -44,7 +44,7 @@ def _description(value: str) -> str:
         raise InvalidField(
             f"The description is at most {MAX_DESCRIPTION:,} characters.", field="description"
         )
-    return value.strip()
+    return refuse_controls(value.strip(), field="description", multiline=True)
 
 
 def _decision(

@@ -5,6 +5,7 @@ found, whoever asks (those in its case read it on the case's pages)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -97,6 +98,15 @@ def public_revision_download(
     return attachment(advisory, revision.documents, key, revision.number)
 
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml(text: str) -> str:
+    """`text` without the control characters XML cannot carry: the services refuse
+    them, and an older value holding one must not break the feed for everyone."""
+    return _CONTROLS.sub("", text)
+
+
 def feed(request: HttpRequest) -> HttpResponse:
     """The newest advisories as an Atom 1.0 feed."""
     atom = Atom1Feed(
@@ -113,13 +123,13 @@ def feed(request: HttpRequest) -> HttpResponse:
         link = absolute_url(reverse("cvd:advisory_page", args=[advisory.tracking_id]))
         state = " (withdrawn)" if advisory.state == Advisory.State.WITHDRAWN else ""
         atom.add_item(
-            title=f"{advisory.tracking_id}: {advisory.title}{state}",
+            title=_xml(f"{advisory.tracking_id}: {advisory.title}{state}"),
             link=link,
-            description=advisory.summary or advisory.title,
+            description=_xml(advisory.summary or advisory.title),
             unique_id=f"{link}#v{advisory.version}",
             pubdate=advisory.initial_release_at,
             updateddate=advisory.current_release_at,
-            categories=list(advisory.cve_ids),
+            categories=[_xml(c) for c in advisory.cve_ids],
         )
     response = HttpResponse(content_type="application/atom+xml; charset=utf-8")
     atom.write(response, "utf-8")

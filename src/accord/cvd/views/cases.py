@@ -185,6 +185,7 @@ def _lead_context(request: HttpRequest, case: Case, forms: dict[str, Any]) -> di
         "invite_form": forms.get("invite_form") or InviteForm(),
         "suggestions": selectors.suggest_vendors(request.user, case),
         "invitations": selectors.invitations_of(request.user, case),
+        "report": case.report,
     }
 
 

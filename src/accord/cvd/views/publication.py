@@ -93,6 +93,7 @@ def _render(
         downloads=labelled(advisory.documents) if advisory else [],
         revisions=revision_rows(selectors.revisions_of(advisory)) if advisory else [],
         measures=measures.case_measures(request.user, case),
+        cve_submittable=cve_services.submittable(advisory),
     )
     if context["leads"]:
         documents, failures = services.preview_advisory(actor=actor(request), case=case)

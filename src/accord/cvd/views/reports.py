@@ -128,6 +128,19 @@ def _render_followup(
     return render(request, "cvd/reports/followup.html", context, status=status)
 
 
+@login_required
+@require_POST
+def my_report_credit(request: HttpRequest, reference: str) -> HttpResponse:
+    report = selectors.own_report(request.user, reference)
+    if report is None:
+        raise Http404("No such report.")
+    services.set_public_credit(
+        actor=request.user, report=report, credit=request.POST.get("credit_publicly") == "on"
+    )
+    messages.success(request, "Your choice is saved.")
+    return redirect("cvd:my_report", reference)
+
+
 # The follow-up link ----------------------------------------------------------------------
 
 
@@ -149,6 +162,17 @@ def followup(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("cvd:report_followup", token)
         return _render_followup(request, report, form, token=token, status=UNACCEPTABLE)
     return _render_followup(request, report, MessageForm(), token=token)
+
+
+@_private
+@require_POST
+def followup_credit(request: HttpRequest, token: str) -> HttpResponse:
+    _followed(token)
+    services.set_public_credit_by_token(
+        token=token, credit=request.POST.get("credit_publicly") == "on"
+    )
+    messages.success(request, "Your choice is saved.")
+    return redirect("cvd:report_followup", token)
 
 
 @_private
@@ -326,8 +350,10 @@ urlpatterns: list[URLPattern] = [
     path("report/", report_form, name="report"),
     path("report/mine/", my_reports, name="my_reports"),
     path("report/mine/<str:reference>/", my_report, name="my_report"),
+    path("report/mine/<str:reference>/credit/", my_report_credit, name="my_report_credit"),
     path("report/follow-up/<str:token>/", followup, name="report_followup"),
     path("report/follow-up/<str:token>/revoke/", followup_revoke, name="report_followup_revoke"),
+    path("report/follow-up/<str:token>/credit/", followup_credit, name="report_followup_credit"),
     path(
         "report/follow-up/<str:token>/attachments/<int:attachment_id>/",
         followup_attachment,
