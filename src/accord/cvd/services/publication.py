@@ -125,6 +125,7 @@ def _store(
         published_at=now,
         published_by=actor,
         documents=documents,
+        tlp=advisory.tlp,
     )
     return advisory
 
