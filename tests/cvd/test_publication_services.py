@@ -253,3 +253,41 @@ def test_missing_format_modules_refuse_the_publication(
     monkeypatch.setattr(formats, "all_formats", missing)
     with pytest.raises(DocumentsInvalid, match="not installed"):
         publication.publish_advisory(actor=cvd_world.secretariat, case=ready)
+
+
+def test_a_withdrawal_marks_what_was_published_not_what_the_case_holds_now(
+    cvd_world: Any, ready: Case, fake_formats: FakeFormats
+) -> None:
+    """A flaw added since (under a new embargo, say), a new title and TLP stay out."""
+    from accord.cvd.models import Vulnerability
+
+    lead = cvd_world.secretariat
+    publication.publish_advisory(actor=lead, case=ready)
+    Vulnerability.objects.create(case=ready, number=2, title="Embargoed flaw")
+    cases.edit_case(actor=lead, case=ready, title="Edited since", tlp="clear")
+    advisory = publication.withdraw_advisory(actor=lead, case=ready, reason="Wrong product.")
+    withdrawal = fake_formats.built[-1]
+    assert [v.number for v in withdrawal.vulnerabilities] == [1]
+    assert withdrawal.withdrawn
+    assert [r.number for r in withdrawal.revisions] == [1, 2]
+    assert advisory.documents["csaf"]["title"] == cvd_world.case.title != "Edited since"
+    assert advisory.documents["csaf"]["tlp"] == "amber"
+    assert (advisory.tlp, advisory.title, advisory.version) == ("amber", ready.title, 2)
+    assert advisory.revisions.get(number=2).tlp == "amber"
+    assert not Advisory.objects.public().exists()
+
+
+def test_a_stored_snapshot_reads_back_as_it_was(cvd_world: Any, ready: Case) -> None:
+    from decimal import Decimal
+
+    from accord.cvd.advisories.build import as_json, snapshot_from_json
+
+    ready.vulnerabilities.filter(number=1).update(
+        cvss_score=Decimal("7.5"), cvss_vector="CVSS:3.1/AV:N", cwe_ids=[79]
+    )
+    snapshot = snapshot_of(ready, version=1, revisions=(Revision(1, timezone.now(), "First"),))
+    again = snapshot_from_json(as_json(snapshot))
+    assert as_json(again) == as_json(snapshot)
+    assert again.vulnerabilities[0].cvss_score == Decimal("7.5")
+    assert again.vulnerabilities[0].cwe_ids == (79,)
+    assert again.current_release.tzinfo is not None

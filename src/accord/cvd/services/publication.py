@@ -15,6 +15,7 @@ system; a refusal then is written on the timeline for the coordinators, who are 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +27,9 @@ from accord.access import Permission
 from accord.accounts import selectors as accounts
 from accord.cvd import rules, states
 from accord.cvd.advisories import formats
-from accord.cvd.advisories.build import as_json, revision_of, snapshot_of
+from accord.cvd.advisories.build import as_json, revision_of, snapshot_from_json, snapshot_of
 from accord.cvd.advisories.formats import Failure
+from accord.cvd.advisories.snapshot import Revision, Snapshot
 from accord.cvd.exceptions import (
     CvdError,
     DocumentsInvalid,
@@ -95,39 +97,48 @@ def _documents(snapshot: Any) -> dict[str, Any]:
     return documents
 
 
-def _store(
-    case: Case, *, actor: User | None, summary: str, withdrawn: bool, reason: str = ""
-) -> Advisory:
-    advisory = Advisory.objects.select_for_update().filter(case=case).first()
-    now = timezone.now()
+def _revisions(advisory: Advisory | None, summary: str, now: Any) -> tuple[Revision, ...]:
+    """The advisory's history with the next version, `summary`, published `now`."""
     version = advisory.version + 1 if advisory else 1
     earlier = tuple(
         revision_of(r.number, r.published_at, r.summary)
         for r in (advisory.revisions.order_by("number") if advisory else [])
     )
-    revisions = (*earlier, revision_of(version, now, summary))
-    snapshot = snapshot_of(
-        case, version=version, revisions=revisions, withdrawn=withdrawn, withdrawal_reason=reason
-    )
+    return (*earlier, revision_of(version, now, summary))
+
+
+def _store(
+    case: Case, advisory: Advisory | None, snapshot: Snapshot, *, actor: User | None
+) -> Advisory:
+    """Store `snapshot`'s version (built and validated into its documents)."""
     documents = _documents(snapshot)
+    now = snapshot.current_release
     if advisory is None:
         advisory = Advisory(case=case, tracking_id=case.reference, initial_release_at=now)
-    advisory.title, advisory.summary, advisory.tlp = case.title, case.summary, case.tlp
-    advisory.state = Advisory.State.WITHDRAWN if withdrawn else Advisory.State.PUBLISHED
-    advisory.version, advisory.current_release_at = version, now
+    advisory.title, advisory.summary, advisory.tlp = snapshot.title, snapshot.summary, snapshot.tlp
+    advisory.state = Advisory.State.WITHDRAWN if snapshot.withdrawn else Advisory.State.PUBLISHED
+    advisory.version, advisory.current_release_at = snapshot.version, now
     advisory.documents, advisory.snapshot = documents, as_json(snapshot)
     advisory.cve_ids = [v.cve_id for v in snapshot.vulnerabilities if v.cve_id]
     advisory.save()
     AdvisoryRevision.objects.create(
         advisory=advisory,
-        number=version,
-        summary=summary[:MAX_SUMMARY],
+        number=snapshot.version,
+        summary=snapshot.revisions[-1].summary[:MAX_SUMMARY],
         published_at=now,
         published_by=actor,
         documents=documents,
-        tlp=advisory.tlp,
+        tlp=snapshot.tlp,
     )
     return advisory
+
+
+def _publication(case: Case, *, actor: User | None, summary: str) -> Advisory:
+    """The next version, as the case stands now."""
+    advisory = Advisory.objects.select_for_update().filter(case=case).first()
+    revisions = _revisions(advisory, summary, timezone.now())
+    snapshot = snapshot_of(case, version=revisions[-1].number, revisions=revisions)
+    return _store(case, advisory, snapshot, actor=actor)
 
 
 def _announce(advisory: Advisory, action: str, actor: User | None, summary: str) -> None:
@@ -180,7 +191,7 @@ def _publish(case: Case, *, actor: User | None, summary: str, end_embargo: bool)
             "The embargo is active: end it to publish now, or publish when it ends. "
             "Allowed: end the embargo and publish."
         )
-    advisory = _store(locked, actor=actor, summary=summary, withdrawn=False)
+    advisory = _publication(locked, actor=actor, summary=summary)
     if holds and actor is not None:
         embargo.end_embargo(actor=actor, case=locked, reason=PUBLISHED_REASON)
     _announce(advisory, "published" if advisory.version == 1 else "updated", actor, summary)
@@ -200,11 +211,12 @@ def publish_advisory(
 
 @transaction.atomic
 def withdraw_advisory(*, actor: User, case: Case, reason: str) -> Advisory:
-    """The lead withdraws the published advisory, saying why: a new version that says it
-    was withdrawn (the documents stay published, marked so)."""
+    """The lead withdraws the published advisory, saying why: a new version of the last
+    published one (its content and TLP, not the case's now) that says it was withdrawn
+    (the documents stay published, marked so)."""
     _lead(actor, case, "withdraws the advisory")
     locked = Case.objects.select_for_update().get(pk=case.pk)
-    current = Advisory.objects.filter(case=locked).first()
+    current = Advisory.objects.select_for_update().filter(case=locked).first()
     if current is None:
         raise StateConflict("No advisory is published. Allowed: publish.")
     if current.state == Advisory.State.WITHDRAWN:
@@ -213,7 +225,16 @@ def withdraw_advisory(*, actor: User, case: Case, reason: str) -> Advisory:
     if not reason:
         raise InvalidField("Say why the advisory is withdrawn.", field="reason")
     summary = f"Withdrawn: {reason}"[:MAX_SUMMARY]
-    advisory = _store(locked, actor=actor, summary=summary, withdrawn=True, reason=reason)
+    # What was published, marked withdrawn: not what the case holds since (a flaw
+    # added under embargo, edited text, another TLP).
+    published = snapshot_from_json(current.snapshot)
+    snapshot = dataclasses.replace(
+        published,
+        revisions=_revisions(current, summary, timezone.now()),
+        withdrawn=True,
+        withdrawal_reason=reason,
+    )
+    advisory = _store(locked, current, snapshot, actor=actor)
     _announce(advisory, "withdrawn", actor, reason)
     return advisory
 
@@ -301,13 +322,8 @@ def preview_advisory(*, actor: User, case: Case) -> tuple[dict[str, Any], list[F
     if missing_for_publication(case):
         return {}, []
     current = Advisory.objects.filter(case=case).first()
-    version = current.version + 1 if current else 1
-    earlier = tuple(
-        revision_of(r.number, r.published_at, r.summary)
-        for r in (current.revisions.order_by("number") if current else [])
-    )
-    revisions = (*earlier, revision_of(version, timezone.now(), "Preview"))
-    snapshot = snapshot_of(case, version=version, revisions=revisions)
+    revisions = _revisions(current, "Preview", timezone.now())
+    snapshot = snapshot_of(case, version=revisions[-1].number, revisions=revisions)
     try:
         return _documents(snapshot), []
     except DocumentsInvalid as exc:
