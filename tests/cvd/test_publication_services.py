@@ -291,3 +291,33 @@ def test_a_stored_snapshot_reads_back_as_it_was(cvd_world: Any, ready: Case) -> 
     assert again.vulnerabilities[0].cvss_score == Decimal("7.5")
     assert again.vulnerabilities[0].cwe_ids == (79,)
     assert again.current_release.tzinfo is not None
+
+
+def _broken_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(publication, "snapshot_of", broken)
+
+
+def test_a_snapshot_that_breaks_refuses_the_publication(
+    cvd_world: Any, ready: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _broken_snapshot(monkeypatch)
+    with pytest.raises(DocumentsInvalid, match="could not be read"):
+        publication.publish_advisory(actor=cvd_world.secretariat, case=ready)
+    assert not Advisory.objects.exists()
+
+
+def test_a_bug_at_the_embargos_end_is_refused_and_the_embargo_stays_ended(
+    cvd_world: Any, ready: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _due_embargo(cvd_world, ready)
+    publication.set_publish_at_embargo_end(actor=cvd_world.secretariat, case=ready, enabled=True)
+    monkeypatch.setattr(publication, "_publish", lambda *a, **k: 1 / 0)
+    assert embargo.end_due_embargoes(now=timezone.now() + timedelta(days=2)) == 1
+    ready.refresh_from_db()
+    assert ready.embargo_state == "exited"
+    assert CaseEvent.objects.filter(case=ready, tag="cvd:advisory:refuse").exists()
+    assert embargo.end_due_embargoes(now=timezone.now() + timedelta(days=2)) == 0
+

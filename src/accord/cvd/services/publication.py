@@ -133,12 +133,22 @@ def _store(
     return advisory
 
 
+def _snapshot(case: Case, revisions: tuple[Revision, ...]) -> Snapshot:
+    """The case as it stands; a failure to read it refuses like a format's (never a
+    500)."""
+    try:
+        return snapshot_of(case, version=revisions[-1].number, revisions=revisions)
+    except Exception as exc:
+        logger.exception("the snapshot of %s could not be built", case.reference)
+        failure = Failure("*", "$", f"The case could not be read into an advisory: {exc}")
+        raise DocumentsInvalid([failure]) from exc
+
+
 def _publication(case: Case, *, actor: User | None, summary: str) -> Advisory:
     """The next version, as the case stands now."""
     advisory = Advisory.objects.select_for_update().filter(case=case).first()
     revisions = _revisions(advisory, summary, timezone.now())
-    snapshot = snapshot_of(case, version=revisions[-1].number, revisions=revisions)
-    return _store(case, advisory, snapshot, actor=actor)
+    return _store(case, advisory, _snapshot(case, revisions), actor=actor)
 
 
 def _announce(advisory: Advisory, action: str, actor: User | None, summary: str) -> None:
@@ -272,7 +282,10 @@ def publish_at_embargo_end(case: Case) -> Advisory | None:
             return _publish(case, actor=None, summary="", end_embargo=False)
     except CvdError as exc:
         _refused_at_embargo_end(case, exc)
-        return None
+    except Exception as exc:  # a bug must not undo the embargo's end at every run
+        logger.exception("the advisory of %s could not be published", case.reference)
+        _refused_at_embargo_end(case, exc)
+    return None
 
 
 def _refused_at_embargo_end(case: Case, exc: Exception) -> None:
@@ -323,8 +336,7 @@ def preview_advisory(*, actor: User, case: Case) -> tuple[dict[str, Any], list[F
         return {}, []
     current = Advisory.objects.filter(case=case).first()
     revisions = _revisions(current, "Preview", timezone.now())
-    snapshot = snapshot_of(case, version=revisions[-1].number, revisions=revisions)
     try:
-        return _documents(snapshot), []
+        return _documents(_snapshot(case, revisions)), []
     except DocumentsInvalid as exc:
         return {}, list(exc.failures)
