@@ -321,3 +321,23 @@ def test_a_bug_at_the_embargos_end_is_refused_and_the_embargo_stays_ended(
     assert CaseEvent.objects.filter(case=ready, tag="cvd:advisory:refuse").exists()
     assert embargo.end_due_embargoes(now=timezone.now() + timedelta(days=2)) == 0
 
+
+def test_an_embargo_past_its_date_ends_as_scheduled_before_the_lead_publishes(
+    cvd_world: Any, ready: Case
+) -> None:
+    """The scheduler has not run yet: the embargo held, and its run then does nothing."""
+    lead = cvd_world.secretariat
+    _due_embargo(cvd_world, ready)
+    publication.set_publish_at_embargo_end(actor=lead, case=ready, enabled=True)
+    Case.objects.filter(pk=ready.pk).update(embargo_ends_at=timezone.now() - timedelta(hours=1))
+    publication.publish_advisory(actor=lead, case=ready)
+    ready.refresh_from_db()
+    assert ready.embargo_state == "exited"
+    assert ready.embargo_exit_reason == embargo.SCHEDULED_END
+    assert CaseEvent.objects.filter(case=ready, tag="cvd:embargo:expire").exists()
+    assert embargo.end_due_embargoes(now=timezone.now()) == 0
+    assert publication.publish_at_embargo_end(ready) is None  # published already
+    assert not CaseEvent.objects.filter(tag="cvd:advisory:refuse").exists()
+    assert not Notification.objects.filter(kind="cvd:advisory:refuse").exists()
+    (measure, *_) = ready.measures.all()
+    assert measure.embargo_held is True

@@ -195,6 +195,9 @@ def _publish(case: Case, *, actor: User | None, summary: str, end_embargo: bool)
         if current is not None:
             raise InvalidField("Say what changed since the last version.", field="summary")
         summary = FIRST_RELEASE
+    # An embargo past its date the scheduler has not ended yet ends as scheduled (it
+    # held) before the publication, not by it.
+    embargo.end_if_due(locked)
     holds = embargo_holds(locked)
     if holds and not end_embargo:
         raise StateConflict(
@@ -276,6 +279,8 @@ def publish_at_embargo_end(case: Case) -> Advisory | None:
     the lead asked for it. A refusal stores nothing of the advisory: it is written on
     the timeline for the coordinators, who are told."""
     if not case.publish_at_embargo_end:
+        return None
+    if Advisory.objects.filter(case=case).exists():  # the lead published it already
         return None
     try:
         with transaction.atomic():
