@@ -341,3 +341,43 @@ def test_an_embargo_past_its_date_ends_as_scheduled_before_the_lead_publishes(
     assert not Notification.objects.filter(kind="cvd:advisory:refuse").exists()
     (measure, *_) = ready.measures.all()
     assert measure.embargo_held is True
+
+
+def test_a_case_that_changes_while_its_documents_are_built_is_not_published(
+    cvd_world: Any, ready: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documents are built before the transaction; a change meanwhile refuses."""
+    built = publication._documents
+
+    def and_meanwhile(snapshot: Any) -> Any:
+        cases.edit_case(actor=cvd_world.secretariat, case=ready, title="Changed meanwhile")
+        return built(snapshot)
+
+    monkeypatch.setattr(publication, "_documents", and_meanwhile)
+    with pytest.raises(StateConflict, match="changed while publishing"):
+        publication.publish_advisory(actor=cvd_world.secretariat, case=ready)
+    assert not Advisory.objects.exists()
+    monkeypatch.setattr(publication, "_documents", built)
+    assert publication.publish_advisory(actor=cvd_world.secretariat, case=ready).version == 1
+
+
+def test_the_preview_runs_the_schema_alone_and_publication_the_validator(
+    cvd_world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accord.cvd.advisories import csaf_validator
+    from tests.cvd.advisory_world import make_ready
+
+    case = make_ready(cvd_world)
+    runs: list[str] = []
+
+    def validator(documents: Any, *, format_key: str, script: Any = None) -> Any:
+        runs.append(format_key)
+        return [[] for _ in documents]
+
+    monkeypatch.setattr(csaf_validator, "mandatory_test_failures_of_each", validator)
+    documents, failures = publication.preview_advisory(actor=cvd_world.secretariat, case=case)
+    assert "csaf" in documents
+    assert failures == []
+    assert runs == []
+    publication.publish_advisory(actor=cvd_world.secretariat, case=case)
+    assert sorted(runs) == ["csaf", "csaf-vex"]

@@ -26,7 +26,7 @@ from django.utils import timezone
 from accord.access import Permission
 from accord.accounts import selectors as accounts
 from accord.cvd import rules, states
-from accord.cvd.advisories import formats
+from accord.cvd.advisories import csaf_validator, formats
 from accord.cvd.advisories.build import as_json, revision_of, snapshot_from_json, snapshot_of
 from accord.cvd.advisories.formats import Failure
 from accord.cvd.advisories.snapshot import Revision, Snapshot
@@ -38,7 +38,7 @@ from accord.cvd.exceptions import (
     StateConflict,
 )
 from accord.cvd.hooks import ADVISORY_RELEASED, AdvisoryReleased
-from accord.cvd.models import Advisory, AdvisoryRevision, Case
+from accord.cvd.models import Advisory, AdvisoryRevision, Case, CaseEvent
 from accord.cvd.selectors.publication import missing_for_publication
 from accord.cvd.services import embargo
 from accord.cvd.services._common import MAX_SUMMARY, record, require, require_visible
@@ -108,10 +108,14 @@ def _revisions(advisory: Advisory | None, summary: str, now: Any) -> tuple[Revis
 
 
 def _store(
-    case: Case, advisory: Advisory | None, snapshot: Snapshot, *, actor: User | None
+    case: Case,
+    advisory: Advisory | None,
+    snapshot: Snapshot,
+    documents: dict[str, Any],
+    *,
+    actor: User | None,
 ) -> Advisory:
-    """Store `snapshot`'s version (built and validated into its documents)."""
-    documents = _documents(snapshot)
+    """Store `snapshot`'s version with its documents (built and validated)."""
     now = snapshot.current_release
     if advisory is None:
         advisory = Advisory(case=case, tracking_id=case.reference, initial_release_at=now)
@@ -144,11 +148,30 @@ def _snapshot(case: Case, revisions: tuple[Revision, ...]) -> Snapshot:
         raise DocumentsInvalid([failure]) from exc
 
 
-def _publication(case: Case, *, actor: User | None, summary: str) -> Advisory:
-    """The next version, as the case stands now."""
-    advisory = Advisory.objects.select_for_update().filter(case=case).first()
-    revisions = _revisions(advisory, summary, timezone.now())
-    return _store(case, advisory, _snapshot(case, revisions), actor=actor)
+@dataclasses.dataclass(frozen=True)
+class _Built:
+    """A version built and validated before the transaction, and what the case was."""
+
+    marker: tuple[int, int]
+    snapshot: Snapshot
+    documents: dict[str, Any]
+
+
+def _marker(case: Case) -> tuple[int, int]:
+    """The advisory's version and the case's latest timeline entry: every change to
+    the case writes one, so an equal marker means the case has not changed."""
+    version = Advisory.objects.filter(case=case).values_list("version", flat=True).first()
+    last = CaseEvent.objects.filter(case=case).order_by("-pk").values_list("pk", flat=True)
+    return version or 0, last.first() or 0
+
+
+def _unchanged(case: Case, built: _Built | None) -> None:
+    if built is not None and _marker(case) != built.marker:
+        raise StateConflict("The case changed while publishing; try again. Allowed: publish again.")
+
+
+def _build(snapshot: Snapshot) -> tuple[Snapshot, dict[str, Any]]:
+    return snapshot, _documents(snapshot)
 
 
 def _announce(advisory: Advisory, action: str, actor: User | None, summary: str) -> None:
@@ -182,12 +205,11 @@ def _announce(advisory: Advisory, action: str, actor: User | None, summary: str)
     )
 
 
-def _publish(case: Case, *, actor: User | None, summary: str, end_embargo: bool) -> Advisory:
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    missing = missing_for_publication(locked)
+def _ready(case: Case, current: Advisory | None, summary: str) -> str:
+    """Refuse what cannot be published; the version's summary."""
+    missing = missing_for_publication(case)
     if missing:
         raise NotReady(missing)
-    current = Advisory.objects.filter(case=locked).first()
     if current is not None and current.state == Advisory.State.WITHDRAWN:
         raise StateConflict("The advisory was withdrawn; it is not published again. Allowed: none.")
     summary = _text(summary, field="summary", limit=MAX_SUMMARY)
@@ -195,31 +217,60 @@ def _publish(case: Case, *, actor: User | None, summary: str, end_embargo: bool)
         if current is not None:
             raise InvalidField("Say what changed since the last version.", field="summary")
         summary = FIRST_RELEASE
+    return summary
+
+
+EMBARGO_HOLDS = (
+    "The embargo is active: end it to publish now, or publish when it ends. "
+    "Allowed: end the embargo and publish."
+)
+
+
+def _publish(
+    case: Case, *, actor: User | None, summary: str, end_embargo: bool, built: _Built | None = None
+) -> Advisory:
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    _unchanged(locked, built)
+    current = Advisory.objects.select_for_update().filter(case=locked).first()
+    summary = _ready(locked, current, summary)
     # An embargo past its date the scheduler has not ended yet ends as scheduled (it
     # held) before the publication, not by it.
     embargo.end_if_due(locked)
     holds = embargo_holds(locked)
     if holds and not end_embargo:
-        raise StateConflict(
-            "The embargo is active: end it to publish now, or publish when it ends. "
-            "Allowed: end the embargo and publish."
-        )
-    advisory = _publication(locked, actor=actor, summary=summary)
+        raise StateConflict(EMBARGO_HOLDS)
+    if built is None:  # the embargo's end: built here, inside the scheduler's transaction
+        revisions = _revisions(current, summary, timezone.now())
+        snapshot, documents = _build(_snapshot(locked, revisions))
+    else:
+        snapshot, documents = built.snapshot, built.documents
+    advisory = _store(locked, current, snapshot, documents, actor=actor)
     if holds and actor is not None:
         embargo.end_embargo(actor=actor, case=locked, reason=PUBLISHED_REASON)
     _announce(advisory, "published" if advisory.version == 1 else "updated", actor, summary)
     return advisory
 
 
-@transaction.atomic
 def publish_advisory(
     *, actor: User, case: Case, summary: str = "", end_embargo: bool = False
 ) -> Advisory:
     """The lead publishes the case's advisory: version 1, or the next version with
     `summary` saying what changed. With the embargo active, `end_embargo` ends it (its
-    reason: "published"); without it, publication is refused."""
+    reason: "published"); without it, publication is refused.
+
+    The documents are built and validated (the node validator may take a minute)
+    before the transaction, holding no lock; inside it, the case is locked and, if it
+    changed meanwhile, the publication is refused (409: try again)."""
     _lead(actor, case, "publishes the advisory")
-    return _publish(case, actor=actor, summary=summary, end_embargo=end_embargo)
+    marker = _marker(case)
+    current = Advisory.objects.filter(case=case).first()
+    text = _ready(case, current, summary)
+    if embargo_holds(case) and not end_embargo:
+        raise StateConflict(EMBARGO_HOLDS)
+    snapshot, documents = _build(_snapshot(case, _revisions(current, text, timezone.now())))
+    built = _Built(marker, snapshot, documents)
+    with transaction.atomic():
+        return _publish(case, actor=actor, summary=summary, end_embargo=end_embargo, built=built)
 
 
 @transaction.atomic
@@ -247,7 +298,7 @@ def withdraw_advisory(*, actor: User, case: Case, reason: str) -> Advisory:
         withdrawn=True,
         withdrawal_reason=reason,
     )
-    advisory = _store(locked, current, snapshot, actor=actor)
+    advisory = _store(locked, current, snapshot, _documents(snapshot), actor=actor)
     _announce(advisory, "withdrawn", actor, reason)
     return advisory
 
@@ -335,13 +386,16 @@ def coordinators_of(case: Case) -> list[User]:
 
 def preview_advisory(*, actor: User, case: Case) -> tuple[dict[str, Any], list[Failure]]:
     """The documents the next publication would store, and their failures, without
-    storing anything (the lead's preview). Empty while the case is not ready."""
+    storing anything (the lead's preview). Empty while the case is not ready. The CSAF
+    documents are checked against the schema alone (the page is seen often, the node
+    validator takes seconds): publication runs the full validator."""
     _lead(actor, case, "previews the advisory")
     if missing_for_publication(case):
         return {}, []
     current = Advisory.objects.filter(case=case).first()
     revisions = _revisions(current, "Preview", timezone.now())
     try:
-        return _documents(_snapshot(case, revisions)), []
+        with csaf_validator.skipped():
+            return _documents(_snapshot(case, revisions)), []
     except DocumentsInvalid as exc:
         return {}, list(exc.failures)
