@@ -171,3 +171,18 @@ def test_a_version_published_at_amber_stays_in_the_case_once_lowered(
     inside = Client()
     inside.force_login(cvd_world.vendor_a_admin)
     assert inside.get(own).status_code == 200
+
+
+def test_the_migration_gives_existing_versions_their_advisorys_tlp(
+    cvd_world: Any, ready: Case
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from accord.cvd.models import AdvisoryRevision
+
+    advisory = publication.publish_advisory(actor=cvd_world.secretariat, case=ready)
+    AdvisoryRevision.objects.update(tlp="red")
+    import_module("accord.cvd.migrations.0007_fixpub").back_fill(apps, None)
+    assert advisory.revisions.get().tlp == "amber"

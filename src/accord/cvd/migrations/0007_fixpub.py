@@ -1,11 +1,13 @@
 """A revision keeps the TLP it was published at; the existing ones take their
 advisory's."""
 
+from typing import Any
+
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
 
 
-def back_fill(apps, schema_editor):  # type: ignore[no-untyped-def]
+def back_fill(apps: Any, schema_editor: Any) -> None:
     Advisory = apps.get_model("cvd", "Advisory")
     AdvisoryRevision = apps.get_model("cvd", "AdvisoryRevision")
     AdvisoryRevision.objects.update(
