@@ -262,6 +262,7 @@ def publish_advisory(
     before the transaction, holding no lock; inside it, the case is locked and, if it
     changed meanwhile, the publication is refused (409: try again)."""
     _lead(actor, case, "publishes the advisory")
+    case = Case.objects.get(pk=case.pk)  # as it stands, not as the caller read it
     marker = _marker(case)
     current = Advisory.objects.filter(case=case).first()
     text = _ready(case, current, summary)
