@@ -34,6 +34,7 @@ from accord.access import Permission
 from accord.accounts.models import Organisation, User
 from accord.cvd.models import (
     Advisory,
+    AdvisoryRevision,
     AffectedProduct,
     Attachment,
     Case,
@@ -355,6 +356,9 @@ SPEC: dict[tuple[Permission, str], Callable[[Viewer, Facts], bool]] = {
     # Vendors never see one another's measures, only the coalition's medians.
     (Permission.CVD_MEASURE_VIEW, "disclosure_measure"): own_or_all,
     (Permission.CVD_ADVISORY_VIEW, "advisory"): reads_advisory,
+    # A version: `tlp` is "clear" only if it was published at TLP:CLEAR and the
+    # advisory is TLP:CLEAR now.
+    (Permission.CVD_ADVISORY_VIEW, "advisory_revision"): reads_advisory,
     (Permission.CVD_PRODUCT_DECLARE, "organisation"): runs_own,
     (Permission.CVD_PRODUCT_VIEW, "vendor_product"): sees_products,
     # The products page of an organisation: as its declared products (a removed
@@ -383,6 +387,7 @@ MODELS: dict[str, type[Model]] = {
     "participant_invitation": ParticipantInvitation,
     "vendor_product": VendorProduct,
     "advisory": Advisory,
+    "advisory_revision": AdvisoryRevision,
 }
 
 # The permission each model's `visible_to` manager method answers, for list pages.
@@ -403,6 +408,7 @@ LISTS: dict[str, Permission] = {
     "participant_invitation": Permission.CVD_CASE_COORDINATE,
     "vendor_product": Permission.CVD_PRODUCT_VIEW,
     "advisory": Permission.CVD_ADVISORY_VIEW,
+    "advisory_revision": Permission.CVD_ADVISORY_VIEW,
 }
 
 
@@ -707,6 +713,13 @@ def _advisory(b: _Builder, case: Case, facts: CaseFacts) -> None:
         documents={"csaf": {}},
     )
     b.add("advisory", advisory, case=facts, tlp=tlp)
+    for number in (1, 2):  # each version at its own level, CLEAR or not
+        level = b.rng.choice(["clear", "clear", "amber", "red"])
+        revision = AdvisoryRevision.objects.create(
+            advisory=advisory, number=number, summary="", published_at=now, tlp=level
+        )
+        public = "clear" if level == tlp == "clear" else "amber"
+        b.add("advisory_revision", revision, case=facts, tlp=public)
 
 
 def _invitation(b: _Builder, participant: Participant, facts: CaseFacts, accepted: bool) -> None:

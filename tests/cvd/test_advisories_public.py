@@ -158,3 +158,43 @@ def test_bad_input_is_refused_never_a_500(db: None) -> None:
         assert response.status_code in (200, 400, 422), q
     assert client.get("/advisories/ACC-x%00/").status_code in (400, 404)
     assert client.get("/advisories/" + "A" * 300 + "/").status_code in (404, 422)
+
+
+def test_a_version_published_at_amber_stays_in_the_case_once_lowered(
+    cvd_world: Any, ready: Case
+) -> None:
+    """v1 at TLP:AMBER, the case lowered to TLP:CLEAR, v2: only v2 is public."""
+    first = publication.publish_advisory(actor=cvd_world.secretariat, case=ready)
+    assert first.revisions.get().tlp == "amber"
+    cases.edit_case(actor=cvd_world.secretariat, case=ready, tlp="clear")
+    publication.publish_advisory(actor=cvd_world.secretariat, case=ready, summary="Lowered")
+    ref = ready.reference
+    v1 = reverse("cvd:advisory_public_revision_download", args=[ref, 1, "csaf"])
+    v2 = reverse("cvd:advisory_public_revision_download", args=[ref, 2, "csaf"])
+    assert Client().get(v1).status_code == 404
+    assert Client().get(v2).status_code == 200
+    page = Client().get(reverse("cvd:advisory_page", args=[ref])).content.decode()
+    assert v2 in page
+    assert v1 not in page
+    assert [r.number for r in selectors.public_revisions(first)] == [2]
+    # The case's own download of v1 stays for those in it, not for anyone else.
+    own = reverse("cvd:advisory_revision_download", args=[ref, 1, "csaf"])
+    assert Client().get(own).status_code == 404
+    inside = Client()
+    inside.force_login(cvd_world.vendor_a_admin)
+    assert inside.get(own).status_code == 200
+
+
+def test_the_migration_gives_existing_versions_their_advisorys_tlp(
+    cvd_world: Any, ready: Case
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from accord.cvd.models import AdvisoryRevision
+
+    advisory = publication.publish_advisory(actor=cvd_world.secretariat, case=ready)
+    AdvisoryRevision.objects.update(tlp="red")
+    import_module("accord.cvd.migrations.0007_fixpub").back_fill(apps, None)
+    assert advisory.revisions.get().tlp == "amber"

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from accord.accounts.models import Organisation
 from accord.accounts.services import create_api_token
 from accord.cvd.models import Advisory, Case
 from accord.cvd.services import cases, publication
@@ -117,3 +118,25 @@ def test_the_routes_are_in_the_openapi_document(db: None) -> None:
     paths = Client().get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/cvd/cases/{reference}/advisory/publish" in paths
     assert "/api/v1/cvd/cases/{reference}/advisory/documents/{key}" in paths
+
+
+def test_a_version_published_at_amber_is_served_only_in_the_case(cvd_world: Any, led: Case) -> None:
+    coordinator = api(cvd_world.coordinator, cvd_world.coordinator_org)
+    assert (
+        coordinator.post(f"{base(led)}/publish", {}, content_type="application/json").status_code
+        == 201
+    )
+    cases.edit_case(actor=cvd_world.coordinator, case=led, tlp="clear")
+    body = {"summary": "Lowered to TLP:CLEAR"}
+    assert (
+        coordinator.post(f"{base(led)}/publish", body, content_type="application/json").status_code
+        == 201
+    )
+    outsider = api(cvd_world.outsider, Organisation.objects.get(slug="other"))
+    assert outsider.get(f"{base(led)}/documents/csaf?version=1").status_code == 404
+    assert outsider.get(f"{base(led)}/documents/csaf?version=2").status_code == 200
+    assert [r["number"] for r in outsider.get(f"{base(led)}/revisions").json()] == [2]
+    assert [r["number"] for r in outsider.get(base(led)).json()["revisions"]] == [2]
+    vendor = api(cvd_world.vendor_a_admin, cvd_world.vendor_a)
+    assert vendor.get(f"{base(led)}/documents/csaf?version=1").status_code == 200
+    assert [r["number"] for r in vendor.get(f"{base(led)}/revisions").json()] == [2, 1]

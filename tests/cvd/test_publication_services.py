@@ -282,3 +282,131 @@ def test_the_reporter_is_credited_in_public_only_by_their_own_choice(
     assert snapshot.acknowledgments == credited
     (discoverer,) = [i for i in snapshot.involvements if i.party == "discoverer"]
     assert discoverer.name == (credited[0] if credited else "")
+
+
+def test_a_withdrawal_marks_what_was_published_not_what_the_case_holds_now(
+    cvd_world: Any, ready: Case, fake_formats: FakeFormats
+) -> None:
+    """A flaw added since (under a new embargo, say), a new title and TLP stay out."""
+    from accord.cvd.models import Vulnerability
+
+    lead = cvd_world.secretariat
+    publication.publish_advisory(actor=lead, case=ready)
+    Vulnerability.objects.create(case=ready, number=2, title="Embargoed flaw")
+    cases.edit_case(actor=lead, case=ready, title="Edited since", tlp="clear")
+    advisory = publication.withdraw_advisory(actor=lead, case=ready, reason="Wrong product.")
+    withdrawal = fake_formats.built[-1]
+    assert [v.number for v in withdrawal.vulnerabilities] == [1]
+    assert withdrawal.withdrawn
+    assert [r.number for r in withdrawal.revisions] == [1, 2]
+    assert advisory.documents["csaf"]["title"] == cvd_world.case.title != "Edited since"
+    assert advisory.documents["csaf"]["tlp"] == "amber"
+    assert (advisory.tlp, advisory.title, advisory.version) == ("amber", ready.title, 2)
+    assert advisory.revisions.get(number=2).tlp == "amber"
+    assert not Advisory.objects.public().exists()
+
+
+def test_a_stored_snapshot_reads_back_as_it_was(cvd_world: Any, ready: Case) -> None:
+    from decimal import Decimal
+
+    from accord.cvd.advisories.build import as_json, snapshot_from_json
+
+    ready.vulnerabilities.filter(number=1).update(
+        cvss_score=Decimal("7.5"), cvss_vector="CVSS:3.1/AV:N", cwe_ids=[79]
+    )
+    snapshot = snapshot_of(ready, version=1, revisions=(Revision(1, timezone.now(), "First"),))
+    again = snapshot_from_json(as_json(snapshot))
+    assert as_json(again) == as_json(snapshot)
+    assert again.vulnerabilities[0].cvss_score == Decimal("7.5")
+    assert again.vulnerabilities[0].cwe_ids == (79,)
+    assert again.current_release.tzinfo is not None
+
+
+def _broken_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(publication, "snapshot_of", broken)
+
+
+def test_a_snapshot_that_breaks_refuses_the_publication(
+    cvd_world: Any, ready: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _broken_snapshot(monkeypatch)
+    with pytest.raises(DocumentsInvalid, match="could not be read"):
+        publication.publish_advisory(actor=cvd_world.secretariat, case=ready)
+    assert not Advisory.objects.exists()
+
+
+def test_a_bug_at_the_embargos_end_is_refused_and_the_embargo_stays_ended(
+    cvd_world: Any, ready: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _due_embargo(cvd_world, ready)
+    publication.set_publish_at_embargo_end(actor=cvd_world.secretariat, case=ready, enabled=True)
+    monkeypatch.setattr(publication, "_publish", lambda *a, **k: 1 / 0)
+    assert embargo.end_due_embargoes(now=timezone.now() + timedelta(days=2)) == 1
+    ready.refresh_from_db()
+    assert ready.embargo_state == "exited"
+    assert CaseEvent.objects.filter(case=ready, tag="cvd:advisory:refuse").exists()
+    assert embargo.end_due_embargoes(now=timezone.now() + timedelta(days=2)) == 0
+
+
+def test_an_embargo_past_its_date_ends_as_scheduled_before_the_lead_publishes(
+    cvd_world: Any, ready: Case
+) -> None:
+    """The scheduler has not run yet: the embargo held, and its run then does nothing."""
+    lead = cvd_world.secretariat
+    _due_embargo(cvd_world, ready)
+    publication.set_publish_at_embargo_end(actor=lead, case=ready, enabled=True)
+    Case.objects.filter(pk=ready.pk).update(embargo_ends_at=timezone.now() - timedelta(hours=1))
+    publication.publish_advisory(actor=lead, case=ready)
+    ready.refresh_from_db()
+    assert ready.embargo_state == "exited"
+    assert ready.embargo_exit_reason == embargo.SCHEDULED_END
+    assert CaseEvent.objects.filter(case=ready, tag="cvd:embargo:expire").exists()
+    assert embargo.end_due_embargoes(now=timezone.now()) == 0
+    assert publication.publish_at_embargo_end(ready) is None  # published already
+    assert not CaseEvent.objects.filter(tag="cvd:advisory:refuse").exists()
+    assert not Notification.objects.filter(kind="cvd:advisory:refuse").exists()
+    (measure, *_) = ready.measures.all()
+    assert measure.embargo_held is True
+
+
+def test_a_case_that_changes_while_its_documents_are_built_is_not_published(
+    cvd_world: Any, ready: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documents are built before the transaction; a change meanwhile refuses."""
+    built = publication._documents
+
+    def and_meanwhile(snapshot: Any) -> Any:
+        cases.edit_case(actor=cvd_world.secretariat, case=ready, title="Changed meanwhile")
+        return built(snapshot)
+
+    monkeypatch.setattr(publication, "_documents", and_meanwhile)
+    with pytest.raises(StateConflict, match="changed while publishing"):
+        publication.publish_advisory(actor=cvd_world.secretariat, case=ready)
+    assert not Advisory.objects.exists()
+    monkeypatch.setattr(publication, "_documents", built)
+    assert publication.publish_advisory(actor=cvd_world.secretariat, case=ready).version == 1
+
+
+def test_the_preview_runs_the_schema_alone_and_publication_the_validator(
+    cvd_world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from accord.cvd.advisories import csaf_validator
+    from tests.cvd.advisory_world import make_ready
+
+    case = make_ready(cvd_world)
+    runs: list[str] = []
+
+    def validator(documents: Any, *, format_key: str, script: Any = None) -> Any:
+        runs.append(format_key)
+        return [[] for _ in documents]
+
+    monkeypatch.setattr(csaf_validator, "mandatory_test_failures_of_each", validator)
+    documents, failures = publication.preview_advisory(actor=cvd_world.secretariat, case=case)
+    assert "csaf" in documents
+    assert failures == []
+    assert runs == []
+    publication.publish_advisory(actor=cvd_world.secretariat, case=case)
+    assert sorted(runs) == ["csaf", "csaf-vex"]

@@ -1,8 +1,10 @@
 """What the CVD app announces to the apps above it (`accord.audit.hooks`).
 
 `cvd:advisory:release` is announced after each publication of an advisory (its first
-release, an update, a withdrawal) commits, so an app that carries advisories (the CSAF
-provider directory, the adoption measures) reacts without the CVD app knowing it.
+release, an update, a withdrawal) commits, for an app above that would react without
+the CVD app knowing it. Nothing subscribes to it today: the CSAF provider directory is
+built from the database's public advisories when they change, and the disclosure
+measures are computed again by `accord.cvd.services._common.record` at each step.
 """
 
 from __future__ import annotations

@@ -794,16 +794,21 @@ class Advisory(models.Model):
 
 
 class AdvisoryRevision(models.Model):
-    """One version of an advisory, as published: what changed and the documents."""
+    """One version of an advisory, as published: what changed, the documents, and the
+    TLP it was published at (a version published at TLP:AMBER is never public, even
+    once a later one is TLP:CLEAR)."""
 
     advisory = models.ForeignKey(Advisory, on_delete=models.CASCADE, related_name="revisions")
     number = models.PositiveIntegerField()
+    tlp = models.CharField(max_length=12, choices=Tlp.choices)
     summary = models.CharField(max_length=500)
     published_at = models.DateTimeField()
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     documents = models.JSONField(default=dict)
+
+    objects = rules.AdvisoryRevisionQuerySet.as_manager()
 
     class Meta:
         ordering = ("advisory", "number")

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     # The querysets' type parameters.
     from accord.cvd.models import (  # noqa: F401
         Advisory,
+        AdvisoryRevision,
         AffectedProduct,
         Attachment,
         Case,
@@ -215,6 +216,23 @@ class AdvisoryQuerySet(models.QuerySet["Advisory"]):
     def public(self) -> AdvisoryQuerySet:
         """What the public site and the CSAF provider directory carry: TLP:CLEAR only."""
         return self.filter(tlp=TLP_CLEAR)
+
+
+class AdvisoryRevisionQuerySet(models.QuerySet["AdvisoryRevision"]):
+    """An advisory's versions. A version is public only if it was TLP:CLEAR when it was
+    published (its own `tlp`) and its advisory is TLP:CLEAR now: a version published at
+    TLP:AMBER stays for those in the case after the case is lowered to TLP:CLEAR."""
+
+    def visible_to(self, user: Viewer) -> AdvisoryRevisionQuerySet:
+        """The versions the user reads (`CVD_ADVISORY_VIEW`): public ones by anyone,
+        every version inside its case."""
+        return self.filter(
+            Q(tlp=TLP_CLEAR, advisory__tlp=TLP_CLEAR) | _seats(user).in_case("advisory__case__")
+        )
+
+    def public(self) -> AdvisoryRevisionQuerySet:
+        """The versions the public site carries."""
+        return self.filter(tlp=TLP_CLEAR, advisory__tlp=TLP_CLEAR)
 
 
 class AffectedProductQuerySet(models.QuerySet["AffectedProduct"]):
@@ -430,7 +448,10 @@ declare(
     Permission.CVD_ADVISORY_VIEW,
     owner=__name__,
     public=True,
-    scopes={"cvd.Advisory": AdvisoryQuerySet.visible_to},
+    scopes={
+        "cvd.Advisory": AdvisoryQuerySet.visible_to,
+        "cvd.AdvisoryRevision": AdvisoryRevisionQuerySet.visible_to,
+    },
 )
 declare(
     Permission.CVD_CASE_COORDINATE,

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 
 from accord.cvd import rules, states
 from accord.cvd.advisories.snapshot import (
@@ -261,6 +263,48 @@ def pretty(document: Any) -> str:
     import json
 
     return json.dumps(document, indent=2, ensure_ascii=False)
+
+
+def _when(value: Any) -> datetime | None:
+    return parse_datetime(value) if isinstance(value, str) else value
+
+
+def snapshot_from_json(data: dict[str, Any]) -> Snapshot:
+    """The `Snapshot` stored as JSON by `as_json` (an advisory's `snapshot`), again."""
+    vulnerabilities = tuple(
+        Vulnerability(
+            **{
+                **v,
+                "cwe_ids": tuple(v.get("cwe_ids", ())),
+                "cvss_score": None if v.get("cvss_score") is None else Decimal(v["cvss_score"]),
+                "product_keys": tuple(v.get("product_keys", ())),
+                "statuses": tuple(
+                    ProductStatus(**{**s, "updated_at": _when(s.get("updated_at"))})
+                    for s in v.get("statuses", ())
+                ),
+            }
+        )
+        for v in data.get("vulnerabilities", ())
+    )
+    return Snapshot(
+        **{
+            **data,
+            "publisher": Publisher(**data["publisher"]),
+            "revisions": tuple(
+                Revision(number=r["number"], date=_when(r["date"]), summary=r["summary"])  # type: ignore[arg-type]
+                for r in data["revisions"]
+            ),
+            "vulnerabilities": vulnerabilities,
+            "products": tuple(Product(**p) for p in data.get("products", ())),
+            "involvements": tuple(
+                Involvement(**{**i, "date": _when(i.get("date"))})
+                for i in data.get("involvements", ())
+            ),
+            "acknowledgments": tuple(data.get("acknowledgments", ())),
+            "references": tuple(Reference(**r) for r in data.get("references", ())),
+            "extra": dict(data.get("extra", {})),
+        }
+    )
 
 
 def revision_of(number: int, date: datetime, summary: str) -> Revision:

@@ -16,7 +16,9 @@ import logging
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,19 @@ TIMEOUT_SECONDS = 60.0
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 MAX_FAILURES = 50
 _OUTPUT_LIMITS = limits.Limits(max_bytes=4 * 1024 * 1024)
+_SKIPPED: ContextVar[bool] = ContextVar("csaf_validator_skipped", default=False)
+
+
+@contextmanager
+def skipped() -> Iterator[None]:
+    """Inside it, the mandatory tests are not run (as if the validator were not
+    installed): the lead's preview, shown at every visit, checks the schema alone;
+    publication runs the full validator."""
+    token = _SKIPPED.set(True)
+    try:
+        yield
+    finally:
+        _SKIPPED.reset(token)
 
 
 def configured_script() -> str:
@@ -58,7 +73,9 @@ def mandatory_test_failures(
     document: dict[str, Any], *, format_key: str, script: str | None = None
 ) -> list[Failure] | None:
     """The document's failures of the mandatory tests; None when the validator is not
-    installed (the caller then relies on the schema alone)."""
+    installed or `skipped` (the caller then relies on the schema alone)."""
+    if _SKIPPED.get():
+        return None
     found = mandatory_test_failures_of_each([document], format_key=format_key, script=script)
     return None if found is None else found[0]
 

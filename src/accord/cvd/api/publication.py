@@ -4,7 +4,8 @@ The lead publishes (`POST .../advisory/publish`, with `end_embargo` to end an ac
 embargo) and withdraws; a refusal answers 409 with every item the case lacks
 (`missing`), or 422 with each format's failures (`failures`: format, JSON path,
 message), and nothing is stored. Whoever may read the advisory (`CVD_ADVISORY_VIEW`:
-anyone for TLP:CLEAR, else those in the case) reads its revisions and documents.
+anyone for TLP:CLEAR, else those in the case) reads its revisions and documents; a
+version published at another level than TLP:CLEAR only those in the case.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def _revision(revision: AdvisoryRevision) -> dict[str, Any]:
     }
 
 
-def _out(advisory: Advisory) -> dict[str, Any]:
+def _out(request: HttpRequest, advisory: Advisory) -> dict[str, Any]:
     return {
         "tracking_id": advisory.tracking_id,
         "title": advisory.title,
@@ -122,7 +123,7 @@ def _out(advisory: Advisory) -> dict[str, Any]:
         "current_release_at": advisory.current_release_at,
         "cve_ids": list(advisory.cve_ids),
         "formats": list(advisory.documents),
-        "revisions": [_revision(r) for r in selectors.revisions_of(advisory)],
+        "revisions": [_revision(r) for r in selectors.revisions_of(_user(request), advisory)],
     }
 
 
@@ -132,7 +133,7 @@ def _out(advisory: Advisory) -> dict[str, Any]:
     summary="A case's published advisory",
 )
 def get_advisory(request: HttpRequest, reference: Reference) -> Any:
-    return _out(_advisory(request, reference))
+    return _out(request, _advisory(request, reference))
 
 
 @router.get(
@@ -141,7 +142,8 @@ def get_advisory(request: HttpRequest, reference: Reference) -> Any:
     summary="An advisory's versions, newest first",
 )
 def list_revisions(request: HttpRequest, reference: Reference) -> Any:
-    return [_revision(r) for r in selectors.revisions_of(_advisory(request, reference))]
+    advisory = _advisory(request, reference)
+    return [_revision(r) for r in selectors.revisions_of(_user(request), advisory)]
 
 
 @router.get(
@@ -155,7 +157,7 @@ def get_document(
     advisory = _advisory(request, reference)
     documents = advisory.documents
     if query.version is not None:
-        revision = selectors.revision_of(advisory, query.version)
+        revision = selectors.revision_of(_user(request), advisory, query.version)
         if revision is None:
             raise NotFound("No such version.")
         documents = revision.documents
@@ -177,7 +179,7 @@ def publish(request: HttpRequest, reference: Reference, body: PublishIn) -> Any:
     advisory = services.publish_advisory(
         actor=_user(request), case=case, summary=body.summary, end_embargo=body.end_embargo
     )
-    return Status(201, _out(advisory))
+    return Status(201, _out(request, advisory))
 
 
 @router.post(
@@ -187,4 +189,5 @@ def publish(request: HttpRequest, reference: Reference, body: PublishIn) -> Any:
 )
 def withdraw(request: HttpRequest, reference: Reference, body: WithdrawIn) -> Any:
     case = _case(request, reference)
-    return _out(services.withdraw_advisory(actor=_user(request), case=case, reason=body.reason))
+    advisory = services.withdraw_advisory(actor=_user(request), case=case, reason=body.reason)
+    return _out(request, advisory)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cvd', '0006_delivery_pending'),
+        ('cvd', '0007_fixpub'),
     ]
 
     operations = [

@@ -3,7 +3,8 @@ advisory and its revisions for those who may read it, and the public list.
 
 Who reads an advisory is `AdvisoryQuerySet.visible_to` (`CVD_ADVISORY_VIEW`): a
 TLP:CLEAR one anyone, any other only those in its case. The public pages read only
-`Advisory.objects.public()`: a non-CLEAR advisory is not there for anyone.
+`Advisory.objects.public()`: a non-CLEAR advisory is not there for anyone, nor a
+version of a TLP:CLEAR one that was published at another level.
 """
 
 from __future__ import annotations
@@ -66,15 +67,17 @@ def advisory_for(user: Viewer, reference: str) -> Advisory | None:
     return Advisory.objects.visible_to(user).filter(tracking_id=reference).first()
 
 
-def revisions_of(advisory: Advisory) -> QuerySet[AdvisoryRevision]:
-    """Its versions, newest first (the advisory's readers read them all)."""
-    return advisory.revisions.order_by("-number")
+def revisions_of(user: Viewer, advisory: Advisory) -> QuerySet[AdvisoryRevision]:
+    """Its versions `user` reads, newest first: all of them inside the case, else only
+    those published at TLP:CLEAR (`AdvisoryRevisionQuerySet.visible_to`)."""
+    return AdvisoryRevision.objects.visible_to(user).filter(advisory=advisory).order_by("-number")
 
 
-def revision_of(advisory: Advisory, number: int) -> AdvisoryRevision | None:
+def revision_of(user: Viewer, advisory: Advisory, number: int) -> AdvisoryRevision | None:
+    """Version `number` if `user` reads it; None whether or not it exists."""
     if not 1 <= number <= MAX_VERSION:
         return None
-    return advisory.revisions.filter(number=number).first()
+    return revisions_of(user, advisory).filter(number=number).first()
 
 
 # The public site --------------------------------------------------------------------
@@ -105,3 +108,15 @@ def public_advisory(tracking_id: str) -> Advisory | None:
     if not tracking_id or len(tracking_id) > 40:
         return None
     return Advisory.objects.public().filter(tracking_id=tracking_id).first()
+
+
+def public_revisions(advisory: Advisory) -> QuerySet[AdvisoryRevision]:
+    """Its versions published at TLP:CLEAR, newest first: one published at another level
+    stays inside the case even once the advisory is TLP:CLEAR."""
+    return AdvisoryRevision.objects.public().filter(advisory=advisory).order_by("-number")
+
+
+def public_revision(advisory: Advisory, number: int) -> AdvisoryRevision | None:
+    if not 1 <= number <= MAX_VERSION:
+        return None
+    return public_revisions(advisory).filter(number=number).first()

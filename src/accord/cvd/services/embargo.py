@@ -289,6 +289,22 @@ def end_due_embargoes(*, now: datetime) -> int:
     return ended
 
 
+def _expire(case: Case) -> None:
+    assert case.embargo_ends_at is not None
+    _exit(case, actor=None, reason=SCHEDULED_END, at=case.embargo_ends_at, tag="cvd:embargo:expire")
+
+
+def end_if_due(case: Case) -> bool:
+    """End the embargo of `case` (locked by the caller, inside its transaction) as the
+    scheduler would, on its date, if that date has passed: for a publication that comes
+    before the scheduler's next run. It publishes nothing; True if it ended."""
+    due = case.embargo_state in (states.EM_ACTIVE, states.EM_REVISE)
+    if not due or case.embargo_ends_at is None or case.embargo_ends_at > timezone.now():
+        return False
+    _expire(case)
+    return True
+
+
 @transaction.atomic
 def _end_if_due(pk: int, now: datetime) -> int:
     case = (
@@ -302,7 +318,7 @@ def _end_if_due(pk: int, now: datetime) -> int:
     )
     if case is None or case.embargo_ends_at is None:  # ended meanwhile, by another run
         return 0
-    _exit(case, actor=None, reason=SCHEDULED_END, at=case.embargo_ends_at, tag="cvd:embargo:expire")
+    _expire(case)
     # Publishing builds on the embargo (it may end one): imported here, not above.
     from accord.cvd.services.publication import publish_at_embargo_end
 

@@ -77,7 +77,7 @@ def advisory_page(request: HttpRequest, tracking_id: str) -> HttpResponse:
         "vulnerabilities": _vendor_rows(snapshot),
         "products": snapshot.get("products", []),
         "acknowledgments": snapshot.get("acknowledgments", []),
-        "revisions": revision_rows(selectors.revisions_of(advisory)),
+        "revisions": revision_rows(selectors.public_revisions(advisory)),
         "downloads": labelled(advisory.documents),
     }
     return render(request, "cvd/advisories/page.html", context)
@@ -92,7 +92,7 @@ def public_revision_download(
     request: HttpRequest, tracking_id: str, version: int, key: str
 ) -> HttpResponse:
     advisory = _advisory(tracking_id)
-    revision = selectors.revision_of(advisory, version)
+    revision = selectors.public_revision(advisory, version)
     if revision is None:
         raise Http404("No such version.")
     return attachment(advisory, revision.documents, key, revision.number)

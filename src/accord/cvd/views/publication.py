@@ -91,7 +91,7 @@ def _render(
     context.update(
         advisory=advisory,
         downloads=labelled(advisory.documents) if advisory else [],
-        revisions=revision_rows(selectors.revisions_of(advisory)) if advisory else [],
+        revisions=revision_rows(selectors.revisions_of(request.user, advisory)) if advisory else [],
         measures=measures.case_measures(request.user, case),
         cve_submittable=cve_services.submittable(advisory),
     )
@@ -231,7 +231,7 @@ def download(request: HttpRequest, reference: str, key: str) -> HttpResponse:
 
 def download_revision(request: HttpRequest, reference: str, version: int, key: str) -> HttpResponse:
     advisory = _readable(request, reference)
-    revision = selectors.revision_of(advisory, version)
+    revision = selectors.revision_of(request.user, advisory, version)
     if revision is None:
         raise Http404("No such version.")
     return attachment(advisory, revision.documents, key, revision.number)
